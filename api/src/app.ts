@@ -1,0 +1,120 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi'
+import { swaggerUI } from '@hono/swagger-ui'
+import { bodyLimit } from 'hono/body-limit'
+import { createMiddleware } from 'hono/factory'
+import { requestId } from 'hono/request-id'
+import type { Logger } from 'pino'
+import { localIssuerRoutes } from './auth/issuer-routes.ts'
+import type { LocalIssuer } from './auth/local-issuer.ts'
+import { authenticate, requireVoter } from './auth/middleware.ts'
+import type { AccessTokenVerifier } from './auth/verify.ts'
+import type { DatabaseHandle } from './db/client.ts'
+import type { AppEnv } from './http/env.ts'
+import { ApiError, errorBody, handleError } from './http/errors.ts'
+import { healthRoutes } from './http/health.ts'
+import { createRouter } from './http/openapi.ts'
+import { pollRoutes } from './polls/routes.ts'
+import { ErrorSchema } from './polls/schemas.ts'
+import type { ResultsHub } from './results/hub.ts'
+import { resultsRoutes } from './results/routes.ts'
+import type { BallotBox } from './votes/ballot-box.ts'
+
+export const MAX_BODY_BYTES = 16 * 1024
+
+export interface AppDeps {
+  database: DatabaseHandle
+  logger: Logger
+  verifyAccessToken: AccessTokenVerifier
+  ballotBox: BallotBox
+  hub: ResultsHub
+  /** Present when this process is its own token issuer (no AUTH_ISSUER configured). */
+  localIssuer: LocalIssuer | undefined
+  heartbeatMs: number
+  isShuttingDown: () => boolean
+}
+
+const meRoute = createRoute({
+  method: 'get',
+  path: '/me',
+  tags: ['identity'],
+  summary: 'Who the token says you are',
+  security: [{ bearerAuth: [] }],
+  middleware: [requireVoter] as const,
+  responses: {
+    200: {
+      description: 'The caller',
+      content: {
+        'application/json': {
+          schema: z.object({ sub: z.string(), username: z.string(), groups: z.array(z.string()) }),
+        },
+      },
+    },
+    401: { description: 'No valid token', content: { 'application/json': { schema: ErrorSchema } } },
+  },
+})
+
+function requestLog(baseLogger: Logger) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const started = performance.now()
+    c.set('logger', baseLogger.child({ requestId: c.var.requestId }))
+    await next()
+    c.var.logger.info(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      'request',
+    )
+  })
+}
+
+export function createApp(deps: AppDeps) {
+  const { database, logger } = deps
+
+  const api = createRouter()
+  api.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(413, 'payload_too_large', `Request body is larger than ${MAX_BODY_BYTES / 1024} KiB`)
+      },
+    }),
+  )
+  api.use(authenticate(deps.verifyAccessToken))
+  const routes = api
+    .openapi(meRoute, (c) => {
+      const { sub, username, groups } = c.var.principal ?? { sub: '', username: '', groups: [] }
+      return c.json({ sub, username, groups }, 200)
+    })
+    .route('/polls', pollRoutes({ db: database.db, ballotBox: deps.ballotBox }))
+    .route('/polls', resultsRoutes({ db: database.db, hub: deps.hub, heartbeatMs: deps.heartbeatMs }))
+
+  api.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'An access token from Amazon Cognito, or locally from `pnpm token --sub alice`.',
+  })
+  api.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'votelab API',
+      version: '1.0.0',
+      description: 'Polls, one vote per voter, receipts and live results.',
+    },
+    servers: [{ url: '/api' }],
+  })
+  api.get('/docs', swaggerUI({ url: '/api/openapi.json' }))
+  api.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404))
+
+  const app = new OpenAPIHono<AppEnv>()
+    .use(requestId())
+    .use(requestLog(logger))
+    .route('/', healthRoutes(database, deps.isShuttingDown))
+    .route('/api', routes)
+
+  if (deps.localIssuer) app.route('/auth', localIssuerRoutes(deps.localIssuer))
+
+  app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404))
+  app.onError(handleError)
+  return app
+}
+
+export type App = ReturnType<typeof createApp>

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import {
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  SignJWT,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTVerifyGetKey,
+} from 'jose'
+
+const ALGORITHM = 'RS256' // what Cognito signs with
+
+export interface MintOptions {
+  sub: string
+  username?: string
+  groups?: string[]
+  clientId?: string
+  scope?: string
+  /** Lifetime in seconds; negative values mint already-expired tokens (tests). */
+  ttlSeconds?: number
+}
+
+/**
+ * The laptop's stand-in for Amazon Cognito: one RSA signing key and tokens with Cognito's
+ * access-token claims, so the API verifies them with exactly the code it uses in AWS.
+ */
+export interface LocalIssuer {
+  readonly issuer: string
+  readonly jwks: JSONWebKeySet
+  readonly keys: JWTVerifyGetKey
+  mintAccessToken(options: MintOptions): Promise<string>
+}
+
+interface StoredKey {
+  kid: string
+  privateJwk: JWK
+}
+
+async function createKey(): Promise<StoredKey> {
+  const { privateKey } = await generateKeyPair(ALGORITHM, { extractable: true })
+  return { kid: randomUUID(), privateJwk: await exportJWK(privateKey) }
+}
+
+/** Loads the signing key from `<dataDir>/auth/`, creating it on first run. */
+export async function loadLocalIssuer(issuer: string, dataDir: string): Promise<LocalIssuer> {
+  const dir = join(dataDir, 'auth')
+  const file = join(dir, 'local-issuer-key.json')
+  await mkdir(dir, { recursive: true })
+  let stored: StoredKey
+  try {
+    stored = JSON.parse(await readFile(file, 'utf8')) as StoredKey
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    stored = await createKey()
+    try {
+      // `wx`: when replicas start together, the first writer wins and the rest read its key.
+      await writeFile(file, JSON.stringify(stored), { flag: 'wx', mode: 0o600 })
+    } catch (writeError) {
+      if ((writeError as NodeJS.ErrnoException).code !== 'EEXIST') throw writeError
+      stored = JSON.parse(await readFile(file, 'utf8')) as StoredKey
+    }
+  }
+  return createLocalIssuer(issuer, stored)
+}
+
+/** An issuer whose key lives only in memory (tests), or the one loaded from disk. */
+export async function createLocalIssuer(issuer: string, key?: StoredKey): Promise<LocalIssuer> {
+  const { kid, privateJwk } = key ?? (await createKey())
+  const privateKey = await importJWK(privateJwk, ALGORITHM)
+  const { kty, n, e } = privateJwk
+  const publicJwk: JWK = { kty, n, e, kid, alg: ALGORITHM, use: 'sig' }
+  const jwks: JSONWebKeySet = { keys: [publicJwk] }
+
+  return {
+    issuer,
+    jwks,
+    keys: createLocalJWKSet(jwks),
+    async mintAccessToken(options) {
+      const now = Math.floor(Date.now() / 1000)
+      const ttl = options.ttlSeconds ?? 3600
+      const claims: Record<string, unknown> = {
+        client_id: options.clientId ?? 'votelab-cli',
+        username: options.username ?? options.sub,
+        token_use: 'access',
+        scope: options.scope ?? 'openid profile email',
+        auth_time: now,
+      }
+      // Like Cognito, the claim is absent rather than empty for users in no group.
+      if (options.groups?.length) claims['cognito:groups'] = options.groups
+      return new SignJWT(claims)
+        .setProtectedHeader({ alg: ALGORITHM, kid })
+        .setIssuer(issuer)
+        .setSubject(options.sub)
+        .setIssuedAt(now)
+        .setExpirationTime(now + ttl)
+        .setJti(randomUUID())
+        .sign(privateKey)
+    },
+  }
+}

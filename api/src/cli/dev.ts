@@ -1,0 +1,41 @@
+// pnpm dev: migrate and seed the configured database, then run the API and restart it on changes.
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { openDatabase } from '../db/client.ts'
+import { migrateToLatest } from '../db/migrate.ts'
+import { seedDemoPolls } from '../db/seed.ts'
+import { createLogger } from '../logger.ts'
+import { configOrExit } from './shared.ts'
+
+const config = configOrExit()
+const database = await openDatabase(config.database, createLogger('warn'))
+try {
+  await migrateToLatest(database.db)
+  await seedDemoPolls(database.db)
+} finally {
+  // PGlite allows one process at a time: let go before the server opens it.
+  await database.close()
+}
+
+const where = config.database.kind === 'pglite' ? `embedded PGlite in ${config.database.dataDir}` : 'Postgres (DATABASE_URL)'
+console.log(`
+  votelab is starting on ${config.publicUrl}
+    database   ${where}
+    issuer     ${config.auth.issuer} (${config.auth.mode})
+    API docs   ${config.publicUrl}/api/docs
+
+  Get a token and vote (in another terminal):
+    TOKEN=$(pnpm -s token --sub alice)
+    curl -s ${config.publicUrl}/api/polls -H "Authorization: Bearer $TOKEN"
+  Admin token: pnpm -s token --sub admin --admin
+`)
+
+const server = spawn(
+  process.execPath,
+  ['--watch-path', fileURLToPath(new URL('..', import.meta.url)), fileURLToPath(new URL('../server.ts', import.meta.url))],
+  { stdio: 'inherit' },
+)
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => server.kill(signal))
+}
+server.on('exit', (code) => process.exit(code ?? 0))

@@ -1,0 +1,138 @@
+import { fileURLToPath } from 'node:url'
+import { z } from 'zod'
+
+/** The repository root's `.data/`, wherever the process was started from. */
+const defaultDataDir = fileURLToPath(new URL('../../.data', import.meta.url))
+
+const commaList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().min(1)).min(1))
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PUBLIC_URL: z.url().optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATA_DIR: z.string().min(1).default(defaultDataDir),
+
+    DATABASE_URL: z
+      .url()
+      .refine((url) => /^postgres(ql)?:\/\//.test(url), 'must be a postgres:// URL')
+      .optional(),
+    DATABASE_SSL: z.enum(['disable', 'require', 'verify-full']).default('disable'),
+    DATABASE_CA_FILE: z.string().min(1).optional(),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+
+    AUTH_ISSUER: z.url().optional(),
+    AUTH_JWKS_URL: z.url().optional(),
+    AUTH_CLIENT_IDS: commaList.optional(),
+
+    RESULTS_COALESCE_MS: z.coerce.number().int().min(10).max(10_000).default(250),
+    SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(9_000),
+  })
+  .refine((env) => env.DATABASE_SSL === 'disable' || env.DATABASE_URL, {
+    path: ['DATABASE_SSL'],
+    message: 'needs DATABASE_URL',
+  })
+
+export const LOCAL_CLIENT_IDS = ['votelab-web', 'votelab-cli']
+
+export interface Config {
+  readonly env: 'development' | 'test' | 'production'
+  readonly host: string
+  readonly port: number
+  readonly publicUrl: string
+  readonly logLevel: string
+  readonly dataDir: string
+  readonly database:
+    | { readonly kind: 'pglite'; readonly dataDir: string }
+    | {
+        readonly kind: 'postgres'
+        readonly url: string
+        readonly ssl: 'disable' | 'require' | 'verify-full'
+        readonly caFile: string | undefined
+        readonly poolMax: number
+        readonly statementTimeoutMs: number
+      }
+  /** `local` = this process is its own issuer (the laptop default); `external` = Cognito or another OIDC issuer. */
+  readonly auth:
+    | { readonly mode: 'local'; readonly issuer: string; readonly clientIds: readonly string[] }
+    | {
+        readonly mode: 'external'
+        readonly issuer: string
+        readonly jwksUrl: string
+        readonly clientIds: readonly string[]
+      }
+  readonly results: { readonly coalesceMs: number; readonly heartbeatMs: number }
+  readonly shutdownTimeoutMs: number
+}
+
+export class ConfigError extends Error {
+  readonly issues: string[]
+  constructor(issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((issue) => `  - ${issue}`).join('\n')}`)
+    this.name = 'ConfigError'
+    this.issues = issues
+  }
+}
+
+/** Parses the environment once; everything else reads the returned object, never `process.env`. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(source)
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`),
+    )
+  }
+  const env = parsed.data
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, '')
+
+  if (env.AUTH_ISSUER && !env.AUTH_CLIENT_IDS) {
+    throw new ConfigError(['AUTH_CLIENT_IDS: required when AUTH_ISSUER is set'])
+  }
+
+  const issuer = env.AUTH_ISSUER?.replace(/\/$/, '')
+  return Object.freeze({
+    env: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    publicUrl,
+    logLevel: env.LOG_LEVEL,
+    dataDir: env.DATA_DIR,
+    database: env.DATABASE_URL
+      ? {
+          kind: 'postgres' as const,
+          url: env.DATABASE_URL,
+          ssl: env.DATABASE_SSL,
+          caFile: env.DATABASE_CA_FILE,
+          poolMax: env.DATABASE_POOL_MAX,
+          statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+        }
+      : { kind: 'pglite' as const, dataDir: `${env.DATA_DIR}/pglite` },
+    auth: issuer
+      ? {
+          mode: 'external' as const,
+          issuer,
+          // Cognito publishes its keys here; other issuers can say otherwise.
+          jwksUrl: env.AUTH_JWKS_URL ?? `${issuer}/.well-known/jwks.json`,
+          clientIds: env.AUTH_CLIENT_IDS ?? [],
+        }
+      : {
+          mode: 'local' as const,
+          issuer: `${publicUrl}/auth`,
+          clientIds: env.AUTH_CLIENT_IDS ?? LOCAL_CLIENT_IDS,
+        },
+    results: { coalesceMs: env.RESULTS_COALESCE_MS, heartbeatMs: env.SSE_HEARTBEAT_MS },
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  })
+}

@@ -1,0 +1,21 @@
+import type { Kysely, Selectable, Transaction } from 'kysely'
+import type { BallotsTable } from './tables/ballots.ts'
+import type { ParticipationTable } from './tables/participation.ts'
+import type { PollOptionsTable } from './tables/poll-options.ts'
+import type { PollsTable } from './tables/polls.ts'
+
+export type { PollStatus } from './tables/polls.ts'
+
+export interface Database {
+  polls: PollsTable
+  poll_options: PollOptionsTable
+  participation: ParticipationTable
+  ballots: BallotsTable
+}
+
+export type Db = Kysely<Database>
+/** Anything queries can run on: the pool itself or an open transaction. */
+export type Queryable = Kysely<Database> | Transaction<Database>
+
+export type PollRow = Selectable<PollsTable>
+export type PollOptionRow = Selectable<PollOptionsTable>

@@ -1,0 +1,12 @@
+import type { Logger } from 'pino'
+import type { Principal } from '../auth/verify.ts'
+
+/** The Hono environment every route and middleware shares. */
+export interface AppEnv {
+  Variables: {
+    requestId: string
+    logger: Logger
+    /** Set when a valid bearer token came with the request. */
+    principal: Principal | undefined
+  }
+}

@@ -1,0 +1,194 @@
+import { sql, type RawBuilder } from 'kysely'
+import type { PollStatus, Queryable } from '../db/database.ts'
+import type { CreatePollInput, Poll, Results } from './schemas.ts'
+
+/** Polls and results change on this channel; the payload is the poll id. */
+export const POLL_CHANGED_CHANNEL = 'votelab_poll_changed'
+
+/** An open poll whose closing time has passed reads as closed, without a job to flip it. */
+export const effectiveStatus: RawBuilder<PollStatus> = sql<PollStatus>`
+  case when polls.status = 'open' and polls.closes_at <= now() then 'closed' else polls.status end`
+
+/** The poll is open and inside its voting window right now. */
+export const acceptingVotes: RawBuilder<boolean> = sql<boolean>`(
+  polls.status = 'open'
+  and (polls.opens_at is null or polls.opens_at <= now())
+  and (polls.closes_at is null or polls.closes_at > now()))`
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null)
+
+async function withOptionsAndTotals(
+  db: Queryable,
+  rows: {
+    id: string
+    title: string
+    description: string
+    status: PollStatus
+    opens_at: Date | null
+    closes_at: Date | null
+  }[],
+): Promise<Poll[]> {
+  if (rows.length === 0) return []
+  const ids = rows.map((row) => row.id)
+  const [options, totals] = await Promise.all([
+    db
+      .selectFrom('poll_options')
+      .select(['id', 'poll_id', 'label'])
+      .where('poll_id', 'in', ids)
+      .orderBy('poll_id')
+      .orderBy('position')
+      .execute(),
+    db
+      .selectFrom('ballots')
+      .select(['poll_id', sql<number>`count(*)::int`.as('votes')])
+      .where('poll_id', 'in', ids)
+      .groupBy('poll_id')
+      .execute(),
+  ])
+  const votesByPoll = new Map(totals.map((total) => [total.poll_id, total.votes]))
+  return rows.map((row) => ({
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    status: row.status,
+    opensAt: iso(row.opens_at),
+    closesAt: iso(row.closes_at),
+    options: options
+      .filter((option) => option.poll_id === row.id)
+      .map((option) => ({ id: option.id, label: option.label })),
+    totalVotes: votesByPoll.get(row.id) ?? 0,
+  }))
+}
+
+function selectPolls(db: Queryable) {
+  return db
+    .selectFrom('polls')
+    .select([
+      'polls.id',
+      'polls.title',
+      'polls.description',
+      effectiveStatus.as('status'),
+      'polls.opens_at',
+      'polls.closes_at',
+    ])
+}
+
+export async function listPolls(db: Queryable, statuses: readonly PollStatus[]): Promise<Poll[]> {
+  const rows = await selectPolls(db)
+    .where(effectiveStatus, 'in', statuses)
+    .orderBy('polls.created_at', 'desc')
+    .orderBy('polls.id')
+    .execute()
+  return withOptionsAndTotals(db, rows)
+}
+
+export async function findPoll(db: Queryable, pollId: string): Promise<Poll | undefined> {
+  const row = await selectPolls(db).where('polls.id', '=', pollId).executeTakeFirst()
+  return row ? (await withOptionsAndTotals(db, [row]))[0] : undefined
+}
+
+export async function hasVoted(db: Queryable, pollId: string, voterSub: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('participation')
+    .select('poll_id')
+    .where('poll_id', '=', pollId)
+    .where('voter_sub', '=', voterSub)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+export async function createPoll(
+  db: Queryable,
+  input: CreatePollInput,
+  createdBy: string,
+): Promise<Poll> {
+  const pollId = await db.transaction().execute(async (trx) => {
+    const poll = await trx
+      .insertInto('polls')
+      .values({
+        title: input.title,
+        description: input.description,
+        opens_at: input.opensAt ? new Date(input.opensAt) : null,
+        closes_at: input.closesAt ? new Date(input.closesAt) : null,
+        created_by: createdBy,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    await trx
+      .insertInto('poll_options')
+      .values(input.options.map((label, position) => ({ poll_id: poll.id, label, position })))
+      .execute()
+    return poll.id
+  })
+  const poll = await findPoll(db, pollId)
+  if (!poll) throw new Error(`poll ${pollId} vanished after insert`)
+  return poll
+}
+
+export type TransitionOutcome =
+  | { ok: true; poll: Poll }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'invalid_transition'; from: PollStatus }
+
+/**
+ * draft → open → closed, nothing else. The update takes the poll's row lock, so it waits for
+ * any vote batch holding the poll (FOR SHARE) to commit: no ballot lands after the close.
+ */
+export async function transitionPoll(
+  db: Queryable,
+  pollId: string,
+  to: 'open' | 'closed',
+): Promise<TransitionOutcome> {
+  const changed = await db.transaction().execute(async (trx) => {
+    const query = trx
+      .updateTable('polls')
+      .set({ status: to, updated_at: sql<Date>`now()` })
+      .where('id', '=', pollId)
+    const updated = await (
+      to === 'open'
+        ? query.where('status', '=', 'draft').where(sql<boolean>`(closes_at is null or closes_at > now())`)
+        : query.where('status', '=', 'open')
+    )
+      .returning('id')
+      .executeTakeFirst()
+    if (updated) await sql`select pg_notify(${POLL_CHANGED_CHANNEL}, ${pollId})`.execute(trx)
+    return updated !== undefined
+  })
+  const poll = await findPoll(db, pollId)
+  if (!poll) return { ok: false, reason: 'not_found' }
+  if (!changed) return { ok: false, reason: 'invalid_transition', from: poll.status }
+  return { ok: true, poll }
+}
+
+/** The tally, counted from the ballots themselves: there is no counter to drift from them. */
+export async function getResults(db: Queryable, pollId: string): Promise<Results | undefined> {
+  const poll = await db
+    .selectFrom('polls')
+    .select([effectiveStatus.as('status'), sql<Date>`now()`.as('as_of')])
+    .where('polls.id', '=', pollId)
+    .executeTakeFirst()
+  if (!poll) return undefined
+  const options = await db
+    .selectFrom('poll_options as o')
+    .leftJoin(
+      (eb) =>
+        eb
+          .selectFrom('ballots')
+          .select(['option_id', sql<number>`count(*)::int`.as('votes')])
+          .where('poll_id', '=', pollId)
+          .groupBy('option_id')
+          .as('counts'),
+      (join) => join.onRef('counts.option_id', '=', 'o.id'),
+    )
+    .select(['o.id', 'o.label', sql<number>`coalesce(counts.votes, 0)`.as('votes')])
+    .where('o.poll_id', '=', pollId)
+    .orderBy('o.position')
+    .execute()
+  return {
+    pollId,
+    status: poll.status,
+    totalVotes: options.reduce((sum, option) => sum + option.votes, 0),
+    options: options.map((option) => ({ optionId: option.id, label: option.label, votes: option.votes })),
+    asOf: new Date(poll.as_of).toISOString(),
+  }
+}

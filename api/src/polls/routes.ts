@@ -1,0 +1,173 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { requireAdmin, requireVoter } from '../auth/middleware.ts'
+import { isAdmin } from '../auth/verify.ts'
+import type { Db, PollStatus } from '../db/database.ts'
+import { ApiError, notFound } from '../http/errors.ts'
+import { createRouter } from '../http/openapi.ts'
+import type { BallotBox } from '../votes/ballot-box.ts'
+import * as polls from './repository.ts'
+import {
+  CastVoteBody,
+  CreatePollBody,
+  ErrorSchema,
+  ListPollsQuery,
+  PollDetailSchema,
+  PollIdParams,
+  PollSchema,
+  ReceiptSchema,
+} from './schemas.ts'
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorSchema } },
+})
+const bearer = [{ bearerAuth: [] }]
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/',
+  tags: ['polls'],
+  summary: 'List polls',
+  description: 'Open and closed polls for everyone; drafts too for admins.',
+  request: { query: ListPollsQuery },
+  responses: {
+    200: {
+      description: 'Polls, newest first',
+      content: { 'application/json': { schema: z.object({ polls: z.array(PollSchema) }) } },
+    },
+    400: errorResponse('Invalid query'),
+    403: errorResponse('Drafts asked for by a non-admin'),
+  },
+})
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/{pollId}',
+  tags: ['polls'],
+  summary: 'One poll',
+  request: { params: PollIdParams },
+  responses: {
+    200: { description: 'The poll', content: { 'application/json': { schema: PollDetailSchema } } },
+    404: errorResponse('No such poll'),
+  },
+})
+
+const createPollRoute = createRoute({
+  method: 'post',
+  path: '/',
+  tags: ['polls'],
+  summary: 'Create a draft poll (admins)',
+  security: bearer,
+  middleware: [requireAdmin] as const,
+  request: { body: { content: { 'application/json': { schema: CreatePollBody } }, required: true } },
+  responses: {
+    201: { description: 'The new draft', content: { 'application/json': { schema: PollSchema } } },
+    400: errorResponse('Invalid body'),
+    401: errorResponse('No valid token'),
+    403: errorResponse('Not an admin'),
+  },
+})
+
+const transitionRoute = (to: 'open' | 'close') =>
+  createRoute({
+    method: 'post',
+    path: `/{pollId}/${to}`,
+    tags: ['polls'],
+    summary: to === 'open' ? 'Open a draft for voting (admins)' : 'Close an open poll (admins)',
+    security: bearer,
+    middleware: [requireAdmin] as const,
+    request: { params: PollIdParams },
+    responses: {
+      200: { description: 'The poll after the change', content: { 'application/json': { schema: PollSchema } } },
+      401: errorResponse('No valid token'),
+      403: errorResponse('Not an admin'),
+      404: errorResponse('No such poll'),
+      409: errorResponse('The poll is not in a state that allows this'),
+    },
+  })
+
+const voteRoute = createRoute({
+  method: 'post',
+  path: '/{pollId}/votes',
+  tags: ['votes'],
+  summary: 'Cast your vote',
+  description: 'One vote per voter per poll. The receipt tracker lets you find your ballot later.',
+  security: bearer,
+  middleware: [requireVoter] as const,
+  request: {
+    params: PollIdParams,
+    body: { content: { 'application/json': { schema: CastVoteBody } }, required: true },
+  },
+  responses: {
+    201: { description: 'Counted', content: { 'application/json': { schema: ReceiptSchema } } },
+    400: errorResponse('Invalid body or an option of another poll'),
+    401: errorResponse('No valid token'),
+    404: errorResponse('No such poll'),
+    409: errorResponse('`already_voted` or `poll_not_open`'),
+    503: errorResponse('The database is unavailable; nothing was counted, retry'),
+  },
+})
+
+export interface PollRoutesDeps {
+  db: Db
+  ballotBox: BallotBox
+}
+
+export function pollRoutes({ db, ballotBox }: PollRoutesDeps) {
+  async function visiblePoll(pollId: string, admin: boolean) {
+    const poll = await polls.findPoll(db, pollId)
+    if (!poll || (poll.status === 'draft' && !admin)) throw notFound('Poll')
+    return poll
+  }
+
+  async function transition(pollId: string, to: 'open' | 'closed') {
+    const outcome = await polls.transitionPoll(db, pollId, to)
+    if (outcome.ok) return outcome.poll
+    if (outcome.reason === 'not_found') throw notFound('Poll')
+    throw new ApiError(409, 'invalid_transition', `A ${outcome.from} poll cannot be ${to === 'open' ? 'opened' : 'closed'}`)
+  }
+
+  return createRouter()
+    .openapi(listRoute, async (c) => {
+      const { status } = c.req.valid('query')
+      const admin = isAdmin(c.var.principal)
+      if (status === 'draft' && !admin) throw new ApiError(403, 'forbidden', 'Only admins may list drafts')
+      const statuses: PollStatus[] = status ? [status] : admin ? ['draft', 'open', 'closed'] : ['open', 'closed']
+      return c.json({ polls: await polls.listPolls(db, statuses) }, 200)
+    })
+    .openapi(getRoute, async (c) => {
+      const { pollId } = c.req.valid('param')
+      const principal = c.var.principal
+      const poll = await visiblePoll(pollId, isAdmin(principal))
+      if (!principal) return c.json(poll, 200)
+      return c.json({ ...poll, hasVoted: await polls.hasVoted(db, pollId, principal.sub) }, 200)
+    })
+    .openapi(createPollRoute, async (c) => {
+      const input = c.req.valid('json')
+      const principal = c.var.principal
+      if (!principal) throw new Error('requireAdmin let an anonymous caller through')
+      return c.json(await polls.createPoll(db, input, principal.sub), 201)
+    })
+    .openapi(transitionRoute('open'), async (c) => c.json(await transition(c.req.valid('param').pollId, 'open'), 200))
+    .openapi(transitionRoute('close'), async (c) => c.json(await transition(c.req.valid('param').pollId, 'closed'), 200))
+    .openapi(voteRoute, async (c) => {
+      const { pollId } = c.req.valid('param')
+      const { optionId } = c.req.valid('json')
+      const principal = c.var.principal
+      if (!principal) throw new Error('requireVoter let an anonymous caller through')
+      const outcome = await ballotBox.cast({ pollId, optionId, voterSub: principal.sub })
+      if (outcome.ok) return c.json({ receipt: outcome.receipt }, 201)
+      switch (outcome.reason) {
+        case 'poll_not_found':
+          throw notFound('Poll')
+        case 'option_not_found':
+          throw new ApiError(400, 'unknown_option', 'That option does not belong to this poll', {
+            details: [{ path: 'optionId', message: 'not an option of this poll' }],
+          })
+        case 'poll_not_open':
+          throw new ApiError(409, 'poll_not_open', 'This poll is not open for voting')
+        case 'already_voted':
+          throw new ApiError(409, 'already_voted', 'You have already voted in this poll')
+      }
+    })
+}

@@ -1,0 +1,100 @@
+import { z } from '@hono/zod-openapi'
+
+// One set of schemas validates requests, types the handlers and generates the OpenAPI document.
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'already_voted' }),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi('Error')
+
+export const PollStatusSchema = z.enum(['draft', 'open', 'closed']).openapi('PollStatus')
+
+export const PollIdParams = z.object({
+  pollId: z.uuid({ error: 'must be a UUID' }).openapi({
+    param: { name: 'pollId', in: 'path' },
+    example: '00000000-0000-4000-8000-000000000001',
+  }),
+})
+
+export const ListPollsQuery = z.object({
+  status: PollStatusSchema.optional().openapi({
+    param: { name: 'status', in: 'query' },
+    description: 'Only polls in this state; `draft` is for admins only.',
+  }),
+})
+
+export const OptionSchema = z.object({ id: z.uuid(), label: z.string() }).openapi('PollOption')
+
+export const PollSchema = z
+  .object({
+    id: z.uuid(),
+    title: z.string(),
+    description: z.string(),
+    status: PollStatusSchema,
+    opensAt: z.iso.datetime().nullable(),
+    closesAt: z.iso.datetime().nullable(),
+    options: z.array(OptionSchema),
+    totalVotes: z.number().int(),
+  })
+  .openapi('Poll')
+
+export const PollDetailSchema = PollSchema.extend({
+  hasVoted: z.boolean().optional().openapi({ description: 'Present when a token was sent.' }),
+}).openapi('PollDetail')
+
+const label = z.string().trim().min(1, 'must not be empty').max(200)
+const timestamp = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' })
+
+export const CreatePollBody = z
+  .strictObject({
+    title: z.string().trim().min(1, 'must not be empty').max(200),
+    description: z.string().trim().max(2000).default(''),
+    options: z
+      .array(label)
+      .min(2, 'a poll needs at least 2 options')
+      .max(20, 'a poll has at most 20 options')
+      .refine(
+        (labels) => new Set(labels.map((l) => l.toLowerCase())).size === labels.length,
+        'option labels must be unique',
+      ),
+    opensAt: timestamp.optional(),
+    closesAt: timestamp.optional(),
+  })
+  .refine((poll) => !poll.opensAt || !poll.closesAt || Date.parse(poll.opensAt) < Date.parse(poll.closesAt), {
+    path: ['closesAt'],
+    message: 'must be after opensAt',
+  })
+  .openapi('CreatePoll')
+
+export const CastVoteBody = z
+  .strictObject({ optionId: z.uuid({ error: 'must be a UUID' }) })
+  .openapi('CastVote')
+
+export const ReceiptSchema = z
+  .object({
+    receipt: z.object({
+      tracker: z.string().regex(/^[0-9a-f]{32}$/).openapi({ description: '128 random bits, hex' }),
+      pollId: z.uuid(),
+      castAt: z.iso.datetime(),
+    }),
+  })
+  .openapi('Receipt')
+
+export const ResultsSchema = z
+  .object({
+    pollId: z.uuid(),
+    status: PollStatusSchema,
+    totalVotes: z.number().int(),
+    options: z.array(z.object({ optionId: z.uuid(), label: z.string(), votes: z.number().int() })),
+    asOf: z.iso.datetime(),
+  })
+  .openapi('Results')
+
+export type Poll = z.infer<typeof PollSchema>
+export type Results = z.infer<typeof ResultsSchema>
+export type CreatePollInput = z.infer<typeof CreatePollBody>

@@ -1,0 +1,123 @@
+import type { Logger } from 'pino'
+import type { Results } from '../polls/schemas.ts'
+
+type Listener = (results: Results) => void
+
+interface PollWatch {
+  listeners: Set<Listener>
+  dirty: boolean
+  running: boolean
+  timer: NodeJS.Timeout | undefined
+  lastRun: number
+}
+
+export interface ResultsHubOptions {
+  loadResults: (pollId: string) => Promise<Results | undefined>
+  /** At most one tally per poll per this many milliseconds, whatever the vote rate. */
+  coalesceMs: number
+  logger: Logger
+}
+
+/**
+ * Fans results out to the watchers of each poll. Change notices only mark a poll dirty; the
+ * tally is recomputed once per coalescing tick and the same snapshot goes to every watcher.
+ * A notice that arrives while a tally runs marks the poll dirty again, so the last change is
+ * always followed by one more broadcast: the final state is never dropped.
+ */
+export class ResultsHub {
+  private readonly polls = new Map<string, PollWatch>()
+  private readonly closeHandlers = new Set<() => void>()
+  private readonly options: ResultsHubOptions
+  private closed = false
+
+  constructor(options: ResultsHubOptions) {
+    this.options = options
+  }
+
+  get watcherCount(): number {
+    let count = 0
+    for (const watch of this.polls.values()) count += watch.listeners.size
+    return count
+  }
+
+  /** Starts delivering a poll's results to `listener`; returns the function that stops it. */
+  watch(pollId: string, listener: Listener): () => void {
+    let watch = this.polls.get(pollId)
+    if (!watch) {
+      watch = { listeners: new Set(), dirty: false, running: false, timer: undefined, lastRun: 0 }
+      this.polls.set(pollId, watch)
+    }
+    watch.listeners.add(listener)
+    return () => {
+      const current = this.polls.get(pollId)
+      if (!current) return
+      current.listeners.delete(listener)
+      if (current.listeners.size === 0) {
+        clearTimeout(current.timer)
+        this.polls.delete(pollId)
+      }
+    }
+  }
+
+  /** A vote or a status change touched this poll. */
+  pollChanged(pollId: string): void {
+    const watch = this.polls.get(pollId)
+    if (!watch || this.closed) return
+    watch.dirty = true
+    this.schedule(pollId, watch)
+  }
+
+  /** Notices may have been lost (the database connection dropped): refresh everything watched. */
+  resyncAll(): void {
+    for (const pollId of this.polls.keys()) this.pollChanged(pollId)
+  }
+
+  /** Called once at shutdown, so open streams can end cleanly. */
+  onClose(handler: () => void): () => void {
+    if (this.closed) {
+      handler()
+      return () => undefined
+    }
+    this.closeHandlers.add(handler)
+    return () => this.closeHandlers.delete(handler)
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    for (const watch of this.polls.values()) clearTimeout(watch.timer)
+    for (const handler of this.closeHandlers) handler()
+    this.closeHandlers.clear()
+  }
+
+  private schedule(pollId: string, watch: PollWatch, delayFloor = 0): void {
+    if (watch.timer || watch.running) return
+    const wait = Math.max(delayFloor, watch.lastRun + this.options.coalesceMs - Date.now(), 0)
+    watch.timer = setTimeout(() => {
+      watch.timer = undefined
+      void this.run(pollId, watch)
+    }, wait)
+  }
+
+  private async run(pollId: string, watch: PollWatch): Promise<void> {
+    if (!watch.dirty || this.closed) return
+    watch.dirty = false
+    watch.running = true
+    watch.lastRun = Date.now()
+    try {
+      const results = await this.options.loadResults(pollId)
+      if (results && !this.closed) {
+        for (const listener of watch.listeners) listener(results)
+      }
+    } catch (error) {
+      // Keep the poll dirty and try again later: the database may be restarting.
+      this.options.logger.warn({ err: error, pollId }, 'could not load results for watchers')
+      watch.dirty = true
+      watch.running = false
+      this.schedule(pollId, watch, 1_000)
+      return
+    }
+    watch.running = false
+    if (watch.dirty && this.polls.get(pollId) === watch) this.schedule(pollId, watch)
+  }
+}

@@ -1,0 +1,85 @@
+import { createRoute } from '@hono/zod-openapi'
+import { streamSSE } from 'hono/streaming'
+import { isAdmin } from '../auth/verify.ts'
+import type { Db } from '../db/database.ts'
+import { createRouter } from '../http/openapi.ts'
+import { notFound } from '../http/errors.ts'
+import { getResults } from '../polls/repository.ts'
+import { ErrorSchema, PollIdParams, ResultsSchema, type Results } from '../polls/schemas.ts'
+import type { ResultsHub } from './hub.ts'
+
+const resultsRoute = createRoute({
+  method: 'get',
+  path: '/{pollId}/results',
+  tags: ['results'],
+  summary: 'Current tally of a poll',
+  request: { params: PollIdParams },
+  responses: {
+    200: { description: 'The tally', content: { 'application/json': { schema: ResultsSchema } } },
+    404: { description: 'No such poll', content: { 'application/json': { schema: ErrorSchema } } },
+  },
+})
+
+const streamRoute = createRoute({
+  method: 'get',
+  path: '/{pollId}/results/stream',
+  tags: ['results'],
+  summary: 'Live tally as Server-Sent Events',
+  description:
+    'A `results` event at once and after every change (coalesced to a few per second), a comment heartbeat every 15 s.',
+  request: { params: PollIdParams },
+  responses: {
+    200: { description: '`text/event-stream` of `results` events', content: { 'text/event-stream': { schema: ResultsSchema } } },
+    404: { description: 'No such poll', content: { 'application/json': { schema: ErrorSchema } } },
+  },
+})
+
+export interface ResultsRoutesDeps {
+  db: Db
+  hub: ResultsHub
+  heartbeatMs: number
+}
+
+export function resultsRoutes({ db, hub, heartbeatMs }: ResultsRoutesDeps) {
+  /** Drafts are invisible to everyone but admins, here as everywhere. */
+  async function visibleResults(pollId: string, admin: boolean): Promise<Results> {
+    const results = await getResults(db, pollId)
+    if (!results || (results.status === 'draft' && !admin)) throw notFound('Poll')
+    return results
+  }
+
+  return createRouter()
+    .openapi(resultsRoute, async (c) => {
+      const { pollId } = c.req.valid('param')
+      return c.json(await visibleResults(pollId, isAdmin(c.var.principal)), 200)
+    })
+    .openapi(streamRoute, async (c) => {
+      const { pollId } = c.req.valid('param')
+      const admin = isAdmin(c.var.principal)
+      await visibleResults(pollId, admin) // a missing poll is a plain 404, not an empty stream
+      c.header('X-Accel-Buffering', 'no') // nginx and friends must not buffer the stream
+      return streamSSE(c, async (stream) => {
+        let sentUpdate = false
+        const send = (results: Results) =>
+          stream.writeSSE({ event: 'results', data: JSON.stringify(results) }).catch(() => undefined)
+        const unwatch = hub.watch(pollId, (results) => {
+          sentUpdate = true
+          void send(results)
+        })
+        // Loaded after watching, so no change can slip between the snapshot and the updates.
+        const initial = await getResults(db, pollId).catch(() => undefined)
+        // A broadcast that beat it here is newer; don't follow that with older data.
+        if (initial && !sentUpdate) await send(initial)
+        const heartbeat = setInterval(() => {
+          void stream.write(': heartbeat\n\n').catch(() => undefined)
+        }, heartbeatMs)
+        await new Promise<void>((resolve) => {
+          stream.onAbort(resolve)
+          const stopOnClose = hub.onClose(resolve)
+          stream.onAbort(stopOnClose)
+        })
+        clearInterval(heartbeat)
+        unwatch()
+      }) as never
+    })
+}

@@ -1,0 +1,107 @@
+import { createRemoteJWKSet } from 'jose'
+import type { Logger } from 'pino'
+import { createApp, type App } from './app.ts'
+import { loadLocalIssuer, type LocalIssuer } from './auth/local-issuer.ts'
+import { createAccessTokenVerifier } from './auth/verify.ts'
+import type { Config } from './config.ts'
+import { openDatabase, type DatabaseHandle } from './db/client.ts'
+import { migrateToLatest } from './db/migrate.ts'
+import { getResults, POLL_CHANGED_CHANNEL } from './polls/repository.ts'
+import { ResultsHub } from './results/hub.ts'
+import { BallotBox } from './votes/ballot-box.ts'
+
+export interface Runtime {
+  app: App
+  database: DatabaseHandle
+  hub: ResultsHub
+  ballotBox: BallotBox
+  localIssuer: LocalIssuer | undefined
+  /** Ends live streams, finishes pending votes, stops listening and closes the database. */
+  close(): Promise<void>
+  /** Marks the instance as going away: `/readyz` answers 503 from then on. */
+  beginShutdown(): void
+}
+
+export interface RuntimeOptions {
+  /** Use this database instead of opening the configured one (tests). */
+  database?: DatabaseHandle
+  /** Use this issuer instead of loading the key from the data dir (tests). */
+  localIssuer?: LocalIssuer
+}
+
+/** Wires the whole API from config: database, migrations, auth, vote writer and live results. */
+export async function createRuntime(
+  config: Config,
+  logger: Logger,
+  options: RuntimeOptions = {},
+): Promise<Runtime> {
+  const database = options.database ?? (await openDatabase(config.database, logger))
+  try {
+    const applied = await migrateToLatest(database.db)
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
+
+    const localIssuer =
+      config.auth.mode === 'local'
+        ? (options.localIssuer ?? (await loadLocalIssuer(config.auth.issuer, config.dataDir)))
+        : undefined
+    const verifyAccessToken = createAccessTokenVerifier({
+      issuer: config.auth.issuer,
+      clientIds: config.auth.clientIds,
+      keys: localIssuer
+        ? localIssuer.keys
+        : createRemoteJWKSet(new URL(config.auth.mode === 'external' ? config.auth.jwksUrl : ''), {
+            timeoutDuration: 5_000,
+            cooldownDuration: 30_000,
+            cacheMaxAge: 10 * 60_000,
+          }),
+    })
+
+    const hub = new ResultsHub({
+      loadResults: (pollId) => getResults(database.db, pollId),
+      coalesceMs: config.results.coalesceMs,
+      logger,
+    })
+    const unlisten = await database.listen(POLL_CHANGED_CHANNEL, {
+      onNotify: (pollId) => {
+        hub.pollChanged(pollId)
+      },
+      onResync: () => {
+        hub.resyncAll()
+      },
+    })
+    const ballotBox = new BallotBox(database.db, logger)
+    let shuttingDown = false
+
+    const app = createApp({
+      database,
+      logger,
+      verifyAccessToken,
+      ballotBox,
+      hub,
+      localIssuer,
+      heartbeatMs: config.results.heartbeatMs,
+      isShuttingDown: () => shuttingDown,
+    })
+
+    return {
+      app,
+      database,
+      hub,
+      ballotBox,
+      localIssuer,
+      beginShutdown() {
+        shuttingDown = true
+      },
+      async close() {
+        shuttingDown = true
+        hub.close()
+        await ballotBox.drain()
+        await unlisten()
+        await database.close()
+      },
+    }
+  } catch (error) {
+    await database.close().catch(() => undefined)
+    throw error
+  }
+}
