@@ -5,19 +5,14 @@ import type { Logger } from 'pino'
 import type { Config } from './config.ts'
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.ts'
 
-export interface RunningServer {
+export interface HttpListener {
   readonly url: string
-  readonly runtime: Runtime
-  /** Graceful stop: refuse new connections, end streams, let requests finish, close the pool. */
-  stop(): Promise<void>
+  /** Refuse new connections, end live streams, let running requests finish (up to the deadline). */
+  close(): Promise<void>
 }
 
-export async function startServer(
-  config: Config,
-  logger: Logger,
-  options: RuntimeOptions = {},
-): Promise<RunningServer> {
-  const runtime = await createRuntime(config, logger, options)
+/** Serves a runtime's app over HTTP on `config.host:config.port`. */
+export async function listen(runtime: Runtime, config: Config, logger: Logger): Promise<HttpListener> {
   const server = await new Promise<Server>((resolve, reject) => {
     const created = serve({ fetch: runtime.app.fetch, port: config.port, hostname: config.host }, () => {
       resolve(created as Server)
@@ -31,9 +26,9 @@ export async function startServer(
   const { port } = server.address() as AddressInfo
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
 
-  let stopping: Promise<void> | undefined
-  const stop = () => {
-    stopping ??= (async () => {
+  let closing: Promise<void> | undefined
+  const close = () => {
+    closing ??= (async () => {
       runtime.beginShutdown()
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       runtime.hub.close() // ends every SSE stream
@@ -45,9 +40,35 @@ export async function startServer(
       forced.unref()
       await closed
       clearTimeout(forced)
-      await runtime.close()
     })()
-    return stopping
+    return closing
   }
-  return { url, runtime, stop }
+  return { url, close }
+}
+
+export interface RunningServer {
+  readonly url: string
+  readonly runtime: Runtime
+  /** Graceful stop: the listener first, then pending votes, the listen connection and the pool. */
+  stop(): Promise<void>
+}
+
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  options: RuntimeOptions = {},
+): Promise<RunningServer> {
+  const runtime = await createRuntime(config, logger, options)
+  const http = await listen(runtime, config, logger).catch(async (error: unknown) => {
+    await runtime.close()
+    throw error
+  })
+  return {
+    url: http.url,
+    runtime,
+    async stop() {
+      await http.close()
+      await runtime.close()
+    },
+  }
 }

@@ -35,12 +35,12 @@ export interface LocalIssuer {
   mintAccessToken(options: MintOptions): Promise<string>
 }
 
-interface StoredKey {
+export interface StoredKey {
   kid: string
   privateJwk: JWK
 }
 
-async function createKey(): Promise<StoredKey> {
+export async function createSigningKey(): Promise<StoredKey> {
   const { privateKey } = await generateKeyPair(ALGORITHM, { extractable: true })
   return { kid: randomUUID(), privateJwk: await exportJWK(privateKey) }
 }
@@ -55,7 +55,7 @@ export async function loadLocalIssuer(issuer: string, dataDir: string): Promise<
     stored = JSON.parse(await readFile(file, 'utf8')) as StoredKey
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-    stored = await createKey()
+    stored = await createSigningKey()
     try {
       // `wx`: when replicas start together, the first writer wins and the rest read its key.
       await writeFile(file, JSON.stringify(stored), { flag: 'wx', mode: 0o600 })
@@ -69,7 +69,7 @@ export async function loadLocalIssuer(issuer: string, dataDir: string): Promise<
 
 /** An issuer whose key lives only in memory (tests), or the one loaded from disk. */
 export async function createLocalIssuer(issuer: string, key?: StoredKey): Promise<LocalIssuer> {
-  const { kid, privateJwk } = key ?? (await createKey())
+  const { kid, privateJwk } = key ?? (await createSigningKey())
   const privateKey = await importJWK(privateJwk, ALGORITHM)
   const { kty, n, e } = privateJwk
   const publicJwk: JWK = { kty, n, e, kid, alg: ALGORITHM, use: 'sig' }

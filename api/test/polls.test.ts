@@ -1,0 +1,183 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestContext, type TestContext } from './support/context.ts'
+
+let ctx: TestContext
+let admin: string
+let voter: string
+beforeAll(async () => {
+  ctx = await createTestContext()
+  admin = await ctx.adminToken()
+  voter = await ctx.voterToken('voter-1')
+})
+afterAll(() => ctx.close())
+
+type ErrorBody = { error: { code: string; message: string; details?: { path: string; message: string }[] } }
+type PollBody = { id: string; status: string; title: string; description: string; options: { id: string; label: string }[]; totalVotes: number; opensAt: string | null; closesAt: string | null }
+
+async function createDraft(body: object = { title: 'Lunch?', options: ['Pizza', 'Salad'] }) {
+  const response = await ctx.call('POST', '/api/polls', { token: admin, body })
+  expect(response.status).toBe(201)
+  return (await response.json()) as PollBody
+}
+
+describe('poll lifecycle', () => {
+  it('creates a draft with its options in order', async () => {
+    const poll = await createDraft({ title: '  Lunch?  ', description: 'Friday', options: ['Pizza', 'Salad', 'Soup'] })
+    expect(poll).toMatchObject({ title: 'Lunch?', description: 'Friday', status: 'draft', totalVotes: 0, opensAt: null, closesAt: null })
+    expect(poll.options.map((o) => o.label)).toEqual(['Pizza', 'Salad', 'Soup'])
+  })
+
+  it('goes draft → open → closed, and refuses every other transition with 409', async () => {
+    const poll = await createDraft()
+    const close = () => ctx.call('POST', `/api/polls/${poll.id}/close`, { token: admin })
+    const open = () => ctx.call('POST', `/api/polls/${poll.id}/open`, { token: admin })
+
+    const closeDraft = await close()
+    expect(closeDraft.status).toBe(409)
+    expect(((await closeDraft.json()) as ErrorBody).error.code).toBe('invalid_transition')
+
+    const opened = await open()
+    expect(opened.status).toBe(200)
+    expect(((await opened.json()) as PollBody).status).toBe('open')
+    expect((await open()).status).toBe(409)
+
+    const closed = await close()
+    expect(closed.status).toBe(200)
+    expect(((await closed.json()) as PollBody).status).toBe('closed')
+    expect((await close()).status).toBe(409)
+    expect((await open()).status).toBe(409)
+  })
+
+  it('404s a transition of a poll that does not exist', async () => {
+    const response = await ctx.call('POST', '/api/polls/00000000-0000-4000-8000-00000000dead/open', { token: admin })
+    expect(response.status).toBe(404)
+  })
+
+  it('reads a poll whose closing time has passed as closed', async () => {
+    const poll = await createDraft({ title: 'Brief', options: ['a', 'b'], closesAt: new Date(Date.now() + 1500).toISOString() })
+    expect((await ctx.call('POST', `/api/polls/${poll.id}/open`, { token: admin })).status).toBe(200)
+    await new Promise((resolve) => setTimeout(resolve, 1700))
+    const after = (await (await ctx.call('GET', `/api/polls/${poll.id}`)).json()) as PollBody
+    expect(after.status).toBe('closed')
+    const vote = await ctx.call('POST', `/api/polls/${poll.id}/votes`, { token: voter, body: { optionId: after.options[0]?.id } })
+    expect(vote.status).toBe(409)
+    expect(((await vote.json()) as ErrorBody).error.code).toBe('poll_not_open')
+  })
+})
+
+describe('listing and visibility', () => {
+  it('hides drafts from voters and shows them to admins', async () => {
+    const draft = await createDraft({ title: 'Secret draft', options: ['a', 'b'] })
+    const asVoter = (await (await ctx.call('GET', '/api/polls', { token: voter })).json()) as { polls: PollBody[] }
+    expect(asVoter.polls.map((p) => p.id)).not.toContain(draft.id)
+    const asAdmin = (await (await ctx.call('GET', '/api/polls', { token: admin })).json()) as { polls: PollBody[] }
+    expect(asAdmin.polls.map((p) => p.id)).toContain(draft.id)
+
+    expect((await ctx.call('GET', `/api/polls/${draft.id}`)).status).toBe(404)
+    expect((await ctx.call('GET', `/api/polls/${draft.id}/results`)).status).toBe(404)
+    expect((await ctx.call('GET', `/api/polls/${draft.id}`, { token: admin })).status).toBe(200)
+    expect((await ctx.call('GET', '/api/polls?status=draft', { token: voter })).status).toBe(403)
+  })
+
+  it('filters by status', async () => {
+    const { pollId } = await ctx.openPoll()
+    const open = (await (await ctx.call('GET', '/api/polls?status=open')).json()) as { polls: PollBody[] }
+    expect(open.polls.every((p) => p.status === 'open')).toBe(true)
+    expect(open.polls.map((p) => p.id)).toContain(pollId)
+    const closed = (await (await ctx.call('GET', '/api/polls?status=closed')).json()) as { polls: PollBody[] }
+    expect(closed.polls.map((p) => p.id)).not.toContain(pollId)
+  })
+
+  it('says whether the caller has voted when a token is sent', async () => {
+    const { pollId, optionIds } = await ctx.openPoll()
+    const before = (await (await ctx.call('GET', `/api/polls/${pollId}`, { token: voter })).json()) as { hasVoted: boolean }
+    expect(before.hasVoted).toBe(false)
+    await ctx.call('POST', `/api/polls/${pollId}/votes`, { token: voter, body: { optionId: optionIds[0] } })
+    const after = (await (await ctx.call('GET', `/api/polls/${pollId}`, { token: voter })).json()) as { hasVoted: boolean }
+    expect(after.hasVoted).toBe(true)
+    const anonymous = (await (await ctx.call('GET', `/api/polls/${pollId}`)).json()) as object
+    expect(anonymous).not.toHaveProperty('hasVoted')
+  })
+})
+
+describe('input validation and error shape', () => {
+  const cases: [string, unknown, string][] = [
+    ['one option', { title: 'x', options: ['only'] }, 'options'],
+    ['21 options', { title: 'x', options: Array.from({ length: 21 }, (_, i) => `o${i}`) }, 'options'],
+    ['duplicate labels', { title: 'x', options: ['Yes', 'yes'] }, 'options'],
+    ['blank title', { title: '   ', options: ['a', 'b'] }, 'title'],
+    ['blank option', { title: 'x', options: ['a', ' '] }, 'options.1'],
+    ['missing title', { options: ['a', 'b'] }, 'title'],
+    ['bad date', { title: 'x', options: ['a', 'b'], opensAt: 'tomorrow' }, 'opensAt'],
+    ['closing before opening', { title: 'x', options: ['a', 'b'], opensAt: '2030-01-02T00:00:00Z', closesAt: '2030-01-01T00:00:00Z' }, 'closesAt'],
+    ['unknown field', { title: 'x', options: ['a', 'b'], colour: 'red' }, 'json'],
+    ['an array body', ['a', 'b'], 'json'],
+  ]
+  it.each(cases)('rejects a poll with %s: 400 naming the field', async (_name, body, field) => {
+    const response = await ctx.call('POST', '/api/polls', { token: admin, body })
+    expect(response.status).toBe(400)
+    const error = ((await response.json()) as ErrorBody).error
+    expect(error.code).toBe('validation_failed')
+    expect(error.details?.map((d) => d.path).join(' ')).toContain(field)
+  })
+
+  it('rejects malformed JSON with 400 invalid_json', async () => {
+    const response = await ctx.call('POST', '/api/polls', { token: admin, body: '{"title": ' })
+    expect(response.status).toBe(400)
+    expect(((await response.json()) as ErrorBody).error.code).toBe('invalid_json')
+  })
+
+  it('rejects a body over 16 KiB with 413', async () => {
+    const response = await ctx.call('POST', '/api/polls', { token: admin, body: { title: 'x'.repeat(17 * 1024), options: ['a', 'b'] } })
+    expect(response.status).toBe(413)
+    expect(((await response.json()) as ErrorBody).error.code).toBe('payload_too_large')
+  })
+
+  it('rejects a poll id that is not a UUID with 400', async () => {
+    const response = await ctx.call('GET', '/api/polls/not-a-uuid')
+    expect(response.status).toBe(400)
+    expect(((await response.json()) as ErrorBody).error.details?.[0]?.path).toBe('pollId')
+  })
+
+  it('rejects an unknown status filter with 400', async () => {
+    expect((await ctx.call('GET', '/api/polls?status=archived')).status).toBe(400)
+  })
+
+  it('answers unknown API routes with a JSON 404', async () => {
+    const response = await ctx.call('DELETE', '/api/polls')
+    expect(response.status).toBe(404)
+    expect(((await response.json()) as ErrorBody).error.code).toBe('not_found')
+  })
+
+  it('never answers 500 to hostile input', async () => {
+    const { pollId } = await ctx.openPoll()
+    const bodies = ['null', '"str"', '123', '[]', '{"optionId":null}', '{"optionId":{"$ne":1}}', '{"optionId":"\\u0000"}', '\u0000', '{"__proto__":{"admin":true}}']
+    for (const body of bodies) {
+      const response = await ctx.call('POST', `/api/polls/${pollId}/votes`, { token: voter, body })
+      expect(response.status, body).toBe(400)
+    }
+    const weird = ['%00', '..%2F..%2Fetc', "1' or '1'='1", 'a'.repeat(5000)]
+    for (const id of weird) {
+      const response = await ctx.call('GET', `/api/polls/${id}/results`)
+      expect(response.status, id).toBeLessThan(500)
+    }
+  })
+})
+
+describe('health and docs', () => {
+  it('serves /healthz and /readyz', async () => {
+    expect(await (await ctx.call('GET', '/healthz')).json()).toEqual({ status: 'ok' })
+    expect((await ctx.call('GET', '/readyz')).status).toBe(200)
+  })
+
+  it('publishes an OpenAPI document covering every route, and Swagger UI', async () => {
+    const doc = (await (await ctx.call('GET', '/api/openapi.json')).json()) as { openapi: string; paths: Record<string, object> }
+    expect(doc.openapi).toBe('3.1.0')
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      ['/me', '/polls', '/polls/{pollId}', '/polls/{pollId}/open', '/polls/{pollId}/close', '/polls/{pollId}/votes', '/polls/{pollId}/results', '/polls/{pollId}/results/stream'].sort(),
+    )
+    const ui = await ctx.call('GET', '/api/docs')
+    expect(ui.status).toBe(200)
+    expect(await ui.text()).toContain('swagger')
+  })
+})

@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import { importJWK, SignJWT, type JWTPayload } from 'jose'
+import { createLocalIssuer, createSigningKey, type LocalIssuer, type MintOptions } from '../../src/auth/local-issuer.ts'
+import { ADMIN_GROUP } from '../../src/auth/verify.ts'
+import { loadConfig, type Config } from '../../src/config.ts'
+import { listen, type HttpListener } from '../../src/http-server.ts'
+import { createRuntime, type Runtime } from '../../src/runtime.ts'
+import { createTestDatabase, type TestDatabase } from './databases.ts'
+
+export const TEST_ISSUER = 'http://localhost:3000/auth'
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    PUBLIC_URL: 'http://localhost:3000',
+    RESULTS_COALESCE_MS: '50',
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'votelab-test-')),
+    ...overrides,
+  })
+}
+
+export interface TestContext {
+  runtime: Runtime
+  testDatabase: TestDatabase
+  issuer: LocalIssuer
+  config: Config
+  /** `app.request()` with JSON and an optional bearer token. */
+  call(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>
+  /** Signs any claims with the issuer's real key: for tokens that differ from good ones in one way. */
+  signWithIssuerKey(claims: JWTPayload): Promise<string>
+  voterToken(sub: string, options?: Omit<MintOptions, 'sub'>): Promise<string>
+  adminToken(): Promise<string>
+  /** Creates a poll as admin and opens it; returns its id and option ids. */
+  openPoll(options?: string[]): Promise<{ pollId: string; optionIds: string[] }>
+  /** Serves the app over real HTTP on 127.0.0.1 (random port). */
+  listen(): Promise<HttpListener>
+  close(): Promise<void>
+}
+
+/** The app, wired exactly as in production, on a database of the file's own. */
+export async function createTestContext(overrides: Record<string, string> = {}): Promise<TestContext> {
+  const testDatabase = await createTestDatabase()
+  const config = testConfig(overrides)
+  const signingKey = await createSigningKey()
+  const issuer = await createLocalIssuer(TEST_ISSUER, signingKey)
+  const logger = pino({ level: 'silent' })
+  const runtime = await createRuntime(config, logger, { database: await testDatabase.open(), localIssuer: issuer })
+  const listeners: HttpListener[] = []
+
+  const context: TestContext = {
+    runtime,
+    testDatabase,
+    issuer,
+    config,
+    call(method, path, options = {}) {
+      const headers: Record<string, string> = { ...options.headers }
+      if (options.token) headers.authorization = `Bearer ${options.token}`
+      let body: string | undefined
+      if (options.body !== undefined) {
+        headers['content-type'] ??= 'application/json'
+        body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body)
+      }
+      return Promise.resolve(runtime.app.request(path, { method, headers, body }))
+    },
+    async signWithIssuerKey(claims) {
+      const key = await importJWK(signingKey.privateJwk, 'RS256')
+      return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: signingKey.kid }).sign(key)
+    },
+    voterToken: (sub, options = {}) => issuer.mintAccessToken({ sub, ...options }),
+    adminToken: () => issuer.mintAccessToken({ sub: 'admin', groups: [ADMIN_GROUP] }),
+    async openPoll(labels = ['Yes', 'No', 'Abstain']) {
+      const token = await context.adminToken()
+      const created = await context.call('POST', '/api/polls', { token, body: { title: 'A test poll', options: labels } })
+      if (created.status !== 201) throw new Error(`create failed: ${created.status} ${await created.text()}`)
+      const poll = (await created.json()) as { id: string; options: { id: string }[] }
+      const opened = await context.call('POST', `/api/polls/${poll.id}/open`, { token })
+      if (opened.status !== 200) throw new Error(`open failed: ${opened.status}`)
+      return { pollId: poll.id, optionIds: poll.options.map((option) => option.id) }
+    },
+    async listen() {
+      const listener = await listen(runtime, config, logger)
+      listeners.push(listener)
+      return listener
+    },
+    async close() {
+      await Promise.all(listeners.map((listener) => listener.close()))
+      await runtime.close().catch(() => undefined)
+      await testDatabase.drop()
+      rmSync(config.dataDir, { recursive: true, force: true })
+    },
+  }
+  return context
+}

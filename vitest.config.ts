@@ -1,0 +1,20 @@
+import { defineConfig } from 'vitest/config'
+
+// Every suite runs on embedded PGlite; with DATABASE_URL set, the database suites run again on
+// that Postgres server (CI does both). Each test file gets a database of its own.
+const databases = process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite']
+
+export default defineConfig({
+  test: {
+    projects: databases.map((db) => ({
+      test: {
+        name: db,
+        include: db === 'pglite' ? ['api/**/*.test.ts'] : ['api/test/**/*.test.ts'],
+        env: { TEST_DB: db },
+        // PGlite takes seconds to boot per file; real-process tests take longer.
+        testTimeout: 30_000,
+        hookTimeout: 60_000,
+      },
+    })),
+  },
+})
