@@ -32,7 +32,9 @@ export async function listen(runtime: Runtime, config: Config, logger: Logger): 
       runtime.beginShutdown()
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       runtime.hub.close() // ends every SSE stream
+      // Connections turn idle as their last request (or stream) ends: close them as they do.
       server.closeIdleConnections()
+      const reaper = setInterval(() => server.closeIdleConnections(), 50)
       const forced = setTimeout(() => {
         logger.warn('requests still running at the shutdown deadline; closing their connections')
         server.closeAllConnections()
@@ -40,6 +42,7 @@ export async function listen(runtime: Runtime, config: Config, logger: Logger): 
       forced.unref()
       await closed
       clearTimeout(forced)
+      clearInterval(reaper)
     })()
     return closing
   }
