@@ -16,7 +16,15 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-confusing-void-expression': 'off',
+      // State flipped by callbacks during an await (closed, stopped, dirty) reads as "always false" to it.
+      '@typescript-eslint/no-unnecessary-condition': 'off',
     },
+  },
+  {
+    // Migrations are frozen in time and typed against Kysely<any>, as Kysely's docs advise.
+    files: ['api/src/db/migrations/**', 'api/src/db/migrate.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
     files: ['**/*.js'],

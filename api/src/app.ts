@@ -49,7 +49,10 @@ const meRoute = createRoute({
         },
       },
     },
-    401: { description: 'No valid token', content: { 'application/json': { schema: ErrorSchema } } },
+    401: {
+      description: 'No valid token',
+      content: { 'application/json': { schema: ErrorSchema } },
+    },
   },
 })
 
@@ -59,7 +62,12 @@ function requestLog(baseLogger: Logger) {
     c.set('logger', baseLogger.child({ requestId: c.var.requestId }))
     await next()
     c.var.logger.info(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
       'request',
     )
   })
@@ -73,7 +81,11 @@ export function createApp(deps: AppDeps) {
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {
-        throw new ApiError(413, 'payload_too_large', `Request body is larger than ${MAX_BODY_BYTES / 1024} KiB`)
+        throw new ApiError(
+          413,
+          'payload_too_large',
+          `Request body is larger than ${MAX_BODY_BYTES / 1024} KiB`,
+        )
       },
     }),
   )
@@ -84,7 +96,10 @@ export function createApp(deps: AppDeps) {
       return c.json({ sub, username, groups }, 200)
     })
     .route('/polls', pollRoutes({ db: database.db, ballotBox: deps.ballotBox }))
-    .route('/polls', resultsRoutes({ db: database.db, hub: deps.hub, heartbeatMs: deps.heartbeatMs }))
+    .route(
+      '/polls',
+      resultsRoutes({ db: database.db, hub: deps.hub, heartbeatMs: deps.heartbeatMs }),
+    )
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
@@ -102,7 +117,9 @@ export function createApp(deps: AppDeps) {
     servers: [{ url: '/api' }],
   })
   api.get('/docs', swaggerUI({ url: '/api/openapi.json' }))
-  api.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404))
+  api.notFound((c) =>
+    c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404),
+  )
 
   const app = new OpenAPIHono<AppEnv>()
     .use(requestId())
@@ -112,7 +129,9 @@ export function createApp(deps: AppDeps) {
 
   if (deps.localIssuer) app.route('/auth', localIssuerRoutes(deps.localIssuer))
 
-  app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404))
+  app.notFound((c) =>
+    c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404),
+  )
   app.onError(handleError)
   return app
 }

@@ -12,11 +12,18 @@ export interface HttpListener {
 }
 
 /** Serves a runtime's app over HTTP on `config.host:config.port`. */
-export async function listen(runtime: Runtime, config: Config, logger: Logger): Promise<HttpListener> {
+export async function listen(
+  runtime: Runtime,
+  config: Config,
+  logger: Logger,
+): Promise<HttpListener> {
   const server = await new Promise<Server>((resolve, reject) => {
-    const created = serve({ fetch: runtime.app.fetch, port: config.port, hostname: config.host }, () => {
-      resolve(created as Server)
-    }) as Server
+    const created = serve(
+      { fetch: runtime.app.fetch, port: config.port, hostname: config.host },
+      () => {
+        resolve(created)
+      },
+    ) as Server
     created.once('error', reject)
   })
   // Longer than an ALB's idle timeout (60 s), so the balancer, not us, closes idle connections.

@@ -17,7 +17,12 @@ const running = await startServer(config, logger).catch((error: unknown) => {
   process.exit(1)
 })
 logger.info(
-  { url: running.url, database: config.database.kind, auth: config.auth.mode, issuer: config.auth.issuer },
+  {
+    url: running.url,
+    database: config.database.kind,
+    auth: config.auth.mode,
+    issuer: config.auth.issuer,
+  },
   `votelab API listening on ${running.url}`,
 )
 

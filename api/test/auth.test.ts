@@ -13,7 +13,9 @@ const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base
 async function expectRejected(token: string) {
   const response = await ctx.call('GET', '/api/me', { token })
   expect(response.status).toBe(401)
-  expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="votelab", error="invalid_token"/)
+  expect(response.headers.get('www-authenticate')).toMatch(
+    /^Bearer realm="votelab", error="invalid_token"/,
+  )
   const body = (await response.json()) as { error: { code: string } }
   expect(body.error.code).toBe('invalid_token')
   return body
@@ -24,7 +26,11 @@ describe('access tokens', () => {
     const token = await ctx.issuer.mintAccessToken({ sub: 'alice', groups: ['admins', 'staff'] })
     const response = await ctx.call('GET', '/api/me', { token })
     expect(response.status).toBe(200)
-    expect(await response.json()).toEqual({ sub: 'alice', username: 'alice', groups: ['admins', 'staff'] })
+    expect(await response.json()).toEqual({
+      sub: 'alice',
+      username: 'alice',
+      groups: ['admins', 'staff'],
+    })
   })
 
   it('asks for a token when none is sent', async () => {
@@ -34,7 +40,9 @@ describe('access tokens', () => {
   })
 
   it('rejects a malformed Authorization header', async () => {
-    const response = await ctx.call('GET', '/api/me', { headers: { authorization: 'Basic Zm9vOmJhcg==' } })
+    const response = await ctx.call('GET', '/api/me', {
+      headers: { authorization: 'Basic Zm9vOmJhcg==' },
+    })
     expect(response.status).toBe(401)
   })
 
@@ -62,8 +70,14 @@ describe('access tokens', () => {
   it('rejects an id token (token_use: id), even one signed by the real key', async () => {
     const now = Math.floor(Date.now() / 1000)
     const idToken = await ctx.signWithIssuerKey({
-      iss: TEST_ISSUER, sub: 'alice', aud: 'votelab-web', client_id: 'votelab-web',
-      token_use: 'id', email: 'alice@example.com', iat: now, exp: now + 3600,
+      iss: TEST_ISSUER,
+      sub: 'alice',
+      aud: 'votelab-web',
+      client_id: 'votelab-web',
+      token_use: 'id',
+      email: 'alice@example.com',
+      iat: now,
+      exp: now + 3600,
     })
     const body = await expectRejected(idToken)
     expect(JSON.stringify(body)).toContain('not an access token')
@@ -72,7 +86,13 @@ describe('access tokens', () => {
   it('accepts a token signed by the real key when every claim is right (control for the forgeries)', async () => {
     const now = Math.floor(Date.now() / 1000)
     const token = await ctx.signWithIssuerKey({
-      iss: TEST_ISSUER, sub: 'carol', client_id: 'votelab-web', token_use: 'access', scope: 'openid', iat: now, exp: now + 60,
+      iss: TEST_ISSUER,
+      sub: 'carol',
+      client_id: 'votelab-web',
+      token_use: 'access',
+      scope: 'openid',
+      iat: now,
+      exp: now + 60,
     })
     expect((await ctx.call('GET', '/api/me', { token })).status).toBe(200)
   })
@@ -85,7 +105,9 @@ describe('access tokens', () => {
 
   it('rejects HS256 signed with the public key as the secret', async () => {
     const good = await ctx.voterToken('alice')
-    const payload = JSON.parse(Buffer.from(good.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>
+    const payload = JSON.parse(
+      Buffer.from(good.split('.')[1] ?? '', 'base64url').toString(),
+    ) as Record<string, unknown>
     const publicJwk = ctx.issuer.jwks.keys[0] as JWK
     const secret = new TextEncoder().encode(JSON.stringify(publicJwk))
     const forged = await new SignJWT(payload)
@@ -97,7 +119,10 @@ describe('access tokens', () => {
   it('rejects a tampered payload', async () => {
     const good = await ctx.voterToken('alice')
     const [header, payload, signature] = good.split('.') as [string, string, string]
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<
+      string,
+      unknown
+    >
     const tampered = b64({ ...claims, 'cognito:groups': ['admins'] })
     await expectRejected(`${header}.${tampered}.${signature}`)
   })
@@ -116,18 +141,27 @@ describe('access tokens', () => {
 
   it('lets members of admins, and only them, use admin routes', async () => {
     const voter = await ctx.voterToken('bob')
-    const forbidden = await ctx.call('POST', '/api/polls', { token: voter, body: { title: 't', options: ['a', 'b'] } })
+    const forbidden = await ctx.call('POST', '/api/polls', {
+      token: voter,
+      body: { title: 't', options: ['a', 'b'] },
+    })
     expect(forbidden.status).toBe(403)
     expect(((await forbidden.json()) as { error: { code: string } }).error.code).toBe('forbidden')
-    const anonymous = await ctx.call('POST', '/api/polls', { body: { title: 't', options: ['a', 'b'] } })
+    const anonymous = await ctx.call('POST', '/api/polls', {
+      body: { title: 't', options: ['a', 'b'] },
+    })
     expect(anonymous.status).toBe(401)
   })
 
   it('publishes discovery and keys like Cognito does', async () => {
-    const discovery = (await (await ctx.call('GET', '/auth/.well-known/openid-configuration')).json()) as Record<string, string>
+    const discovery = (await (
+      await ctx.call('GET', '/auth/.well-known/openid-configuration')
+    ).json()) as Record<string, string>
     expect(discovery.issuer).toBe(TEST_ISSUER)
     expect(discovery.jwks_uri).toBe(`${TEST_ISSUER}/.well-known/jwks.json`)
-    const jwks = (await (await ctx.call('GET', '/auth/.well-known/jwks.json')).json()) as { keys: JWK[] }
+    const jwks = (await (await ctx.call('GET', '/auth/.well-known/jwks.json')).json()) as {
+      keys: JWK[]
+    }
     expect(jwks.keys).toHaveLength(1)
     expect(jwks.keys[0]).not.toHaveProperty('d') // never the private part
   })

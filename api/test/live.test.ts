@@ -23,7 +23,10 @@ describe('live results over Server-Sent Events', () => {
 
       const vote = await fetch(`${server.url}/api/polls/${pollId}/votes`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${await ctx.voterToken('sse-voter')}`, 'content-type': 'application/json' },
+        headers: {
+          authorization: `Bearer ${await ctx.voterToken('sse-voter')}`,
+          'content-type': 'application/json',
+        },
         body: JSON.stringify({ optionId: optionIds[2] }),
       })
       expect(vote.status).toBe(201)
@@ -40,8 +43,17 @@ describe('live results over Server-Sent Events', () => {
     const stream = await openSse(`${server.url}/api/polls/${pollId}/results/stream`)
     try {
       await stream.next<Results>('results')
-      const tokens = await Promise.all(Array.from({ length: 120 }, (_, i) => ctx.voterToken(`burst-${i}`)))
-      await Promise.all(tokens.map((token) => ctx.call('POST', `/api/polls/${pollId}/votes`, { token, body: { optionId: optionIds[0] } })))
+      const tokens = await Promise.all(
+        Array.from({ length: 120 }, (_, i) => ctx.voterToken(`burst-${i}`)),
+      )
+      await Promise.all(
+        tokens.map((token) =>
+          ctx.call('POST', `/api/polls/${pollId}/votes`, {
+            token,
+            body: { optionId: optionIds[0] },
+          }),
+        ),
+      )
       const final = await stream.next<Results>('results', (r) => {
         loads.push(String(r.totalVotes))
         return r.totalVotes === 120
@@ -60,7 +72,9 @@ describe('live results over Server-Sent Events', () => {
     try {
       await stream.next<Results>('results')
       await ctx.call('POST', `/api/polls/${pollId}/close`, { token: await ctx.adminToken() })
-      expect((await stream.next<Results>('results', (r) => r.status === 'closed')).status).toBe('closed')
+      expect((await stream.next<Results>('results', (r) => r.status === 'closed')).status).toBe(
+        'closed',
+      )
       await new Promise((resolve) => setTimeout(resolve, 700))
       expect(stream.comments).toContain('heartbeat')
     } finally {
@@ -69,7 +83,9 @@ describe('live results over Server-Sent Events', () => {
   })
 
   it('answers 404 JSON, not a stream, for an unknown poll', async () => {
-    const response = await fetch(`${server.url}/api/polls/00000000-0000-4000-8000-00000000f00d/results/stream`)
+    const response = await fetch(
+      `${server.url}/api/polls/00000000-0000-4000-8000-00000000f00d/results/stream`,
+    )
     expect(response.status).toBe(404)
     expect(response.headers.get('content-type')).toContain('application/json')
   })

@@ -11,8 +11,19 @@ beforeAll(async () => {
 })
 afterAll(() => ctx.close())
 
-type ErrorBody = { error: { code: string; message: string; details?: { path: string; message: string }[] } }
-type PollBody = { id: string; status: string; title: string; description: string; options: { id: string; label: string }[]; totalVotes: number; opensAt: string | null; closesAt: string | null }
+type ErrorBody = {
+  error: { code: string; message: string; details?: { path: string; message: string }[] }
+}
+type PollBody = {
+  id: string
+  status: string
+  title: string
+  description: string
+  options: { id: string; label: string }[]
+  totalVotes: number
+  opensAt: string | null
+  closesAt: string | null
+}
 
 async function createDraft(body: object = { title: 'Lunch?', options: ['Pizza', 'Salad'] }) {
   const response = await ctx.call('POST', '/api/polls', { token: admin, body })
@@ -22,8 +33,19 @@ async function createDraft(body: object = { title: 'Lunch?', options: ['Pizza', 
 
 describe('poll lifecycle', () => {
   it('creates a draft with its options in order', async () => {
-    const poll = await createDraft({ title: '  Lunch?  ', description: 'Friday', options: ['Pizza', 'Salad', 'Soup'] })
-    expect(poll).toMatchObject({ title: 'Lunch?', description: 'Friday', status: 'draft', totalVotes: 0, opensAt: null, closesAt: null })
+    const poll = await createDraft({
+      title: '  Lunch?  ',
+      description: 'Friday',
+      options: ['Pizza', 'Salad', 'Soup'],
+    })
+    expect(poll).toMatchObject({
+      title: 'Lunch?',
+      description: 'Friday',
+      status: 'draft',
+      totalVotes: 0,
+      opensAt: null,
+      closesAt: null,
+    })
     expect(poll.options.map((o) => o.label)).toEqual(['Pizza', 'Salad', 'Soup'])
   })
 
@@ -49,17 +71,30 @@ describe('poll lifecycle', () => {
   })
 
   it('404s a transition of a poll that does not exist', async () => {
-    const response = await ctx.call('POST', '/api/polls/00000000-0000-4000-8000-00000000dead/open', { token: admin })
+    const response = await ctx.call(
+      'POST',
+      '/api/polls/00000000-0000-4000-8000-00000000dead/open',
+      { token: admin },
+    )
     expect(response.status).toBe(404)
   })
 
   it('reads a poll whose closing time has passed as closed', async () => {
-    const poll = await createDraft({ title: 'Brief', options: ['a', 'b'], closesAt: new Date(Date.now() + 1500).toISOString() })
-    expect((await ctx.call('POST', `/api/polls/${poll.id}/open`, { token: admin })).status).toBe(200)
+    const poll = await createDraft({
+      title: 'Brief',
+      options: ['a', 'b'],
+      closesAt: new Date(Date.now() + 1500).toISOString(),
+    })
+    expect((await ctx.call('POST', `/api/polls/${poll.id}/open`, { token: admin })).status).toBe(
+      200,
+    )
     await new Promise((resolve) => setTimeout(resolve, 1700))
     const after = (await (await ctx.call('GET', `/api/polls/${poll.id}`)).json()) as PollBody
     expect(after.status).toBe('closed')
-    const vote = await ctx.call('POST', `/api/polls/${poll.id}/votes`, { token: voter, body: { optionId: after.options[0]?.id } })
+    const vote = await ctx.call('POST', `/api/polls/${poll.id}/votes`, {
+      token: voter,
+      body: { optionId: after.options[0]?.id },
+    })
     expect(vote.status).toBe(409)
     expect(((await vote.json()) as ErrorBody).error.code).toBe('poll_not_open')
   })
@@ -68,9 +103,13 @@ describe('poll lifecycle', () => {
 describe('listing and visibility', () => {
   it('hides drafts from voters and shows them to admins', async () => {
     const draft = await createDraft({ title: 'Secret draft', options: ['a', 'b'] })
-    const asVoter = (await (await ctx.call('GET', '/api/polls', { token: voter })).json()) as { polls: PollBody[] }
+    const asVoter = (await (await ctx.call('GET', '/api/polls', { token: voter })).json()) as {
+      polls: PollBody[]
+    }
     expect(asVoter.polls.map((p) => p.id)).not.toContain(draft.id)
-    const asAdmin = (await (await ctx.call('GET', '/api/polls', { token: admin })).json()) as { polls: PollBody[] }
+    const asAdmin = (await (await ctx.call('GET', '/api/polls', { token: admin })).json()) as {
+      polls: PollBody[]
+    }
     expect(asAdmin.polls.map((p) => p.id)).toContain(draft.id)
 
     expect((await ctx.call('GET', `/api/polls/${draft.id}`)).status).toBe(404)
@@ -81,19 +120,30 @@ describe('listing and visibility', () => {
 
   it('filters by status', async () => {
     const { pollId } = await ctx.openPoll()
-    const open = (await (await ctx.call('GET', '/api/polls?status=open')).json()) as { polls: PollBody[] }
+    const open = (await (await ctx.call('GET', '/api/polls?status=open')).json()) as {
+      polls: PollBody[]
+    }
     expect(open.polls.every((p) => p.status === 'open')).toBe(true)
     expect(open.polls.map((p) => p.id)).toContain(pollId)
-    const closed = (await (await ctx.call('GET', '/api/polls?status=closed')).json()) as { polls: PollBody[] }
+    const closed = (await (await ctx.call('GET', '/api/polls?status=closed')).json()) as {
+      polls: PollBody[]
+    }
     expect(closed.polls.map((p) => p.id)).not.toContain(pollId)
   })
 
   it('says whether the caller has voted when a token is sent', async () => {
     const { pollId, optionIds } = await ctx.openPoll()
-    const before = (await (await ctx.call('GET', `/api/polls/${pollId}`, { token: voter })).json()) as { hasVoted: boolean }
+    const before = (await (
+      await ctx.call('GET', `/api/polls/${pollId}`, { token: voter })
+    ).json()) as { hasVoted: boolean }
     expect(before.hasVoted).toBe(false)
-    await ctx.call('POST', `/api/polls/${pollId}/votes`, { token: voter, body: { optionId: optionIds[0] } })
-    const after = (await (await ctx.call('GET', `/api/polls/${pollId}`, { token: voter })).json()) as { hasVoted: boolean }
+    await ctx.call('POST', `/api/polls/${pollId}/votes`, {
+      token: voter,
+      body: { optionId: optionIds[0] },
+    })
+    const after = (await (
+      await ctx.call('GET', `/api/polls/${pollId}`, { token: voter })
+    ).json()) as { hasVoted: boolean }
     expect(after.hasVoted).toBe(true)
     const anonymous = (await (await ctx.call('GET', `/api/polls/${pollId}`)).json()) as object
     expect(anonymous).not.toHaveProperty('hasVoted')
@@ -103,13 +153,26 @@ describe('listing and visibility', () => {
 describe('input validation and error shape', () => {
   const cases: [string, unknown, string][] = [
     ['one option', { title: 'x', options: ['only'] }, 'options'],
-    ['21 options', { title: 'x', options: Array.from({ length: 21 }, (_, i) => `o${i}`) }, 'options'],
+    [
+      '21 options',
+      { title: 'x', options: Array.from({ length: 21 }, (_, i) => `o${i}`) },
+      'options',
+    ],
     ['duplicate labels', { title: 'x', options: ['Yes', 'yes'] }, 'options'],
     ['blank title', { title: '   ', options: ['a', 'b'] }, 'title'],
     ['blank option', { title: 'x', options: ['a', ' '] }, 'options.1'],
     ['missing title', { options: ['a', 'b'] }, 'title'],
     ['bad date', { title: 'x', options: ['a', 'b'], opensAt: 'tomorrow' }, 'opensAt'],
-    ['closing before opening', { title: 'x', options: ['a', 'b'], opensAt: '2030-01-02T00:00:00Z', closesAt: '2030-01-01T00:00:00Z' }, 'closesAt'],
+    [
+      'closing before opening',
+      {
+        title: 'x',
+        options: ['a', 'b'],
+        opensAt: '2030-01-02T00:00:00Z',
+        closesAt: '2030-01-01T00:00:00Z',
+      },
+      'closesAt',
+    ],
     ['unknown field', { title: 'x', options: ['a', 'b'], colour: 'red' }, 'json'],
     ['an array body', ['a', 'b'], 'json'],
   ]
@@ -128,7 +191,10 @@ describe('input validation and error shape', () => {
   })
 
   it('rejects a body over 16 KiB with 413', async () => {
-    const response = await ctx.call('POST', '/api/polls', { token: admin, body: { title: 'x'.repeat(17 * 1024), options: ['a', 'b'] } })
+    const response = await ctx.call('POST', '/api/polls', {
+      token: admin,
+      body: { title: 'x'.repeat(17 * 1024), options: ['a', 'b'] },
+    })
     expect(response.status).toBe(413)
     expect(((await response.json()) as ErrorBody).error.code).toBe('payload_too_large')
   })
@@ -151,7 +217,17 @@ describe('input validation and error shape', () => {
 
   it('never answers 500 to hostile input', async () => {
     const { pollId } = await ctx.openPoll()
-    const bodies = ['null', '"str"', '123', '[]', '{"optionId":null}', '{"optionId":{"$ne":1}}', '{"optionId":"\\u0000"}', '\u0000', '{"__proto__":{"admin":true}}']
+    const bodies = [
+      'null',
+      '"str"',
+      '123',
+      '[]',
+      '{"optionId":null}',
+      '{"optionId":{"$ne":1}}',
+      '{"optionId":"\\u0000"}',
+      '\u0000',
+      '{"__proto__":{"admin":true}}',
+    ]
     for (const body of bodies) {
       const response = await ctx.call('POST', `/api/polls/${pollId}/votes`, { token: voter, body })
       expect(response.status, body).toBe(400)
@@ -171,10 +247,22 @@ describe('health and docs', () => {
   })
 
   it('publishes an OpenAPI document covering every route, and Swagger UI', async () => {
-    const doc = (await (await ctx.call('GET', '/api/openapi.json')).json()) as { openapi: string; paths: Record<string, object> }
+    const doc = (await (await ctx.call('GET', '/api/openapi.json')).json()) as {
+      openapi: string
+      paths: Record<string, object>
+    }
     expect(doc.openapi).toBe('3.1.0')
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/me', '/polls', '/polls/{pollId}', '/polls/{pollId}/open', '/polls/{pollId}/close', '/polls/{pollId}/votes', '/polls/{pollId}/results', '/polls/{pollId}/results/stream'].sort(),
+      [
+        '/me',
+        '/polls',
+        '/polls/{pollId}',
+        '/polls/{pollId}/open',
+        '/polls/{pollId}/close',
+        '/polls/{pollId}/votes',
+        '/polls/{pollId}/results',
+        '/polls/{pollId}/results/stream',
+      ].sort(),
     )
     const ui = await ctx.call('GET', '/api/docs')
     expect(ui.status).toBe(200)

@@ -42,7 +42,11 @@ async function start(): Promise<ApiProcess> {
 async function createOpenPoll(api: ApiProcess) {
   const token = await issuer.mintAccessToken({ sub: 'admin', groups: [ADMIN_GROUP] })
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
-  const created = await fetch(`${api.url}/api/polls`, { method: 'POST', headers, body: JSON.stringify({ title: 'Across processes', options: ['a', 'b'] }) })
+  const created = await fetch(`${api.url}/api/polls`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ title: 'Across processes', options: ['a', 'b'] }),
+  })
   const poll = (await created.json()) as { id: string; options: { id: string }[] }
   await fetch(`${api.url}/api/polls/${poll.id}/open`, { method: 'POST', headers })
   return { pollId: poll.id, optionIds: poll.options.map((o) => o.id) }
@@ -51,37 +55,50 @@ async function createOpenPoll(api: ApiProcess) {
 async function voteVia(api: ApiProcess, pollId: string, optionId: string | undefined, sub: string) {
   return fetch(`${api.url}/api/polls/${pollId}/votes`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${await issuer.mintAccessToken({ sub })}`, 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${await issuer.mintAccessToken({ sub })}`,
+      'content-type': 'application/json',
+    },
     body: JSON.stringify({ optionId }),
   })
 }
 
 describe('the API as real processes', () => {
-  it.runIf(onPostgres)('delivers a vote cast through one process to a watcher on another', async () => {
-    const [first, second] = await Promise.all([start(), start()])
-    if (!first || !second) throw new Error('unreachable')
-    const { pollId, optionIds } = await createOpenPoll(first)
-    const watcher = await openSse(`${second.url}/api/polls/${pollId}/results/stream`)
-    try {
-      expect((await watcher.next<Results>('results')).totalVotes).toBe(0)
-      expect((await voteVia(first, pollId, optionIds[0], 'cross-voter')).status).toBe(201)
-      expect((await watcher.next<Results>('results', (r) => r.totalVotes === 1)).totalVotes).toBe(1)
-      // And the one-vote rule holds across processes.
-      expect((await voteVia(second, pollId, optionIds[1], 'cross-voter')).status).toBe(409)
-    } finally {
-      watcher.close()
-      first.child.kill('SIGTERM')
-      second.child.kill('SIGTERM')
-      await Promise.all([first.exited, second.exited])
-    }
-  })
+  it.runIf(onPostgres)(
+    'delivers a vote cast through one process to a watcher on another',
+    async () => {
+      const [first, second] = await Promise.all([start(), start()])
+      if (!first || !second) throw new Error('unreachable')
+      const { pollId, optionIds } = await createOpenPoll(first)
+      const watcher = await openSse(`${second.url}/api/polls/${pollId}/results/stream`)
+      try {
+        expect((await watcher.next<Results>('results')).totalVotes).toBe(0)
+        expect((await voteVia(first, pollId, optionIds[0], 'cross-voter')).status).toBe(201)
+        expect((await watcher.next<Results>('results', (r) => r.totalVotes === 1)).totalVotes).toBe(
+          1,
+        )
+        // And the one-vote rule holds across processes.
+        expect((await voteVia(second, pollId, optionIds[1], 'cross-voter')).status).toBe(409)
+      } finally {
+        watcher.close()
+        first.child.kill('SIGTERM')
+        second.child.kill('SIGTERM')
+        await Promise.all([first.exited, second.exited])
+      }
+    },
+  )
 
   it('on SIGTERM finishes in-flight votes, ends streams and exits 0 within 10 s', async () => {
     const api = await start()
     const { pollId, optionIds } = await createOpenPoll(api)
     const watcher = await openSse(`${api.url}/api/polls/${pollId}/results/stream`)
     await watcher.next('results')
-    const votes = Array.from({ length: 30 }, (_, i) => voteVia(api, pollId, optionIds[0], `leaving-${i}`).then((r) => r.status, () => 'network error'))
+    const votes = Array.from({ length: 30 }, (_, i) =>
+      voteVia(api, pollId, optionIds[0], `leaving-${i}`).then(
+        (r) => r.status,
+        () => 'network error',
+      ),
+    )
     await new Promise((resolve) => setTimeout(resolve, 20))
     const started = Date.now()
     api.child.kill('SIGTERM')
@@ -94,7 +111,9 @@ describe('the API as real processes', () => {
 
     // Whatever was acknowledged is counted — check with a fresh process on the same database.
     const after = await start()
-    const results = (await (await fetch(`${after.url}/api/polls/${pollId}/results`)).json()) as Results
+    const results = (await (
+      await fetch(`${after.url}/api/polls/${pollId}/results`)
+    ).json()) as Results
     expect(results.totalVotes).toBe(acknowledged)
     after.child.kill('SIGTERM')
     expect(await after.exited).toBe(0)

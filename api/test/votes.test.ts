@@ -10,7 +10,11 @@ afterAll(() => ctx.close())
 
 type ErrorBody = { error: { code: string } }
 type Receipt = { receipt: { tracker: string; pollId: string; castAt: string } }
-type Results = { totalVotes: number; status: string; options: { optionId: string; votes: number }[] }
+type Results = {
+  totalVotes: number
+  status: string
+  options: { optionId: string; votes: number }[]
+}
 
 const vote = (pollId: string, optionId: string | undefined, token: string) =>
   ctx.call('POST', `/api/polls/${pollId}/votes`, { token, body: { optionId } })
@@ -38,33 +42,55 @@ describe('casting a vote', () => {
   it('stores no voter identity with the ballot', async () => {
     const { pollId, optionIds } = await ctx.openPoll()
     await vote(pollId, optionIds[0], await ctx.voterToken('secret-sam'))
-    const ballot = await ctx.runtime.database.db.selectFrom('ballots').selectAll().where('poll_id', '=', pollId).executeTakeFirstOrThrow()
+    const ballot = await ctx.runtime.database.db
+      .selectFrom('ballots')
+      .selectAll()
+      .where('poll_id', '=', pollId)
+      .executeTakeFirstOrThrow()
     expect(JSON.stringify(ballot)).not.toContain('secret-sam')
-    const participation = await ctx.runtime.database.db.selectFrom('participation').selectAll().where('poll_id', '=', pollId).execute()
+    const participation = await ctx.runtime.database.db
+      .selectFrom('participation')
+      .selectAll()
+      .where('poll_id', '=', pollId)
+      .execute()
     expect(participation).toEqual([{ poll_id: pollId, voter_sub: 'secret-sam' }])
   })
 
   it('counts 50 concurrent votes by one voter exactly once', async () => {
     const { pollId, optionIds } = await ctx.openPoll()
     const token = await ctx.voterToken('eager-eve')
-    const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => vote(pollId, optionIds[i % 3], token)))
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => vote(pollId, optionIds[i % 3], token)),
+    )
     const statuses = responses.map((r) => r.status)
     expect(statuses.filter((s) => s === 201)).toHaveLength(1)
     expect(statuses.filter((s) => s === 409)).toHaveLength(49)
-    const codes = await Promise.all(responses.filter((r) => r.status === 409).map(async (r) => ((await r.json()) as ErrorBody).error.code))
+    const codes = await Promise.all(
+      responses
+        .filter((r) => r.status === 409)
+        .map(async (r) => ((await r.json()) as ErrorBody).error.code),
+    )
     expect(new Set(codes)).toEqual(new Set(['already_voted']))
     expect(await ballotCount(pollId)).toBe(1)
   })
 
   it('counts 200 distinct voters in parallel: tally 200, equal to the ballots stored', async () => {
     const { pollId, optionIds } = await ctx.openPoll()
-    const tokens = await Promise.all(Array.from({ length: 200 }, (_, i) => ctx.voterToken(`crowd-${i}`)))
-    const responses = await Promise.all(tokens.map((token, i) => vote(pollId, optionIds[i % 3], token)))
+    const tokens = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => ctx.voterToken(`crowd-${i}`)),
+    )
+    const responses = await Promise.all(
+      tokens.map((token, i) => vote(pollId, optionIds[i % 3], token)),
+    )
     expect(responses.every((r) => r.status === 201)).toBe(true)
-    const trackers = new Set(await Promise.all(responses.map(async (r) => ((await r.json()) as Receipt).receipt.tracker)))
+    const trackers = new Set(
+      await Promise.all(responses.map(async (r) => ((await r.json()) as Receipt).receipt.tracker)),
+    )
     expect(trackers.size).toBe(200)
 
-    const results = (await (await ctx.call('GET', `/api/polls/${pollId}/results`)).json()) as Results
+    const results = (await (
+      await ctx.call('GET', `/api/polls/${pollId}/results`)
+    ).json()) as Results
     expect(results.totalVotes).toBe(200)
     expect(results.options.map((o) => o.votes)).toEqual([67, 67, 66])
     expect(await ballotCount(pollId)).toBe(200)
@@ -72,7 +98,12 @@ describe('casting a vote', () => {
 
   it('refuses votes on drafts and closed polls with 409 poll_not_open, and counts nothing', async () => {
     const admin = await ctx.adminToken()
-    const draft = (await (await ctx.call('POST', '/api/polls', { token: admin, body: { title: 'd', options: ['a', 'b'] } })).json()) as { id: string; options: { id: string }[] }
+    const draft = (await (
+      await ctx.call('POST', '/api/polls', {
+        token: admin,
+        body: { title: 'd', options: ['a', 'b'] },
+      })
+    ).json()) as { id: string; options: { id: string }[] }
     const onDraft = await vote(draft.id, draft.options[0]?.id, await ctx.voterToken('early'))
     expect(onDraft.status).toBe(409)
     expect(((await onDraft.json()) as ErrorBody).error.code).toBe('poll_not_open')
@@ -88,7 +119,9 @@ describe('casting a vote', () => {
   it('refuses votes that arrive after the poll closes, even while others are in flight', async () => {
     const { pollId, optionIds } = await ctx.openPoll()
     const admin = await ctx.adminToken()
-    const tokens = await Promise.all(Array.from({ length: 60 }, (_, i) => ctx.voterToken(`racer-${i}`)))
+    const tokens = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => ctx.voterToken(`racer-${i}`)),
+    )
     const votes = tokens.map((token) => vote(pollId, optionIds[0], token))
     const close = ctx.call('POST', `/api/polls/${pollId}/close`, { token: admin })
     const responses = await Promise.all(votes)
@@ -96,7 +129,9 @@ describe('casting a vote', () => {
     const accepted = responses.filter((r) => r.status === 201).length
     expect(responses.every((r) => r.status === 201 || r.status === 409)).toBe(true)
     // Whatever the interleaving, every acknowledged vote — and only those — is in the tally.
-    const results = (await (await ctx.call('GET', `/api/polls/${pollId}/results`)).json()) as Results
+    const results = (await (
+      await ctx.call('GET', `/api/polls/${pollId}/results`)
+    ).json()) as Results
     expect(results.status).toBe('closed')
     expect(results.totalVotes).toBe(accepted)
     expect(await ballotCount(pollId)).toBe(accepted)
@@ -110,21 +145,42 @@ describe('casting a vote', () => {
     expect(((await response.json()) as ErrorBody).error.code).toBe('unknown_option')
     expect(await ballotCount(first.pollId)).toBe(0)
     // The voter may still vote properly afterwards: nothing was recorded.
-    expect((await vote(first.pollId, first.optionIds[0], await ctx.voterToken('confused'))).status).toBe(201)
+    expect(
+      (await vote(first.pollId, first.optionIds[0], await ctx.voterToken('confused'))).status,
+    ).toBe(201)
   })
 
   it('404s a vote on a poll that does not exist', async () => {
-    const response = await vote('00000000-0000-4000-8000-00000000beef', '00000000-0000-4000-8000-000000000000', await ctx.voterToken('lost'))
+    const response = await vote(
+      '00000000-0000-4000-8000-00000000beef',
+      '00000000-0000-4000-8000-000000000000',
+      await ctx.voterToken('lost'),
+    )
     expect(response.status).toBe(404)
   })
 
   it('rejects a vote without a token (401) or with a bad body (400)', async () => {
     const { pollId, optionIds } = await ctx.openPoll()
-    expect((await ctx.call('POST', `/api/polls/${pollId}/votes`, { body: { optionId: optionIds[0] } })).status).toBe(401)
+    expect(
+      (await ctx.call('POST', `/api/polls/${pollId}/votes`, { body: { optionId: optionIds[0] } }))
+        .status,
+    ).toBe(401)
     const token = await ctx.voterToken('sloppy')
-    expect((await ctx.call('POST', `/api/polls/${pollId}/votes`, { token, body: {} })).status).toBe(400)
-    expect((await ctx.call('POST', `/api/polls/${pollId}/votes`, { token, body: { optionId: 'nope' } })).status).toBe(400)
-    expect((await ctx.call('POST', `/api/polls/${pollId}/votes`, { token, body: { optionId: optionIds[0], extra: 1 } })).status).toBe(400)
+    expect((await ctx.call('POST', `/api/polls/${pollId}/votes`, { token, body: {} })).status).toBe(
+      400,
+    )
+    expect(
+      (await ctx.call('POST', `/api/polls/${pollId}/votes`, { token, body: { optionId: 'nope' } }))
+        .status,
+    ).toBe(400)
+    expect(
+      (
+        await ctx.call('POST', `/api/polls/${pollId}/votes`, {
+          token,
+          body: { optionId: optionIds[0], extra: 1 },
+        })
+      ).status,
+    ).toBe(400)
   })
 
   it('keeps one voter’s votes in different polls apart', async () => {

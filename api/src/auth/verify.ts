@@ -14,7 +14,18 @@ export const isAdmin = (principal: Principal | undefined): boolean =>
   principal?.groups.includes(ADMIN_GROUP) ?? false
 
 /** Only asymmetric algorithms: a verifier that accepts HS* can be fooled with the public key. */
-export const ACCEPTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']
+export const ACCEPTED_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+]
 const CLOCK_TOLERANCE_SECONDS = 10
 
 export class InvalidTokenError extends Error {
@@ -76,10 +87,12 @@ export function createAccessTokenVerifier(options: VerifierOptions): AccessToken
 
 function describeJoseError(error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) return 'token has expired'
-  if (error instanceof joseErrors.JWTClaimValidationFailed) return `token claim "${error.claim}" is invalid`
+  if (error instanceof joseErrors.JWTClaimValidationFailed)
+    return `token claim "${error.claim}" is invalid`
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm is not allowed'
   if (error instanceof joseErrors.JWKSNoMatchingKey) return 'token was signed with an unknown key'
-  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'token signature is invalid'
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed)
+    return 'token signature is invalid'
   if (error instanceof joseErrors.JWKSTimeout) return 'could not fetch the issuer keys in time'
   return 'token is malformed or invalid'
 }

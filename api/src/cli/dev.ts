@@ -17,7 +17,10 @@ try {
   await database.close()
 }
 
-const where = config.database.kind === 'pglite' ? `embedded PGlite in ${config.database.dataDir}` : 'Postgres (DATABASE_URL)'
+const where =
+  config.database.kind === 'pglite'
+    ? `embedded PGlite in ${config.database.dataDir}`
+    : 'Postgres (DATABASE_URL)'
 console.log(`
   votelab is starting on ${config.publicUrl}
     database   ${where}
@@ -32,7 +35,11 @@ console.log(`
 
 const server = spawn(
   process.execPath,
-  ['--watch-path', fileURLToPath(new URL('..', import.meta.url)), fileURLToPath(new URL('../server.ts', import.meta.url))],
+  [
+    '--watch-path',
+    fileURLToPath(new URL('..', import.meta.url)),
+    fileURLToPath(new URL('../server.ts', import.meta.url)),
+  ],
   { stdio: 'inherit' },
 )
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -10,7 +10,9 @@ const database = await openDatabase(config.database, createLogger('warn'))
 try {
   await migrateToLatest(database.db)
   const added = await seedDemoPolls(database.db)
-  console.log(added.length ? `Added demo polls:\n  ${added.join('\n  ')}` : 'Demo polls already present.')
+  console.log(
+    added.length ? `Added demo polls:\n  ${added.join('\n  ')}` : 'Demo polls already present.',
+  )
 } finally {
   await database.close()
 }

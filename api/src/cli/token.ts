@@ -5,7 +5,8 @@ import { loadLocalIssuer } from '../auth/local-issuer.ts'
 import { ADMIN_GROUP } from '../auth/verify.ts'
 import { configOrExit } from './shared.ts'
 
-const usage = 'usage: pnpm token --sub <name> [--admin] [--count N] [--ttl 1h|30m|90s] [--client-id ID]'
+const usage =
+  'usage: pnpm token --sub <name> [--admin] [--count N] [--ttl 1h|30m|90s] [--client-id ID]'
 
 function fail(message: string): never {
   console.error(`${message}\n${usage}`)
@@ -40,14 +41,19 @@ if (args.help) {
 }
 if (!args.sub) fail('--sub is required')
 const count = Number(args.count)
-if (!Number.isInteger(count) || count < 1 || count > 100_000) fail('--count must be a whole number from 1 to 100000')
+if (!Number.isInteger(count) || count < 1 || count > 100_000)
+  fail('--count must be a whole number from 1 to 100000')
 
 const config = configOrExit()
 if (config.auth.mode !== 'local') {
-  fail(`Refusing to mint tokens: the API trusts ${config.auth.issuer} (AUTH_ISSUER), not the local issuer.`)
+  fail(
+    `Refusing to mint tokens: the API trusts ${config.auth.issuer} (AUTH_ISSUER), not the local issuer.`,
+  )
 }
 if (!config.auth.clientIds.includes(args['client-id'])) {
-  fail(`--client-id ${args['client-id']} is not in AUTH_CLIENT_IDS (${config.auth.clientIds.join(', ')})`)
+  fail(
+    `--client-id ${args['client-id']} is not in AUTH_CLIENT_IDS (${config.auth.clientIds.join(', ')})`,
+  )
 }
 
 const issuer = await loadLocalIssuer(config.auth.issuer, config.dataDir)

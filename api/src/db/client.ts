@@ -65,7 +65,7 @@ function sslOptions(config: PostgresConfig): pg.ConnectionConfig['ssl'] {
   }
 }
 
-export async function openPostgres(config: PostgresConfig, logger: Logger): Promise<DatabaseHandle> {
+export function openPostgres(config: PostgresConfig, logger: Logger): Promise<DatabaseHandle> {
   const connection: pg.ClientConfig = {
     connectionString: config.url,
     ssl: sslOptions(config),
@@ -81,7 +81,7 @@ export async function openPostgres(config: PostgresConfig, logger: Logger): Prom
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   const listeners = new Set<PostgresListener>()
 
-  return {
+  return Promise.resolve({
     db,
     kind: 'postgres',
     async listen(channel, handlers) {
@@ -98,7 +98,7 @@ export async function openPostgres(config: PostgresConfig, logger: Logger): Prom
       await Promise.all([...listeners].map((listener) => listener.stop()))
       await db.destroy()
     },
-  }
+  })
 }
 
 /**

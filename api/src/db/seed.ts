@@ -74,7 +74,9 @@ export async function seedDemoPolls(db: Db): Promise<string[]> {
       if (ballots.length === 0) continue
       await trx
         .insertInto('participation')
-        .values(ballots.map((_, index) => ({ poll_id: poll.id, voter_sub: `seed-voter-${index + 1}` })))
+        .values(
+          ballots.map((_, index) => ({ poll_id: poll.id, voter_sub: `seed-voter-${index + 1}` })),
+        )
         .execute()
       await trx
         .insertInto('ballots')

@@ -46,7 +46,21 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown }).code
   if (typeof code === 'string') {
     // Connection refused/reset, admin shutdown, cannot connect now, crash shutdown, statement timeout.
-    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '57014', '08006', '08001', '08003'].includes(code)) {
+    if (
+      [
+        'ECONNREFUSED',
+        'ECONNRESET',
+        'ETIMEDOUT',
+        'EPIPE',
+        '57P01',
+        '57P02',
+        '57P03',
+        '57014',
+        '08006',
+        '08001',
+        '08003',
+      ].includes(code)
+    ) {
       return true
     }
   }

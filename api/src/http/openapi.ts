@@ -13,7 +13,10 @@ const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
     message: issue.message,
   }))
   const summary = details.map((detail) => `${detail.path}: ${detail.message}`).join('; ')
-  return c.json(errorBody('validation_failed', `Invalid ${result.target}: ${summary}`, details), 400)
+  return c.json(
+    errorBody('validation_failed', `Invalid ${result.target}: ${summary}`, details),
+    400,
+  )
 }
 
 /** An OpenAPIHono sub-app that reports invalid input the project's way. */

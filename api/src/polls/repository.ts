@@ -146,7 +146,9 @@ export async function transitionPoll(
       .where('id', '=', pollId)
     const updated = await (
       to === 'open'
-        ? query.where('status', '=', 'draft').where(sql<boolean>`(closes_at is null or closes_at > now())`)
+        ? query
+            .where('status', '=', 'draft')
+            .where(sql<boolean>`(closes_at is null or closes_at > now())`)
         : query.where('status', '=', 'open')
     )
       .returning('id')
@@ -188,7 +190,11 @@ export async function getResults(db: Queryable, pollId: string): Promise<Results
     pollId,
     status: poll.status,
     totalVotes: options.reduce((sum, option) => sum + option.votes, 0),
-    options: options.map((option) => ({ optionId: option.id, label: option.label, votes: option.votes })),
+    options: options.map((option) => ({
+      optionId: option.id,
+      label: option.label,
+      votes: option.votes,
+    })),
     asOf: new Date(poll.as_of).toISOString(),
   }
 }

@@ -59,7 +59,9 @@ const createPollRoute = createRoute({
   summary: 'Create a draft poll (admins)',
   security: bearer,
   middleware: [requireAdmin] as const,
-  request: { body: { content: { 'application/json': { schema: CreatePollBody } }, required: true } },
+  request: {
+    body: { content: { 'application/json': { schema: CreatePollBody } }, required: true },
+  },
   responses: {
     201: { description: 'The new draft', content: { 'application/json': { schema: PollSchema } } },
     400: errorResponse('Invalid body'),
@@ -78,7 +80,10 @@ const transitionRoute = (to: 'open' | 'close') =>
     middleware: [requireAdmin] as const,
     request: { params: PollIdParams },
     responses: {
-      200: { description: 'The poll after the change', content: { 'application/json': { schema: PollSchema } } },
+      200: {
+        description: 'The poll after the change',
+        content: { 'application/json': { schema: PollSchema } },
+      },
       401: errorResponse('No valid token'),
       403: errorResponse('Not an admin'),
       404: errorResponse('No such poll'),
@@ -124,15 +129,24 @@ export function pollRoutes({ db, ballotBox }: PollRoutesDeps) {
     const outcome = await polls.transitionPoll(db, pollId, to)
     if (outcome.ok) return outcome.poll
     if (outcome.reason === 'not_found') throw notFound('Poll')
-    throw new ApiError(409, 'invalid_transition', `A ${outcome.from} poll cannot be ${to === 'open' ? 'opened' : 'closed'}`)
+    throw new ApiError(
+      409,
+      'invalid_transition',
+      `A ${outcome.from} poll cannot be ${to === 'open' ? 'opened' : 'closed'}`,
+    )
   }
 
   return createRouter()
     .openapi(listRoute, async (c) => {
       const { status } = c.req.valid('query')
       const admin = isAdmin(c.var.principal)
-      if (status === 'draft' && !admin) throw new ApiError(403, 'forbidden', 'Only admins may list drafts')
-      const statuses: PollStatus[] = status ? [status] : admin ? ['draft', 'open', 'closed'] : ['open', 'closed']
+      if (status === 'draft' && !admin)
+        throw new ApiError(403, 'forbidden', 'Only admins may list drafts')
+      const statuses: PollStatus[] = status
+        ? [status]
+        : admin
+          ? ['draft', 'open', 'closed']
+          : ['open', 'closed']
       return c.json({ polls: await polls.listPolls(db, statuses) }, 200)
     })
     .openapi(getRoute, async (c) => {
@@ -148,8 +162,12 @@ export function pollRoutes({ db, ballotBox }: PollRoutesDeps) {
       if (!principal) throw new Error('requireAdmin let an anonymous caller through')
       return c.json(await polls.createPoll(db, input, principal.sub), 201)
     })
-    .openapi(transitionRoute('open'), async (c) => c.json(await transition(c.req.valid('param').pollId, 'open'), 200))
-    .openapi(transitionRoute('close'), async (c) => c.json(await transition(c.req.valid('param').pollId, 'closed'), 200))
+    .openapi(transitionRoute('open'), async (c) =>
+      c.json(await transition(c.req.valid('param').pollId, 'open'), 200),
+    )
+    .openapi(transitionRoute('close'), async (c) =>
+      c.json(await transition(c.req.valid('param').pollId, 'closed'), 200),
+    )
     .openapi(voteRoute, async (c) => {
       const { pollId } = c.req.valid('param')
       const { optionId } = c.req.valid('json')

@@ -65,10 +65,14 @@ export const CreatePollBody = z
     opensAt: timestamp.optional(),
     closesAt: timestamp.optional(),
   })
-  .refine((poll) => !poll.opensAt || !poll.closesAt || Date.parse(poll.opensAt) < Date.parse(poll.closesAt), {
-    path: ['closesAt'],
-    message: 'must be after opensAt',
-  })
+  .refine(
+    (poll) =>
+      !poll.opensAt || !poll.closesAt || Date.parse(poll.opensAt) < Date.parse(poll.closesAt),
+    {
+      path: ['closesAt'],
+      message: 'must be after opensAt',
+    },
+  )
   .openapi('CreatePoll')
 
 export const CastVoteBody = z
@@ -78,7 +82,10 @@ export const CastVoteBody = z
 export const ReceiptSchema = z
   .object({
     receipt: z.object({
-      tracker: z.string().regex(/^[0-9a-f]{32}$/).openapi({ description: '128 random bits, hex' }),
+      tracker: z
+        .string()
+        .regex(/^[0-9a-f]{32}$/)
+        .openapi({ description: '128 random bits, hex' }),
       pollId: z.uuid(),
       castAt: z.iso.datetime(),
     }),

@@ -29,7 +29,10 @@ const streamRoute = createRoute({
     'A `results` event at once and after every change (coalesced to a few per second), a comment heartbeat every 15 s.',
   request: { params: PollIdParams },
   responses: {
-    200: { description: '`text/event-stream` of `results` events', content: { 'text/event-stream': { schema: ResultsSchema } } },
+    200: {
+      description: '`text/event-stream` of `results` events',
+      content: { 'text/event-stream': { schema: ResultsSchema } },
+    },
     404: { description: 'No such poll', content: { 'application/json': { schema: ErrorSchema } } },
   },
 })
@@ -61,7 +64,9 @@ export function resultsRoutes({ db, hub, heartbeatMs }: ResultsRoutesDeps) {
       return streamSSE(c, async (stream) => {
         let sentUpdate = false
         const send = (results: Results) =>
-          stream.writeSSE({ event: 'results', data: JSON.stringify(results) }).catch(() => undefined)
+          stream
+            .writeSSE({ event: 'results', data: JSON.stringify(results) })
+            .catch(() => undefined)
         const unwatch = hub.watch(pollId, (results) => {
           sentUpdate = true
           void send(results)
@@ -80,6 +85,6 @@ export function resultsRoutes({ db, hub, heartbeatMs }: ResultsRoutesDeps) {
         })
         clearInterval(heartbeat)
         unwatch()
-      }) as never
+      })
     })
 }

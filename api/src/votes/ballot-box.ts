@@ -136,7 +136,8 @@ async function writeBatch(trx: Queryable, batch: readonly VoteRequest[]): Promis
   batch.forEach((vote, index) => {
     const poll = pollById.get(vote.pollId)
     if (!poll) outcomes[index] = { ok: false, reason: 'poll_not_found' }
-    else if (optionPoll.get(vote.optionId) !== vote.pollId) outcomes[index] = { ok: false, reason: 'option_not_found' }
+    else if (optionPoll.get(vote.optionId) !== vote.pollId)
+      outcomes[index] = { ok: false, reason: 'option_not_found' }
     else if (!poll.accepting) outcomes[index] = { ok: false, reason: 'poll_not_open' }
     else {
       const key = `${vote.pollId} ${vote.voterSub}`
@@ -158,7 +159,8 @@ async function writeBatch(trx: Queryable, batch: readonly VoteRequest[]): Promis
   const ballots: { index: number; pollId: string; optionId: string; tracker: string }[] = []
   for (const [key, index] of candidates) {
     const vote = batch[index] as VoteRequest
-    if (accepted.has(key)) ballots.push({ index, pollId: vote.pollId, optionId: vote.optionId, tracker: newTracker() })
+    if (accepted.has(key))
+      ballots.push({ index, pollId: vote.pollId, optionId: vote.optionId, tracker: newTracker() })
     else outcomes[index] = { ok: false, reason: 'already_voted' }
   }
   if (ballots.length === 0) return outcomes
@@ -173,7 +175,9 @@ async function writeBatch(trx: Queryable, batch: readonly VoteRequest[]): Promis
 
   const changedPolls = [...new Set(ballots.map((b) => b.pollId))]
   // Delivered after commit, to every API process listening: that is how live results move.
-  await sql`select pg_notify(${POLL_CHANGED_CHANNEL}, id) from unnest(${changedPolls}::text[]) as id`.execute(trx)
+  await sql`select pg_notify(${POLL_CHANGED_CHANNEL}, id) from unnest(${changedPolls}::text[]) as id`.execute(
+    trx,
+  )
 
   for (const ballot of ballots) {
     const castAt = (pollById.get(ballot.pollId)?.now ?? new Date()).toISOString()

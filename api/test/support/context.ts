@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { importJWK, SignJWT, type JWTPayload } from 'jose'
-import { createLocalIssuer, createSigningKey, type LocalIssuer, type MintOptions } from '../../src/auth/local-issuer.ts'
+import {
+  createLocalIssuer,
+  createSigningKey,
+  type LocalIssuer,
+  type MintOptions,
+} from '../../src/auth/local-issuer.ts'
 import { ADMIN_GROUP } from '../../src/auth/verify.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
 import { listen, type HttpListener } from '../../src/http-server.ts'
@@ -31,7 +36,11 @@ export interface TestContext {
   issuer: LocalIssuer
   config: Config
   /** `app.request()` with JSON and an optional bearer token. */
-  call(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>
+  call(
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>
   /** Signs any claims with the issuer's real key: for tokens that differ from good ones in one way. */
   signWithIssuerKey(claims: JWTPayload): Promise<string>
   voterToken(sub: string, options?: Omit<MintOptions, 'sub'>): Promise<string>
@@ -44,13 +53,18 @@ export interface TestContext {
 }
 
 /** The app, wired exactly as in production, on a database of the file's own. */
-export async function createTestContext(overrides: Record<string, string> = {}): Promise<TestContext> {
+export async function createTestContext(
+  overrides: Record<string, string> = {},
+): Promise<TestContext> {
   const testDatabase = await createTestDatabase()
   const config = testConfig(overrides)
   const signingKey = await createSigningKey()
   const issuer = await createLocalIssuer(TEST_ISSUER, signingKey)
   const logger = pino({ level: 'silent' })
-  const runtime = await createRuntime(config, logger, { database: await testDatabase.open(), localIssuer: issuer })
+  const runtime = await createRuntime(config, logger, {
+    database: await testDatabase.open(),
+    localIssuer: issuer,
+  })
   const listeners: HttpListener[] = []
 
   const context: TestContext = {
@@ -76,8 +90,12 @@ export async function createTestContext(overrides: Record<string, string> = {}):
     adminToken: () => issuer.mintAccessToken({ sub: 'admin', groups: [ADMIN_GROUP] }),
     async openPoll(labels = ['Yes', 'No', 'Abstain']) {
       const token = await context.adminToken()
-      const created = await context.call('POST', '/api/polls', { token, body: { title: 'A test poll', options: labels } })
-      if (created.status !== 201) throw new Error(`create failed: ${created.status} ${await created.text()}`)
+      const created = await context.call('POST', '/api/polls', {
+        token,
+        body: { title: 'A test poll', options: labels },
+      })
+      if (created.status !== 201)
+        throw new Error(`create failed: ${created.status} ${await created.text()}`)
       const poll = (await created.json()) as { id: string; options: { id: string }[] }
       const opened = await context.call('POST', `/api/polls/${poll.id}/open`, { token })
       if (opened.status !== 200) throw new Error(`open failed: ${opened.status}`)

@@ -26,7 +26,7 @@ function adminUrl(): string {
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
   if (!onPostgres) {
-    return { url: undefined, open: () => openPglite('memory://'), drop: async () => undefined }
+    return { url: undefined, open: () => openPglite('memory://'), drop: () => Promise.resolve() }
   }
   const name = `votelab_test_${randomBytes(6).toString('hex')}`
   const admin = new pg.Client({ connectionString: adminUrl() })
@@ -39,7 +39,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     url: url.toString(),
     open: () =>
       openPostgres(
-        { kind: 'postgres', url: url.toString(), ssl: 'disable', caFile: undefined, poolMax: 10, statementTimeoutMs: 5_000 },
+        {
+          kind: 'postgres',
+          url: url.toString(),
+          ssl: 'disable',
+          caFile: undefined,
+          poolMax: 10,
+          statementTimeoutMs: 5_000,
+        },
         pino({ level: 'silent' }),
       ),
     async drop() {

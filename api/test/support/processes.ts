@@ -18,9 +18,14 @@ export async function startApiProcess(env: Record<string, string>): Promise<ApiP
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const output: string[] = []
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  )
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`API did not start:\n${output.join('')}`)), 30_000)
+    const timer = setTimeout(
+      () => reject(new Error(`API did not start:\n${output.join('')}`)),
+      30_000,
+    )
     const onData = (chunk: Buffer) => {
       output.push(chunk.toString())
       const match = /"url":"(http:\/\/[^"]+)"/.exec(chunk.toString())

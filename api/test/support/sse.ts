@@ -9,10 +9,17 @@ export interface SseConnection {
   close(): void
 }
 
-export async function openSse(url: string, headers: Record<string, string> = {}): Promise<SseConnection> {
+export async function openSse(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<SseConnection> {
   const controller = new AbortController()
-  const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal })
-  if (response.status !== 200 || !response.body) throw new Error(`SSE ${url}: ${response.status} ${await response.text()}`)
+  const response = await fetch(url, {
+    headers: { accept: 'text/event-stream', ...headers },
+    signal: controller.signal,
+  })
+  if (response.status !== 200 || !response.body)
+    throw new Error(`SSE ${url}: ${response.status} ${await response.text()}`)
   const events: { event: string; data: unknown }[] = []
   const waiters = new Set<() => void>()
   const comments: string[] = []
@@ -50,7 +57,11 @@ export async function openSse(url: string, headers: Record<string, string> = {})
     comments,
     ended,
     close: () => controller.abort(),
-    async next<T>(name: string, accept: (data: T) => boolean = () => true, timeoutMs = 10_000): Promise<T> {
+    async next<T>(
+      name: string,
+      accept: (data: T) => boolean = () => true,
+      timeoutMs = 10_000,
+    ): Promise<T> {
       const deadline = Date.now() + timeoutMs
       for (;;) {
         const index = events.findIndex((e) => e.event === name && accept(e.data as T))

@@ -9,7 +9,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('title', 'text', (col) => col.notNull())
     .addColumn('description', 'text', (col) => col.notNull().defaultTo(''))
     .addColumn('status', 'text', (col) =>
-      col.notNull().defaultTo('draft').check(sql`status in ('draft', 'open', 'closed')`),
+      col
+        .notNull()
+        .defaultTo('draft')
+        .check(sql`status in ('draft', 'open', 'closed')`),
     )
     .addColumn('opens_at', 'timestamptz')
     .addColumn('closes_at', 'timestamptz')
@@ -21,7 +24,11 @@ export async function up(db: Kysely<any>): Promise<void> {
       sql`opens_at is null or closes_at is null or opens_at < closes_at`,
     )
     .execute()
-  await db.schema.createIndex('polls_status_created_idx').on('polls').columns(['status', 'created_at']).execute()
+  await db.schema
+    .createIndex('polls_status_created_idx')
+    .on('polls')
+    .columns(['status', 'created_at'])
+    .execute()
 
   await db.schema
     .createTable('poll_options')
@@ -48,9 +55,19 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('option_id', 'uuid', (col) => col.notNull())
     .addColumn('tracker', 'text', (col) => col.notNull().unique())
     .addColumn('cast_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
-    .addForeignKeyConstraint('ballots_poll_option_fkey', ['poll_id', 'option_id'], 'poll_options', ['poll_id', 'id'], (fk) => fk.onDelete('cascade'))
+    .addForeignKeyConstraint(
+      'ballots_poll_option_fkey',
+      ['poll_id', 'option_id'],
+      'poll_options',
+      ['poll_id', 'id'],
+      (fk) => fk.onDelete('cascade'),
+    )
     .execute()
-  await db.schema.createIndex('ballots_poll_option_idx').on('ballots').columns(['poll_id', 'option_id']).execute()
+  await db.schema
+    .createIndex('ballots_poll_option_idx')
+    .on('ballots')
+    .columns(['poll_id', 'option_id'])
+    .execute()
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

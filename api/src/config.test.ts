@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from './config.ts'
+
+describe('loadConfig', () => {
+  it('defaults to the laptop setup: port 3000, PGlite under .data/, the local issuer', () => {
+    const config = loadConfig({})
+    expect(config.port).toBe(3000)
+    expect(config.database.kind).toBe('pglite')
+    expect(config.dataDir).toMatch(/\.data$/)
+    expect(config.auth).toEqual({
+      mode: 'local',
+      issuer: 'http://localhost:3000/auth',
+      clientIds: ['votelab-web', 'votelab-cli'],
+    })
+  })
+
+  it('switches to Postgres and Cognito when configured', () => {
+    const issuer = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123'
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u:p@db:5432/votelab',
+      DATABASE_SSL: 'verify-full',
+      AUTH_ISSUER: issuer,
+      AUTH_CLIENT_IDS: 'abc123, def456',
+    })
+    expect(config.database).toMatchObject({ kind: 'postgres', ssl: 'verify-full', poolMax: 10 })
+    expect(config.auth).toEqual({
+      mode: 'external',
+      issuer,
+      jwksUrl: `${issuer}/.well-known/jwks.json`,
+      clientIds: ['abc123', 'def456'],
+    })
+  })
+
+  it('names every bad setting at once', () => {
+    try {
+      loadConfig({ PORT: '99999', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud' })
+      expect.unreachable()
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError)
+      const issues = (error as ConfigError).issues.join('\n')
+      expect(issues).toMatch(/PORT/)
+      expect(issues).toMatch(/DATABASE_URL/)
+      expect(issues).toMatch(/LOG_LEVEL/)
+    }
+  })
+
+  it('needs client ids with an external issuer, and a database URL for TLS settings', () => {
+    expect(() => loadConfig({ AUTH_ISSUER: 'https://issuer.example' })).toThrow(/AUTH_CLIENT_IDS/)
+    expect(() => loadConfig({ DATABASE_SSL: 'require' })).toThrow(/DATABASE_SSL/)
+  })
+})
