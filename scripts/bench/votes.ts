@@ -1,1 +1,102 @@
-export {}
+// pnpm bench:votes [--duration 10] [--connections 64] [--port 3100]
+// Starts the API on real Postgres (a scratch database on the server at DATABASE_URL), mints one
+// token per voter, drives POST /api/polls/:id/votes on one poll from a closed-loop load generator,
+// then checks that
+// the tally equals the number of 201s. Prints numbers; asserts nothing about speed.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { loadLocalIssuer } from '../../api/src/auth/local-issuer.ts'
+import { createScratchDatabase, mintVoterTokens, startApi } from './lib.ts'
+import { percentile, runLoad } from './load.ts'
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '64' },
+    port: { type: 'string', default: '3100' },
+    rate: { type: 'string', default: '8000', description: 'tokens minted per second of duration' },
+  },
+})
+const duration = Number(values.duration)
+const connections = Number(values.connections)
+const serverUrl = process.env.DATABASE_URL
+if (!serverUrl) {
+  console.error(
+    'bench:votes measures the API on real Postgres: set DATABASE_URL to a server where it may create a scratch database,\n' +
+      'e.g. DATABASE_URL=postgres://votelab:votelab@127.0.0.1:5432/votelab pnpm bench:votes',
+  )
+  process.exit(1)
+}
+
+const publicUrl = 'http://localhost:3000'
+const issuerUrl = `${publicUrl}/auth`
+const dataDir = mkdtempSync(join(tmpdir(), 'votelab-bench-'))
+const database = await createScratchDatabase(serverUrl)
+const log = (message: string) => console.error(`› ${message}`)
+
+try {
+  const issuer = await loadLocalIssuer(issuerUrl, dataDir)
+  const voterCount = Math.ceil(duration * Number(values.rate))
+  log(`minting ${voterCount} voter tokens…`)
+  const mintStarted = performance.now()
+  const tokens = await mintVoterTokens(issuerUrl, dataDir, 'bench-voter', voterCount)
+  log(`minted in ${((performance.now() - mintStarted) / 1000).toFixed(1)} s`)
+
+  const api = await startApi({ DATABASE_URL: database.url, DATA_DIR: dataDir, PUBLIC_URL: publicUrl, PORT: values.port })
+  try {
+    const admin = `Bearer ${await issuer.mintAccessToken({ sub: 'bench-admin', groups: ['admins'] })}`
+    const json = { 'content-type': 'application/json' }
+    const created = await fetch(`${api.url}/api/polls`, {
+      method: 'POST',
+      headers: { ...json, authorization: admin },
+      body: JSON.stringify({ title: 'Benchmark', options: ['A', 'B', 'C', 'D'] }),
+    })
+    const poll = (await created.json()) as { id: string; options: { id: string }[] }
+    await fetch(`${api.url}/api/polls/${poll.id}/open`, { method: 'POST', headers: { authorization: admin } })
+    const bodies = poll.options.map((option) => JSON.stringify({ optionId: option.id }))
+
+    log(`voting for ${duration} s at ${connections} connections…`)
+    const load = await runLoad(api.url, {
+      connections,
+      durationSeconds: duration,
+      // Past the last token voters repeat and get 409s, which are neither 201s nor counted.
+      nextRequest: (i) => ({
+        method: 'POST',
+        path: `/api/polls/${poll.id}/votes`,
+        headers: { ...json, authorization: `Bearer ${tokens[i % tokens.length] ?? ''}` },
+        body: bodies[i % bodies.length] ?? '',
+      }),
+    })
+
+    const results = (await (await fetch(`${api.url}/api/polls/${poll.id}/results`)).json()) as { totalVotes: number }
+    const acknowledged = load.statuses.get(201) ?? 0
+    const others = [...load.statuses].filter(([code]) => code !== 201).map(([code, count]) => `${code}×${count}`)
+    const counted = results.totalVotes
+    const report = {
+      'votes/s': Math.round(acknowledged / load.elapsedSeconds),
+      'p50 ms': percentile(load.latencies, 50).toFixed(1),
+      'p99 ms': percentile(load.latencies, 99).toFixed(1),
+      'max ms': percentile(load.latencies, 100).toFixed(1),
+      acknowledged,
+      counted,
+      'counted/acknowledged': acknowledged ? `${((counted / acknowledged) * 100).toFixed(2)} %` : 'n/a',
+      'other responses': others.join(' ') || 'none',
+      'network errors': load.errors,
+      connections,
+      'duration s': load.elapsedSeconds.toFixed(1),
+    }
+    console.log('\nbench:votes — one hot poll, API + Postgres on this machine')
+    for (const [key, value] of Object.entries(report)) console.log(`  ${key.padEnd(22)} ${value}`)
+    if (counted !== acknowledged) {
+      console.error('MISMATCH: the tally differs from the number of 201 responses')
+      process.exitCode = 1
+    }
+  } finally {
+    await api.stop()
+  }
+} finally {
+  await database.drop()
+  rmSync(dataDir, { recursive: true, force: true })
+}

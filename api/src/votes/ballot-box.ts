@@ -1,7 +1,7 @@
-import { randomBytes, randomInt } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
 import type { Logger } from 'pino'
-import type { Db, Queryable } from '../db/database.ts'
+import type { Db } from '../db/database.ts'
 import { POLL_CHANGED_CHANNEL, acceptingVotes } from '../polls/repository.ts'
 
 export interface VoteRequest {
@@ -38,7 +38,7 @@ export interface BallotBoxOptions {
  * one per vote, and a quiet one waits for nothing (a lone vote is flushed at once).
  *
  * Each vote is counted exactly once or not at all: its participation row and ballot row are
- * written in the same transaction, and the caller hears "ok" only after that commit.
+ * written by the same statement (one transaction), and the caller hears "ok" only after commit.
  */
 export class BallotBox {
   private readonly db: Db
@@ -86,7 +86,7 @@ export class BallotBox {
   private async flush(batch: Pending[]): Promise<void> {
     let outcomes: VoteOutcome[]
     try {
-      outcomes = await this.db.transaction().execute((trx) => writeBatch(trx, batch))
+      outcomes = await writeBatch(this.db, batch)
     } catch (error) {
       // Nothing of this batch was committed: every caller may safely retry.
       this.logger.warn({ err: error, votes: batch.length }, 'vote batch failed')
@@ -101,90 +101,81 @@ export class BallotBox {
 
 const newTracker = () => randomBytes(16).toString('hex')
 
-/** Fisher–Yates, so ballot rows are not stored in the order voters' participation rows are. */
-function shuffled<T>(items: T[]): T[] {
-  const copy = [...items]
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = randomInt(i + 1)
-    ;[copy[i], copy[j]] = [copy[j] as T, copy[i] as T]
-  }
-  return copy
-}
+type Outcome = 'cast' | 'poll_not_found' | 'option_not_found' | 'poll_not_open' | 'already_voted'
 
-/** One transaction for a whole batch; returns one outcome per request, in order. */
-async function writeBatch(trx: Queryable, batch: readonly VoteRequest[]): Promise<VoteOutcome[]> {
-  const pollIds = [...new Set(batch.map((vote) => vote.pollId))]
-  const optionIds = [...new Set(batch.map((vote) => vote.optionId))]
+/**
+ * A whole batch in one statement, hence one round trip and one implicit transaction: every vote
+ * in it is committed together or not at all. Returns one outcome per request, in order.
+ */
+async function writeBatch(db: Db, batch: readonly VoteRequest[]): Promise<VoteOutcome[]> {
+  const { rows } = await sql<{ idx: number; outcome: Outcome; tracker: string | null; cast_at: Date | null }>`
+    with input as (
+      select * from unnest(
+        ${batch.map((_, index) => index)}::int[],
+        ${batch.map((vote) => vote.pollId)}::uuid[],
+        ${batch.map((vote) => vote.optionId)}::uuid[],
+        ${batch.map((vote) => vote.voterSub)}::text[],
+        ${batch.map(() => newTracker())}::text[]
+      ) as t (idx, poll_id, option_id, voter_sub, tracker)
+    ),
+    -- FOR SHARE: closing a poll waits for this statement, so no ballot lands after the close.
+    poll as (
+      select id, ${acceptingVotes} as accepting
+      from polls
+      where id in (select poll_id from input)
+      for share
+    ),
+    -- Each voter's first request in the batch, for an option of a poll that accepts votes.
+    eligible as (
+      select distinct on (input.poll_id, input.voter_sub) input.*
+      from input
+      join poll on poll.id = input.poll_id and poll.accepting
+      join poll_options option on option.id = input.option_id and option.poll_id = input.poll_id
+      order by input.poll_id, input.voter_sub, input.idx
+    ),
+    -- The one-vote rule is this primary key: a conflict means the voter already voted.
+    participated as (
+      insert into participation (poll_id, voter_sub)
+      select poll_id, voter_sub from eligible
+      on conflict do nothing
+      returning poll_id, voter_sub
+    ),
+    cast_ballot as (
+      insert into ballots (poll_id, option_id, tracker)
+      select eligible.poll_id, eligible.option_id, eligible.tracker
+      from eligible join participated using (poll_id, voter_sub)
+      order by random() -- rows not in the order of the voters' participation rows
+      returning poll_id, tracker, cast_at
+    ),
+    -- Delivered at commit to every API process listening: that is how live results move.
+    -- (A SELECT in WITH runs only if referenced, hence the count below.)
+    notified as (
+      select pg_notify(${POLL_CHANGED_CHANNEL}, changed.poll_id::text)
+      from (select distinct poll_id from cast_ballot) changed
+    )
+    select
+      input.idx,
+      case
+        when poll.id is null then 'poll_not_found'
+        when option.id is null then 'option_not_found'
+        when not poll.accepting then 'poll_not_open'
+        when cast_ballot.tracker is not null then 'cast'
+        else 'already_voted'
+      end as outcome,
+      cast_ballot.tracker,
+      cast_ballot.cast_at,
+      (select count(*) from notified) as notifications
+    from input
+    left join poll on poll.id = input.poll_id
+    left join poll_options option on option.id = input.option_id and option.poll_id = input.poll_id
+    left join cast_ballot on cast_ballot.tracker = input.tracker
+    order by input.idx`.execute(db)
 
-  // FOR SHARE: a concurrent close waits for this batch, and this batch sees the poll as it is.
-  const polls = await trx
-    .selectFrom('polls')
-    .select(['id', acceptingVotes.as('accepting'), sql<Date>`now()`.as('now')])
-    .where('id', 'in', pollIds)
-    .forShare()
-    .execute()
-  const options = await trx
-    .selectFrom('poll_options')
-    .select(['id', 'poll_id'])
-    .where('id', 'in', optionIds)
-    .execute()
-  const pollById = new Map(polls.map((poll) => [poll.id, poll]))
-  const optionPoll = new Map(options.map((option) => [option.id, option.poll_id]))
-
-  const outcomes: VoteOutcome[] = new Array<VoteOutcome>(batch.length)
-  const candidates = new Map<string, number>() // `${pollId} ${sub}` → index of its first request
-  batch.forEach((vote, index) => {
-    const poll = pollById.get(vote.pollId)
-    if (!poll) outcomes[index] = { ok: false, reason: 'poll_not_found' }
-    else if (optionPoll.get(vote.optionId) !== vote.pollId)
-      outcomes[index] = { ok: false, reason: 'option_not_found' }
-    else if (!poll.accepting) outcomes[index] = { ok: false, reason: 'poll_not_open' }
-    else {
-      const key = `${vote.pollId} ${vote.voterSub}`
-      if (candidates.has(key)) outcomes[index] = { ok: false, reason: 'already_voted' }
-      else candidates.set(key, index)
+  return rows.map((row): VoteOutcome => {
+    if (row.outcome !== 'cast' || !row.tracker || !row.cast_at) {
+      return { ok: false, reason: row.outcome === 'cast' ? 'already_voted' : row.outcome }
     }
+    const pollId = (batch[row.idx] as VoteRequest).pollId
+    return { ok: true, receipt: { tracker: row.tracker, pollId, castAt: new Date(row.cast_at).toISOString() } }
   })
-  if (candidates.size === 0) return outcomes
-
-  const entries = [...candidates.values()].map((index) => batch[index] as VoteRequest)
-  // The primary key (poll_id, voter_sub) is the one-vote rule; a conflict means "already voted".
-  const inserted = await sql<{ poll_id: string; voter_sub: string }>`
-    insert into participation (poll_id, voter_sub)
-    select * from unnest(${entries.map((e) => e.pollId)}::uuid[], ${entries.map((e) => e.voterSub)}::text[])
-    on conflict do nothing
-    returning poll_id, voter_sub`.execute(trx)
-  const accepted = new Set(inserted.rows.map((row) => `${row.poll_id} ${row.voter_sub}`))
-
-  const ballots: { index: number; pollId: string; optionId: string; tracker: string }[] = []
-  for (const [key, index] of candidates) {
-    const vote = batch[index] as VoteRequest
-    if (accepted.has(key))
-      ballots.push({ index, pollId: vote.pollId, optionId: vote.optionId, tracker: newTracker() })
-    else outcomes[index] = { ok: false, reason: 'already_voted' }
-  }
-  if (ballots.length === 0) return outcomes
-
-  const stored = shuffled(ballots)
-  await sql`
-    insert into ballots (poll_id, option_id, tracker)
-    select * from unnest(
-      ${stored.map((b) => b.pollId)}::uuid[],
-      ${stored.map((b) => b.optionId)}::uuid[],
-      ${stored.map((b) => b.tracker)}::text[])`.execute(trx)
-
-  const changedPolls = [...new Set(ballots.map((b) => b.pollId))]
-  // Delivered after commit, to every API process listening: that is how live results move.
-  await sql`select pg_notify(${POLL_CHANGED_CHANNEL}, id) from unnest(${changedPolls}::text[]) as id`.execute(
-    trx,
-  )
-
-  for (const ballot of ballots) {
-    const castAt = (pollById.get(ballot.pollId)?.now ?? new Date()).toISOString()
-    outcomes[ballot.index] = {
-      ok: true,
-      receipt: { tracker: ballot.tracker, pollId: ballot.pollId, castAt },
-    }
-  }
-  return outcomes
 }

@@ -1,0 +1,15 @@
+// Mints a slice of the benchmark's voter tokens on another core.
+import { parentPort, workerData } from 'node:worker_threads'
+import { loadLocalIssuer } from '../../api/src/auth/local-issuer.ts'
+
+const { issuer, dataDir, prefix, from, to } = workerData as {
+  issuer: string
+  dataDir: string
+  prefix: string
+  from: number
+  to: number
+}
+const local = await loadLocalIssuer(issuer, dataDir)
+const tokens: string[] = []
+for (let i = from; i < to; i++) tokens.push(await local.mintAccessToken({ sub: `${prefix}-${i}` }))
+parentPort?.postMessage(tokens)
