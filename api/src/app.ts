@@ -1,6 +1,5 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi'
 import { swaggerUI } from '@hono/swagger-ui'
-import { bodyLimit } from 'hono/body-limit'
 import { createMiddleware } from 'hono/factory'
 import { requestId } from 'hono/request-id'
 import type { Logger } from 'pino'
@@ -10,7 +9,8 @@ import { authenticate, requireVoter } from './auth/middleware.ts'
 import type { AccessTokenVerifier } from './auth/verify.ts'
 import type { DatabaseHandle } from './db/client.ts'
 import type { AppEnv } from './http/env.ts'
-import { ApiError, errorBody, handleError } from './http/errors.ts'
+import { limitBody } from './http/body-limit.ts'
+import { errorBody, handleError } from './http/errors.ts'
 import { healthRoutes } from './http/health.ts'
 import { createRouter } from './http/openapi.ts'
 import { pollRoutes } from './polls/routes.ts'
@@ -77,18 +77,7 @@ export function createApp(deps: AppDeps) {
   const { database, logger } = deps
 
   const api = createRouter()
-  api.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError(
-          413,
-          'payload_too_large',
-          `Request body is larger than ${MAX_BODY_BYTES / 1024} KiB`,
-        )
-      },
-    }),
-  )
+  api.use(limitBody(MAX_BODY_BYTES))
   api.use(authenticate(deps.verifyAccessToken))
   const routes = api
     .openapi(meRoute, (c) => {

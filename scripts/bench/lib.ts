@@ -8,7 +8,9 @@ import pg from 'pg'
 export const root = fileURLToPath(new URL('../../', import.meta.url))
 
 /** A throwaway database on the server DATABASE_URL points at, dropped afterwards. */
-export async function createScratchDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createScratchDatabase(
+  serverUrl: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `votelab_bench_${randomBytes(4).toString('hex')}`
   const admin = new pg.Client({ connectionString: serverUrl })
   await admin.connect()
@@ -70,13 +72,24 @@ export async function startApi(env: Record<string, string>): Promise<ApiProcess>
 }
 
 /** Mints `count` voter tokens (`prefix-0` …) on every core, from the issuer key in `dataDir`. */
-export async function mintVoterTokens(issuer: string, dataDir: string, prefix: string, count: number): Promise<string[]> {
+export async function mintVoterTokens(
+  issuer: string,
+  dataDir: string,
+  prefix: string,
+  count: number,
+): Promise<string[]> {
   const workers = Math.max(1, availableParallelism())
   const slice = Math.ceil(count / workers)
   const parts = await Promise.all(
     Array.from({ length: workers }, (_, w) => {
       const worker = new Worker(new URL('./mint-worker.ts', import.meta.url), {
-        workerData: { issuer, dataDir, prefix, from: w * slice, to: Math.min(count, (w + 1) * slice) },
+        workerData: {
+          issuer,
+          dataDir,
+          prefix,
+          from: w * slice,
+          to: Math.min(count, (w + 1) * slice),
+        },
       })
       return new Promise<string[]>((resolve, reject) => {
         worker.once('message', (tokens: string[]) => {

@@ -29,7 +29,11 @@ export function percentile(sorted: Float64Array, p: number): number {
  */
 export async function runLoad(
   origin: string,
-  options: { connections: number; durationSeconds: number; nextRequest: (index: number) => LoadRequest },
+  options: {
+    connections: number
+    durationSeconds: number
+    nextRequest: (index: number) => LoadRequest
+  },
 ): Promise<LoadReport> {
   const pool = new Pool(origin, { connections: options.connections, pipelining: 1 })
   const statuses = new Map<number, number>()

@@ -44,7 +44,12 @@ try {
   const tokens = await mintVoterTokens(issuerUrl, dataDir, 'bench-voter', voterCount)
   log(`minted in ${((performance.now() - mintStarted) / 1000).toFixed(1)} s`)
 
-  const api = await startApi({ DATABASE_URL: database.url, DATA_DIR: dataDir, PUBLIC_URL: publicUrl, PORT: values.port })
+  const api = await startApi({
+    DATABASE_URL: database.url,
+    DATA_DIR: dataDir,
+    PUBLIC_URL: publicUrl,
+    PORT: values.port,
+  })
   try {
     const admin = `Bearer ${await issuer.mintAccessToken({ sub: 'bench-admin', groups: ['admins'] })}`
     const json = { 'content-type': 'application/json' }
@@ -54,7 +59,10 @@ try {
       body: JSON.stringify({ title: 'Benchmark', options: ['A', 'B', 'C', 'D'] }),
     })
     const poll = (await created.json()) as { id: string; options: { id: string }[] }
-    await fetch(`${api.url}/api/polls/${poll.id}/open`, { method: 'POST', headers: { authorization: admin } })
+    await fetch(`${api.url}/api/polls/${poll.id}/open`, {
+      method: 'POST',
+      headers: { authorization: admin },
+    })
     const bodies = poll.options.map((option) => JSON.stringify({ optionId: option.id }))
 
     log(`voting for ${duration} s at ${connections} connections…`)
@@ -70,9 +78,13 @@ try {
       }),
     })
 
-    const results = (await (await fetch(`${api.url}/api/polls/${poll.id}/results`)).json()) as { totalVotes: number }
+    const results = (await (await fetch(`${api.url}/api/polls/${poll.id}/results`)).json()) as {
+      totalVotes: number
+    }
     const acknowledged = load.statuses.get(201) ?? 0
-    const others = [...load.statuses].filter(([code]) => code !== 201).map(([code, count]) => `${code}×${count}`)
+    const others = [...load.statuses]
+      .filter(([code]) => code !== 201)
+      .map(([code, count]) => `${code}×${count}`)
     const counted = results.totalVotes
     const report = {
       'votes/s': Math.round(acknowledged / load.elapsedSeconds),
@@ -81,7 +93,9 @@ try {
       'max ms': percentile(load.latencies, 100).toFixed(1),
       acknowledged,
       counted,
-      'counted/acknowledged': acknowledged ? `${((counted / acknowledged) * 100).toFixed(2)} %` : 'n/a',
+      'counted/acknowledged': acknowledged
+        ? `${((counted / acknowledged) * 100).toFixed(2)} %`
+        : 'n/a',
       'other responses': others.join(' ') || 'none',
       'network errors': load.errors,
       connections,

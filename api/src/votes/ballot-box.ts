@@ -28,7 +28,10 @@ interface Pending extends VoteRequest {
 export interface BallotBoxOptions {
   /** Most votes committed in one transaction. */
   maxBatch?: number
-  /** Transactions in flight at once; more requests wait and join the next batch. */
+  /**
+   * Statements in flight at once; more requests wait and join the next batch. Two measured best
+   * (scripts/bench/votes.ts): more make batches compete for the hot poll's row locks.
+   */
   maxInFlight?: number
 }
 
@@ -94,7 +97,7 @@ export class BallotBox {
       return
     }
     batch.forEach((pending, index) => {
-      pending.resolve(outcomes[index] ?? { ok: false, reason: 'poll_not_found' })
+      pending.resolve(outcomes[index] as VoteOutcome)
     })
   }
 }
@@ -108,14 +111,29 @@ type Outcome = 'cast' | 'poll_not_found' | 'option_not_found' | 'poll_not_open' 
  * in it is committed together or not at all. Returns one outcome per request, in order.
  */
 async function writeBatch(db: Db, batch: readonly VoteRequest[]): Promise<VoteOutcome[]> {
-  const { rows } = await sql<{ idx: number; outcome: Outcome; tracker: string | null; cast_at: Date | null }>`
+  // A voter who sent several requests in one batch gets one vote: the first; the rest lose.
+  const outcomes = new Array<VoteOutcome>(batch.length).fill({ ok: false, reason: 'already_voted' })
+  const firstOfVoter = new Map<string, number>()
+  batch.forEach((vote, index) => {
+    const key = `${vote.pollId} ${vote.voterSub}`
+    if (!firstOfVoter.has(key)) firstOfVoter.set(key, index)
+  })
+  const indexes = [...firstOfVoter.values()]
+  const votes = indexes.map((index) => batch[index] as VoteRequest)
+
+  const { rows } = await sql<{
+    idx: number
+    outcome: Outcome
+    tracker: string | null
+    cast_at: Date | null
+  }>`
     with input as (
       select * from unnest(
-        ${batch.map((_, index) => index)}::int[],
-        ${batch.map((vote) => vote.pollId)}::uuid[],
-        ${batch.map((vote) => vote.optionId)}::uuid[],
-        ${batch.map((vote) => vote.voterSub)}::text[],
-        ${batch.map(() => newTracker())}::text[]
+        ${indexes}::int[],
+        ${votes.map((vote) => vote.pollId)}::uuid[],
+        ${votes.map((vote) => vote.optionId)}::uuid[],
+        ${votes.map((vote) => vote.voterSub)}::text[],
+        ${votes.map(() => newTracker())}::text[]
       ) as t (idx, poll_id, option_id, voter_sub, tracker)
     ),
     -- FOR SHARE: closing a poll waits for this statement, so no ballot lands after the close.
@@ -125,13 +143,12 @@ async function writeBatch(db: Db, batch: readonly VoteRequest[]): Promise<VoteOu
       where id in (select poll_id from input)
       for share
     ),
-    -- Each voter's first request in the batch, for an option of a poll that accepts votes.
+    -- Requests for an option of a poll that accepts votes.
     eligible as (
-      select distinct on (input.poll_id, input.voter_sub) input.*
+      select input.poll_id, input.voter_sub
       from input
       join poll on poll.id = input.poll_id and poll.accepting
       join poll_options option on option.id = input.option_id and option.poll_id = input.poll_id
-      order by input.poll_id, input.voter_sub, input.idx
     ),
     -- The one-vote rule is this primary key: a conflict means the voter already voted.
     participated as (
@@ -142,8 +159,8 @@ async function writeBatch(db: Db, batch: readonly VoteRequest[]): Promise<VoteOu
     ),
     cast_ballot as (
       insert into ballots (poll_id, option_id, tracker)
-      select eligible.poll_id, eligible.option_id, eligible.tracker
-      from eligible join participated using (poll_id, voter_sub)
+      select input.poll_id, input.option_id, input.tracker
+      from input join participated using (poll_id, voter_sub)
       order by random() -- rows not in the order of the voters' participation rows
       returning poll_id, tracker, cast_at
     ),
@@ -171,11 +188,15 @@ async function writeBatch(db: Db, batch: readonly VoteRequest[]): Promise<VoteOu
     left join cast_ballot on cast_ballot.tracker = input.tracker
     order by input.idx`.execute(db)
 
-  return rows.map((row): VoteOutcome => {
-    if (row.outcome !== 'cast' || !row.tracker || !row.cast_at) {
-      return { ok: false, reason: row.outcome === 'cast' ? 'already_voted' : row.outcome }
-    }
+  for (const row of rows) {
     const pollId = (batch[row.idx] as VoteRequest).pollId
-    return { ok: true, receipt: { tracker: row.tracker, pollId, castAt: new Date(row.cast_at).toISOString() } }
-  })
+    outcomes[row.idx] =
+      row.outcome === 'cast' && row.tracker && row.cast_at
+        ? {
+            ok: true,
+            receipt: { tracker: row.tracker, pollId, castAt: new Date(row.cast_at).toISOString() },
+          }
+        : { ok: false, reason: row.outcome === 'cast' ? 'already_voted' : row.outcome }
+  }
+  return outcomes
 }
