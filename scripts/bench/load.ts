@@ -28,14 +28,21 @@ export function percentile(sorted: Float64Array, p: number): number {
  * of 201s with the tally exactly.
  */
 export async function runLoad(
-  origin: string,
+  origins: readonly string[],
   options: {
     connections: number
     durationSeconds: number
     nextRequest: (index: number) => LoadRequest
   },
 ): Promise<LoadReport> {
-  const pool = new Pool(origin, { connections: options.connections, pipelining: 1 })
+  // Connections are spread evenly over the origins (API replicas), like a balancer would.
+  const pools = origins.map(
+    (origin) =>
+      new Pool(origin, {
+        connections: Math.ceil(options.connections / origins.length),
+        pipelining: 1,
+      }),
+  )
   const statuses = new Map<number, number>()
   const latencies: number[] = []
   let errors = 0
@@ -43,7 +50,8 @@ export async function runLoad(
   const started = performance.now()
   const deadline = started + options.durationSeconds * 1000
 
-  async function worker(): Promise<void> {
+  async function worker(_: unknown, workerIndex: number): Promise<void> {
+    const pool = pools[workerIndex % pools.length] as Pool
     while (performance.now() < deadline) {
       const request = options.nextRequest(index++)
       const sent = performance.now()
@@ -65,6 +73,6 @@ export async function runLoad(
 
   await Promise.all(Array.from({ length: options.connections }, worker))
   const elapsedSeconds = (performance.now() - started) / 1000
-  await pool.close()
+  await Promise.all(pools.map((pool) => pool.close()))
   return { statuses, latencies: Float64Array.from(latencies).sort(), errors, elapsedSeconds }
 }

@@ -1,4 +1,4 @@
-// pnpm bench:votes [--duration 10] [--connections 64] [--port 3100]
+// pnpm bench:votes [--duration 10] [--connections 64] [--replicas 1] [--port 3100]
 // Starts the API on real Postgres (a scratch database on the server at DATABASE_URL), mints one
 // token per voter, drives POST /api/polls/:id/votes on one poll from a closed-loop load generator,
 // then checks that
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadLocalIssuer } from '../../api/src/auth/local-issuer.ts'
-import { createScratchDatabase, mintVoterTokens, startApi } from './lib.ts'
+import { cpuSeconds, createScratchDatabase, mintVoterTokens, startApi } from './lib.ts'
 import { percentile, runLoad } from './load.ts'
 
 const { values } = parseArgs({
@@ -16,11 +16,13 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '64' },
     port: { type: 'string', default: '3100' },
+    replicas: { type: 'string', default: '1' },
     rate: { type: 'string', default: '8000', description: 'tokens minted per second of duration' },
   },
 })
 const duration = Number(values.duration)
 const connections = Number(values.connections)
+const replicas = Number(values.replicas)
 const serverUrl = process.env.DATABASE_URL
 if (!serverUrl) {
   console.error(
@@ -44,12 +46,19 @@ try {
   const tokens = await mintVoterTokens(issuerUrl, dataDir, 'bench-voter', voterCount)
   log(`minted in ${((performance.now() - mintStarted) / 1000).toFixed(1)} s`)
 
-  const api = await startApi({
-    DATABASE_URL: database.url,
-    DATA_DIR: dataDir,
-    PUBLIC_URL: publicUrl,
-    PORT: values.port,
-  })
+  // Replicas share the database and the issuer key, as ECS tasks share RDS and Cognito.
+  const apis = await Promise.all(
+    Array.from({ length: replicas }, (_, i) =>
+      startApi({
+        DATABASE_URL: database.url,
+        DATA_DIR: dataDir,
+        PUBLIC_URL: publicUrl,
+        PORT: String(Number(values.port) + i),
+      }),
+    ),
+  )
+  const api = apis[0]
+  if (!api) throw new Error('--replicas must be at least 1')
   try {
     const admin = `Bearer ${await issuer.mintAccessToken({ sub: 'bench-admin', groups: ['admins'] })}`
     const json = { 'content-type': 'application/json' }
@@ -65,19 +74,28 @@ try {
     })
     const bodies = poll.options.map((option) => JSON.stringify({ optionId: option.id }))
 
-    log(`voting for ${duration} s at ${connections} connections…`)
-    const load = await runLoad(api.url, {
-      connections,
-      durationSeconds: duration,
-      // Past the last token voters repeat and get 409s, which are neither 201s nor counted.
-      nextRequest: (i) => ({
-        method: 'POST',
-        path: `/api/polls/${poll.id}/votes`,
-        headers: { ...json, authorization: `Bearer ${tokens[i % tokens.length] ?? ''}` },
-        body: bodies[i % bodies.length] ?? '',
-      }),
-    })
+    log(`voting for ${duration} s at ${connections} connections over ${replicas} API process(es)…`)
+    const cpuBefore = apis.map((replica) => cpuSeconds(replica.child.pid))
+    const load = await runLoad(
+      apis.map((replica) => replica.url),
+      {
+        connections,
+        durationSeconds: duration,
+        // Past the last token voters repeat and get 409s, which are neither 201s nor counted.
+        nextRequest: (i) => ({
+          method: 'POST',
+          path: `/api/polls/${poll.id}/votes`,
+          headers: { ...json, authorization: `Bearer ${tokens[i % tokens.length] ?? ''}` },
+          body: bodies[i % bodies.length] ?? '',
+        }),
+      },
+    )
 
+    const apiCpu = apis.reduce(
+      (sum, replica, i) =>
+        sum + (cpuSeconds(replica.child.pid) ?? Number.NaN) - (cpuBefore[i] ?? Number.NaN),
+      0,
+    )
     const results = (await (await fetch(`${api.url}/api/polls/${poll.id}/results`)).json()) as {
       totalVotes: number
     }
@@ -98,8 +116,10 @@ try {
         : 'n/a',
       'other responses': others.join(' ') || 'none',
       'network errors': load.errors,
+      'API CPU µs per request': Math.round((apiCpu * 1e6) / (load.latencies.length || 1)),
       connections,
       'duration s': load.elapsedSeconds.toFixed(1),
+      replicas,
     }
     console.log('\nbench:votes — one hot poll, API + Postgres on this machine')
     for (const [key, value] of Object.entries(report)) console.log(`  ${key.padEnd(22)} ${value}`)
@@ -108,7 +128,7 @@ try {
       process.exitCode = 1
     }
   } finally {
-    await api.stop()
+    await Promise.all(apis.map((replica) => replica.stop()))
   }
 } finally {
   await database.drop()
