@@ -31,6 +31,10 @@ describe('loadConfig', () => {
     })
   })
 
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', AUTH_ISSUER: '', PORT: '' }).database.kind).toBe('pglite')
+  })
+
   it('names every bad setting at once', () => {
     try {
       loadConfig({ PORT: '99999', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud' })

@@ -90,7 +90,9 @@ export class ConfigError extends Error {
 
 /** Parses the environment once; everything else reads the returned object, never `process.env`. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
-  const parsed = envSchema.safeParse(source)
+  // An empty variable (`FOO=` in a compose file or a shell) means "not set", not "invalid".
+  const set = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''))
+  const parsed = envSchema.safeParse(set)
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`),

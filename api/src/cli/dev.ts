@@ -21,16 +21,21 @@ const where =
   config.database.kind === 'pglite'
     ? `embedded PGlite in ${config.database.dataDir}`
     : 'Postgres (DATABASE_URL)'
+// When scripts/setup.sh installed Node and pnpm under .tools/, other terminals need them on PATH too.
+const tools = fileURLToPath(new URL('../../../.tools', import.meta.url))
+const pathHint = process.execPath.startsWith(tools)
+  ? `    export PATH="${tools}/node/bin:${tools}/pnpm/bin:$PATH"\n`
+  : ''
 console.log(`
   votelab is starting on ${config.publicUrl}
     database   ${where}
     issuer     ${config.auth.issuer} (${config.auth.mode})
     API docs   ${config.publicUrl}/api/docs
 
-  Get a token and vote (in another terminal):
-    TOKEN=$(pnpm -s token --sub alice)
+  Get a token and vote, from another terminal in this folder:
+${pathHint}    TOKEN=$(pnpm run token --sub alice)
     curl -s ${config.publicUrl}/api/polls -H "Authorization: Bearer $TOKEN"
-  Admin token: pnpm -s token --sub admin --admin
+  An admin token: pnpm run token --sub admin --admin
 `)
 
 const server = spawn(

@@ -1,4 +1,4 @@
-// pnpm token --sub alice [--admin] [--count N] [--ttl 1h] [--client-id votelab-cli]
+// pnpm run token --sub alice [--admin] [--count N] [--ttl 1h] [--client-id votelab-cli]
 // Prints access tokens signed by the local issuer, one per line. Development only.
 import { parseArgs } from 'node:util'
 import { loadLocalIssuer } from '../auth/local-issuer.ts'

@@ -9,6 +9,10 @@ export const DEMO_POLL_IDS = {
   draft: '00000000-0000-4000-8000-000000000003',
 } as const
 
+/** Demo option ids are fixed too, so the README's examples work on every laptop. */
+export const demoOptionId = (pollId: string, position: number) =>
+  `00000000-0000-4000-800${pollId.slice(-1)}-${String(position + 1).padStart(12, '0')}`
+
 interface DemoPoll {
   id: string
   title: string
@@ -65,7 +69,14 @@ export async function seedDemoPolls(db: Db): Promise<string[]> {
       added.push(poll.title)
       const options = await trx
         .insertInto('poll_options')
-        .values(poll.options.map((label, position) => ({ poll_id: poll.id, label, position })))
+        .values(
+          poll.options.map((label, position) => ({
+            id: demoOptionId(poll.id, position),
+            poll_id: poll.id,
+            label,
+            position,
+          })),
+        )
         .returning(['id', 'position'])
         .execute()
       const ballots = options.flatMap((option) =>
