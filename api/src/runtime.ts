@@ -69,7 +69,7 @@ export async function createRuntime(
         hub.resyncAll()
       },
     })
-    const ballotBox = new BallotBox(database.db, logger)
+    const ballotBox = new BallotBox(database, logger)
     let shuttingDown = false
 
     const app = createApp({

@@ -5,6 +5,7 @@ import type { Principal } from '../auth/verify.ts'
 export interface AppEnv {
   Variables: {
     requestId: string
+    /** The process logger; log lines about a request carry `requestId`. */
     logger: Logger
     /** Set when a valid bearer token came with the request. */
     principal: Principal | undefined

@@ -89,13 +89,13 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
     )
   }
   if (isDatabaseUnavailable(error)) {
-    c.var.logger.warn({ err: error }, 'database unavailable')
+    c.var.logger.warn({ err: error, requestId: c.var.requestId }, 'database unavailable')
     c.header('Retry-After', RETRY_AFTER_SECONDS)
     return c.json(
       errorBody('service_unavailable', 'The database is unavailable; retry shortly'),
       503,
     )
   }
-  c.var.logger.error({ err: error }, 'unhandled error')
+  c.var.logger.error({ err: error, requestId: c.var.requestId }, 'unhandled error')
   return c.json(errorBody('internal_error', 'Something went wrong on our side'), 500)
 }

@@ -17,7 +17,7 @@ export function healthRoutes(database: DatabaseHandle, isShuttingDown: () => boo
         await database.ping(READY_TIMEOUT_MS)
         return c.json({ status: 'ready', database: 'ok' })
       } catch (error) {
-        c.var.logger.warn({ err: error }, 'readiness check failed')
+        c.var.logger.warn({ err: error, requestId: c.var.requestId }, 'readiness check failed')
         c.header('Retry-After', '2')
         return c.json(errorBody('database_unavailable', 'The database does not answer'), 503)
       }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
 import type { Logger } from 'pino'
-import type { Db } from '../db/database.ts'
+import type { DatabaseHandle } from '../db/client.ts'
 import { POLL_CHANGED_CHANNEL, acceptingVotes } from '../polls/repository.ts'
 
 export interface VoteRequest {
@@ -44,7 +44,7 @@ export interface BallotBoxOptions {
  * written by the same statement (one transaction), and the caller hears "ok" only after commit.
  */
 export class BallotBox {
-  private readonly db: Db
+  private readonly database: DatabaseHandle
   private readonly logger: Logger
   private readonly maxBatch: number
   private readonly maxInFlight: number
@@ -52,8 +52,8 @@ export class BallotBox {
   private inFlight = 0
   private readonly idleWaiters: (() => void)[] = []
 
-  constructor(db: Db, logger: Logger, options: BallotBoxOptions = {}) {
-    this.db = db
+  constructor(database: DatabaseHandle, logger: Logger, options: BallotBoxOptions = {}) {
+    this.database = database
     this.logger = logger
     this.maxBatch = options.maxBatch ?? 500
     this.maxInFlight = options.maxInFlight ?? 2
@@ -89,7 +89,7 @@ export class BallotBox {
   private async flush(batch: Pending[]): Promise<void> {
     let outcomes: VoteOutcome[]
     try {
-      outcomes = await writeBatch(this.db, batch)
+      outcomes = await writeBatch(this.database, batch)
     } catch (error) {
       // Nothing of this batch was committed: every caller may safely retry.
       this.logger.warn({ err: error, votes: batch.length }, 'vote batch failed')
@@ -109,12 +109,21 @@ function newTrackers(count: number): string[] {
 }
 
 type Outcome = 'cast' | 'poll_not_found' | 'option_not_found' | 'poll_not_open' | 'already_voted'
+interface BatchRow {
+  idx: number
+  outcome: Outcome
+  tracker: string | null
+  cast_at: Date | string | null
+}
 
 /**
  * A whole batch in one statement, hence one round trip and one implicit transaction: every vote
  * in it is committed together or not at all. Returns one outcome per request, in order.
  */
-async function writeBatch(db: Db, batch: readonly VoteRequest[]): Promise<VoteOutcome[]> {
+async function writeBatch(
+  database: DatabaseHandle,
+  batch: readonly VoteRequest[],
+): Promise<VoteOutcome[]> {
   // A voter who sent several requests in one batch gets one vote: the first; the rest lose.
   const outcomes = new Array<VoteOutcome>(batch.length).fill({ ok: false, reason: 'already_voted' })
   const firstOfVoter = new Map<string, number>()
@@ -125,12 +134,7 @@ async function writeBatch(db: Db, batch: readonly VoteRequest[]): Promise<VoteOu
   const indexes = [...firstOfVoter.values()]
   const votes = indexes.map((index) => batch[index] as VoteRequest)
 
-  const { rows } = await sql<{
-    idx: number
-    outcome: Outcome
-    tracker: string | null
-    cast_at: Date | null
-  }>`
+  const statement = sql<BatchRow>`
     with input as (
       select * from unnest(
         ${indexes}::int[],
@@ -190,7 +194,11 @@ async function writeBatch(db: Db, batch: readonly VoteRequest[]): Promise<VoteOu
     left join poll on poll.id = input.poll_id
     left join poll_options option on option.id = input.option_id and option.poll_id = input.poll_id
     left join cast_ballot on cast_ballot.tracker = input.tracker
-    order by input.idx`.execute(db)
+    order by input.idx`
+  const rows = await database.queryPrepared<BatchRow>(
+    'votelab_cast_votes',
+    statement.compile(database.db),
+  )
 
   for (const row of rows) {
     const pollId = (batch[row.idx] as VoteRequest).pollId
