@@ -190,6 +190,36 @@ describe('input validation and error shape', () => {
     expect(((await response.json()) as ErrorBody).error.code).toBe('invalid_json')
   })
 
+  it('rejects a body that is not declared as JSON with 415', async () => {
+    const response = await ctx.call('POST', '/api/polls', {
+      token: admin,
+      body: '{"title":"x","options":["a","b"]}',
+      headers: { 'content-type': 'text/plain' },
+    })
+    expect(response.status).toBe(415)
+    expect(((await response.json()) as ErrorBody).error.code).toBe('unsupported_media_type')
+  })
+
+  it('rejects a chunked body over 16 KiB with 413, as well as a declared one', async () => {
+    const chunks = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 20; i++) controller.enqueue(new TextEncoder().encode(' '.repeat(1024)))
+        controller.close()
+      },
+    })
+    const response = await ctx.runtime.app.request('/api/polls', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${admin}`,
+        'content-type': 'application/json',
+        'transfer-encoding': 'chunked',
+      },
+      body: chunks,
+      duplex: 'half',
+    })
+    expect(response.status).toBe(413)
+  })
+
   it('rejects a body over 16 KiB with 413', async () => {
     const response = await ctx.call('POST', '/api/polls', {
       token: admin,

@@ -79,6 +79,12 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
     if (status === 413) {
       return c.json(errorBody('payload_too_large', 'Request body is larger than 16 KiB'), 413)
     }
+    if (status === 415) {
+      return c.json(
+        errorBody('unsupported_media_type', 'Send the request body as application/json'),
+        415,
+      )
+    }
     if (status === 400 && /JSON/i.test(error.message)) {
       return c.json(errorBody('invalid_json', 'Request body is not valid JSON'), 400)
     }
