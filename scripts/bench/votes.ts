@@ -17,7 +17,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '64' },
     port: { type: 'string', default: '3100' },
     replicas: { type: 'string', default: '1' },
-    rate: { type: 'string', default: '8000', description: 'tokens minted per second of duration' },
+    rate: { type: 'string', default: '5000', description: 'tokens minted per second of duration' },
   },
 })
 const duration = Number(values.duration)
