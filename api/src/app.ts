@@ -3,8 +3,8 @@ import { swaggerUI } from '@hono/swagger-ui'
 import { createMiddleware } from 'hono/factory'
 import { requestId } from 'hono/request-id'
 import type { Logger } from 'pino'
-import { localIssuerRoutes } from './auth/issuer-routes.ts'
-import type { LocalIssuer } from './auth/local-issuer.ts'
+import type { HttpBindings } from '@hono/node-server'
+import type { Hono } from 'hono'
 import { authenticate, requireVoter } from './auth/middleware.ts'
 import type { AccessTokenVerifier } from './auth/verify.ts'
 import type { DatabaseHandle } from './db/client.ts'
@@ -27,8 +27,8 @@ export interface AppDeps {
   verifyAccessToken: AccessTokenVerifier
   ballotBox: BallotBox
   hub: ResultsHub
-  /** Present when this process is its own token issuer (no AUTH_ISSUER configured). */
-  localIssuer: LocalIssuer | undefined
+  /** The local sign-in provider's routes, when this process is its own issuer (no AUTH_ISSUER). */
+  signIn: Hono<AppEnv & { Bindings: HttpBindings }> | undefined
   heartbeatMs: number
   isShuttingDown: () => boolean
 }
@@ -120,7 +120,7 @@ export function createApp(deps: AppDeps) {
     .route('/', healthRoutes(database, deps.isShuttingDown))
     .route('/api', routes)
 
-  if (deps.localIssuer) app.route('/auth', localIssuerRoutes(deps.localIssuer))
+  if (deps.signIn) app.route('/auth', deps.signIn)
 
   app.notFound((c) =>
     c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404),

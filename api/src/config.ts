@@ -37,6 +37,8 @@ const envSchema = z
     AUTH_ISSUER: z.url().optional(),
     AUTH_JWKS_URL: z.url().optional(),
     AUTH_CLIENT_IDS: commaList.optional(),
+    AUTH_LOCAL_REDIRECT_URIS: commaList.pipe(z.array(z.url())).optional(),
+    AUTH_LOCAL_LOGOUT_URIS: commaList.pipe(z.array(z.url())).optional(),
 
     RESULTS_COALESCE_MS: z.coerce.number().int().min(10).max(10_000).default(250),
     SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
@@ -68,7 +70,14 @@ export interface Config {
       }
   /** `local` = this process is its own issuer (the laptop default); `external` = Cognito or another OIDC issuer. */
   readonly auth:
-    | { readonly mode: 'local'; readonly issuer: string; readonly clientIds: readonly string[] }
+    | {
+        readonly mode: 'local'
+        readonly issuer: string
+        readonly clientIds: readonly string[]
+        /** Where the local sign-in provider may send the web client back to. */
+        readonly redirectUris: readonly string[]
+        readonly postLogoutRedirectUris: readonly string[]
+      }
     | {
         readonly mode: 'external'
         readonly issuer: string
@@ -135,6 +144,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
           mode: 'local' as const,
           issuer: `${publicUrl}/auth`,
           clientIds: env.AUTH_CLIENT_IDS ?? LOCAL_CLIENT_IDS,
+          redirectUris: env.AUTH_LOCAL_REDIRECT_URIS ?? [`${publicUrl}/callback`],
+          postLogoutRedirectUris: env.AUTH_LOCAL_LOGOUT_URIS ?? [`${publicUrl}/`],
         },
     results: { coalesceMs: env.RESULTS_COALESCE_MS, heartbeatMs: env.SSE_HEARTBEAT_MS },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

@@ -1,7 +1,9 @@
 import { createRemoteJWKSet } from 'jose'
 import type { Logger } from 'pino'
 import { createApp, type App } from './app.ts'
-import { loadLocalIssuer, type LocalIssuer } from './auth/local-issuer.ts'
+import { loadLocalIssuer, loadOrCreateSecret, type LocalIssuer } from './auth/local-issuer.ts'
+import { createSignInProvider } from './auth/provider/index.ts'
+import { signInRoutes, type SignInRoutesOptions } from './auth/provider/routes.ts'
 import { createAccessTokenVerifier } from './auth/verify.ts'
 import type { Config } from './config.ts'
 import { openDatabase, type DatabaseHandle } from './db/client.ts'
@@ -27,6 +29,8 @@ export interface RuntimeOptions {
   database?: DatabaseHandle
   /** Use this issuer instead of loading the key from the data dir (tests). */
   localIssuer?: LocalIssuer
+  /** Sign-in provider settings for tests: shorter code lifetime, tighter rate limits. */
+  signIn?: { authorizationCodeTtlSeconds?: number; limits?: SignInRoutesOptions['limits'] }
 }
 
 /** Wires the whole API from config: database, migrations, auth, vote writer and live results. */
@@ -56,6 +60,30 @@ export async function createRuntime(
           }),
     })
 
+    // No external issuer: this process is the laptop's Cognito, sign-in pages included.
+    let signIn: ReturnType<typeof signInRoutes> | undefined
+    if (localIssuer && config.auth.mode === 'local') {
+      const secret = await loadOrCreateSecret(config.dataDir, 'sign-in-secret')
+      const apiResource = `${config.publicUrl}/api`
+      const provider = createSignInProvider({
+        issuer: config.auth.issuer,
+        apiResource,
+        db: database.db,
+        signingKey: localIssuer.signingKey,
+        cookieKeys: [secret],
+        redirectUris: config.auth.redirectUris,
+        postLogoutRedirectUris: config.auth.postLogoutRedirectUris,
+        authorizationCodeTtlSeconds: options.signIn?.authorizationCodeTtlSeconds,
+      })
+      signIn = signInRoutes({
+        provider,
+        db: database.db,
+        apiResource,
+        secret,
+        limits: options.signIn?.limits,
+      })
+    }
+
     const hub = new ResultsHub({
       loadResults: (pollId) => getResults(database.db, pollId),
       coalesceMs: config.results.coalesceMs,
@@ -78,7 +106,7 @@ export async function createRuntime(
       verifyAccessToken,
       ballotBox,
       hub,
-      localIssuer,
+      signIn,
       heartbeatMs: config.results.heartbeatMs,
       isShuttingDown: () => shuttingDown,
     })

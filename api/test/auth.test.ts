@@ -152,17 +152,4 @@ describe('access tokens', () => {
     })
     expect(anonymous.status).toBe(401)
   })
-
-  it('publishes discovery and keys like Cognito does', async () => {
-    const discovery = (await (
-      await ctx.call('GET', '/auth/.well-known/openid-configuration')
-    ).json()) as Record<string, string>
-    expect(discovery.issuer).toBe(TEST_ISSUER)
-    expect(discovery.jwks_uri).toBe(`${TEST_ISSUER}/.well-known/jwks.json`)
-    const jwks = (await (await ctx.call('GET', '/auth/.well-known/jwks.json')).json()) as {
-      keys: JWK[]
-    }
-    expect(jwks.keys).toHaveLength(1)
-    expect(jwks.keys[0]).not.toHaveProperty('d') // never the private part
-  })
 })

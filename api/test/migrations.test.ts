@@ -31,14 +31,21 @@ describe('migrations', () => {
     const names = Object.keys(migrations)
     expect(names).toEqual([...names].sort()) // the index is in order
     expect(await migrateToLatest(database.db)).toEqual(names.map((name) => `Up ${name}`))
-    expect(await tables()).toEqual(['ballots', 'participation', 'poll_options', 'polls'])
+    expect(await tables()).toEqual([
+      'ballots',
+      'local_users',
+      'oidc_records',
+      'participation',
+      'poll_options',
+      'polls',
+    ])
     expect(await migrateToLatest(database.db)).toEqual([])
     expect(await migrateDownAll(database.db)).toEqual(
       [...names].reverse().map((name) => `Down ${name}`),
     )
     expect(await tables()).toEqual([])
     await migrateToLatest(database.db)
-    expect(await tables()).toHaveLength(4)
+    expect(await tables()).toHaveLength(6)
   })
 
   it.runIf(onPostgres)(

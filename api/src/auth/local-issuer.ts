@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
@@ -30,6 +30,8 @@ export interface MintOptions {
  */
 export interface LocalIssuer {
   readonly issuer: string
+  /** The private signing key, shared with the sign-in provider so both sign alike. */
+  readonly signingKey: StoredKey
   readonly jwks: JSONWebKeySet
   readonly keys: JWTVerifyGetKey
   mintAccessToken(options: MintOptions): Promise<string>
@@ -77,6 +79,7 @@ export async function createLocalIssuer(issuer: string, key?: StoredKey): Promis
 
   return {
     issuer,
+    signingKey: { kid, privateJwk },
     jwks,
     keys: createLocalJWKSet(jwks),
     async mintAccessToken(options) {
@@ -101,4 +104,16 @@ export async function createLocalIssuer(issuer: string, key?: StoredKey): Promis
         .sign(privateKey)
     },
   }
+}
+
+/** A random secret kept in `<dataDir>/auth/<name>.txt` (created on first use, mode 0600). */
+export async function loadOrCreateSecret(dataDir: string, name: string): Promise<string> {
+  const file = join(dataDir, 'auth', `${name}.txt`)
+  await mkdir(join(dataDir, 'auth'), { recursive: true })
+  try {
+    await writeFile(file, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 })
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  }
+  return (await readFile(file, 'utf8')).trim()
 }

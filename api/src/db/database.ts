@@ -1,5 +1,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely'
 import type { BallotsTable } from './tables/ballots.ts'
+import type { LocalUsersTable } from './tables/local-users.ts'
+import type { OidcRecordsTable } from './tables/oidc-records.ts'
 import type { ParticipationTable } from './tables/participation.ts'
 import type { PollOptionsTable } from './tables/poll-options.ts'
 import type { PollsTable } from './tables/polls.ts'
@@ -11,6 +13,8 @@ export interface Database {
   poll_options: PollOptionsTable
   participation: ParticipationTable
   ballots: BallotsTable
+  local_users: LocalUsersTable
+  oidc_records: OidcRecordsTable
 }
 
 export type Db = Kysely<Database>

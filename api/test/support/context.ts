@@ -12,7 +12,7 @@ import {
 import { ADMIN_GROUP } from '../../src/auth/verify.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
 import { listen, type HttpListener } from '../../src/http-server.ts'
-import { createRuntime, type Runtime } from '../../src/runtime.ts'
+import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime.ts'
 import { createTestDatabase, type TestDatabase } from './databases.ts'
 
 export const TEST_ISSUER = 'http://localhost:3000/auth'
@@ -55,6 +55,7 @@ export interface TestContext {
 /** The app, wired exactly as in production, on a database of the file's own. */
 export async function createTestContext(
   overrides: Record<string, string> = {},
+  runtimeOptions: Pick<RuntimeOptions, 'signIn'> = {},
 ): Promise<TestContext> {
   const testDatabase = await createTestDatabase()
   const config = testConfig(overrides)
@@ -62,6 +63,7 @@ export async function createTestContext(
   const issuer = await createLocalIssuer(TEST_ISSUER, signingKey)
   const logger = pino({ level: 'silent' })
   const runtime = await createRuntime(config, logger, {
+    ...runtimeOptions,
     database: await testDatabase.open(),
     localIssuer: issuer,
   })

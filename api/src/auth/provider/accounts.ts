@@ -1,0 +1,101 @@
+import { hash, verify } from '@node-rs/argon2'
+import { z } from 'zod'
+import type { Db } from '../../db/database.ts'
+
+// OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane (about 90 ms here). The library's
+// default algorithm is argon2id; tests check the stored hashes say so.
+const ARGON2 = { memoryCost: 19_456, timeCost: 2, parallelism: 1 }
+
+export interface Account {
+  id: string
+  email: string
+  groups: string[]
+}
+
+/** Cognito's default password policy: 8+ characters with upper case, lower case and a digit. */
+export const passwordSchema = z
+  .string()
+  .min(8, 'Use at least 8 characters')
+  .max(256, 'Use at most 256 characters')
+  .regex(/[a-z]/, 'Add a lower-case letter')
+  .regex(/[A-Z]/, 'Add an upper-case letter')
+  .regex(/[0-9]/, 'Add a digit')
+
+export const emailSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254, 'That email address is too long')
+  .pipe(z.email({ error: 'Enter an email address like name@example.com' }))
+
+export class EmailTakenError extends Error {
+  constructor() {
+    super('An account with this email already exists')
+    this.name = 'EmailTakenError'
+  }
+}
+
+export async function createAccount(
+  db: Db,
+  email: string,
+  password: string,
+  groups: string[] = [],
+): Promise<Account> {
+  const passwordHash = await hash(password, ARGON2)
+  const row = await db
+    .insertInto('local_users')
+    .values({ email, password_hash: passwordHash, groups })
+    .onConflict((oc) => oc.column('email').doNothing())
+    .returning(['id', 'email', 'groups'])
+    .executeTakeFirst()
+  if (!row) throw new EmailTakenError()
+  return row
+}
+
+// Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
+let decoyHash: Promise<string> | undefined
+
+/** The account, or undefined when the email is unknown or the password wrong (callers can't tell). */
+export async function checkCredentials(
+  db: Db,
+  email: string,
+  password: string,
+): Promise<Account | undefined> {
+  const row = await db
+    .selectFrom('local_users')
+    .select(['id', 'email', 'groups', 'password_hash'])
+    .where('email', '=', email)
+    .executeTakeFirst()
+  if (!row) {
+    decoyHash ??= hash('decoy-password-1A', ARGON2)
+    await verify(await decoyHash, password).catch(() => false)
+    return undefined
+  }
+  const ok = await verify(row.password_hash, password).catch(() => false)
+  return ok ? { id: row.id, email: row.email, groups: row.groups } : undefined
+}
+
+export async function findAccount(db: Db, id: string): Promise<Account | undefined> {
+  if (!z.uuid().safeParse(id).success) return undefined
+  return db
+    .selectFrom('local_users')
+    .select(['id', 'email', 'groups'])
+    .where('id', '=', id)
+    .executeTakeFirst()
+}
+
+/** Development accounts that `pnpm dev` creates and prints. Never used outside local mode. */
+export const DEV_ACCOUNTS = [
+  { email: 'admin@votelab.local', password: 'Admin-pass-1', groups: ['admins'] },
+  { email: 'voter@votelab.local', password: 'Voter-pass-1', groups: [] },
+] as const
+
+export async function ensureDevAccounts(db: Db): Promise<void> {
+  for (const account of DEV_ACCOUNTS) {
+    try {
+      await createAccount(db, account.email, account.password, [...account.groups])
+    } catch (error) {
+      if (!(error instanceof EmailTakenError)) throw error
+    }
+  }
+}

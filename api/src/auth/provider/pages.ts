@@ -1,0 +1,151 @@
+// Server-rendered pages of the local sign-in provider. Plain HTML and one small stylesheet, so
+// they work without JavaScript and read well with a screen reader.
+
+const escapes: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+}
+export const escapeHtml = (value: string) =>
+  value.replace(/[&<>"']/g, (char) => escapes[char] ?? char)
+
+/** The look shared with the web client: system fonts, one accent colour, generous spacing. */
+export const STYLE = `
+:root { color-scheme: light dark; --accent: #3b5bdb; --error: #c92a2a; --muted: #868e96; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+main { max-width: 26rem; margin: 3rem auto; padding: 0 1rem; }
+h1 { font-size: 1.5rem; margin: 0 0 1rem; }
+.brand { color: var(--accent); font-weight: 700; letter-spacing: .02em; }
+form { display: grid; gap: .75rem; }
+label { font-weight: 600; }
+input { width: 100%; font: inherit; padding: .6rem .7rem; border: 1px solid var(--muted); border-radius: .4rem; }
+input[aria-invalid="true"] { border-color: var(--error); }
+button { font: inherit; font-weight: 600; padding: .65rem; border: 0; border-radius: .4rem; background: var(--accent); color: #fff; cursor: pointer; }
+button.secondary { background: transparent; color: inherit; border: 1px solid var(--muted); }
+button:focus-visible, input:focus-visible, a:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+.error { color: var(--error); margin: 0; }
+.alert { border: 1px solid var(--error); color: var(--error); border-radius: .4rem; padding: .6rem .8rem; }
+.hint { color: var(--muted); font-size: .9rem; margin: 0; }
+p.switch { margin-top: 1.5rem; }
+`
+
+export function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} · votelab</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+<p class="brand">votelab</p>
+${body}
+</main>
+</body>
+</html>`
+}
+
+interface Field {
+  name: string
+  label: string
+  type: string
+  autocomplete: string
+  value?: string
+  error?: string
+  hint?: string
+}
+
+function field({ name, label, type, autocomplete, value, error, hint }: Field): string {
+  const described = [hint ? `${name}-hint` : '', error ? `${name}-error` : '']
+    .filter(Boolean)
+    .join(' ')
+  return `<div>
+<label for="${name}">${escapeHtml(label)}</label>
+<input id="${name}" name="${name}" type="${type}" autocomplete="${autocomplete}" required
+  ${value ? `value="${escapeHtml(value)}"` : ''} ${error ? 'aria-invalid="true"' : ''} ${described ? `aria-describedby="${described}"` : ''}>
+${hint ? `<p class="hint" id="${name}-hint">${escapeHtml(hint)}</p>` : ''}
+${error ? `<p class="error" id="${name}-error">${escapeHtml(error)}</p>` : ''}
+</div>`
+}
+
+const alert = (message: string | undefined) =>
+  message ? `<p class="alert" role="alert">${escapeHtml(message)}</p>` : ''
+
+export interface SignInView {
+  action: string
+  signUpHref: string
+  csrf: string
+  email?: string
+  error?: string
+}
+
+export function signInPage(view: SignInView): string {
+  return page(
+    'Sign in',
+    `<h1>Sign in</h1>
+${alert(view.error)}
+<form method="post" action="${escapeHtml(view.action)}" novalidate>
+<input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}">
+${field({ name: 'email', label: 'Email', type: 'email', autocomplete: 'username', value: view.email })}
+${field({ name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' })}
+<button type="submit">Sign in</button>
+</form>
+<p class="switch">New here? <a href="${escapeHtml(view.signUpHref)}">Create an account</a></p>`,
+  )
+}
+
+export interface SignUpView {
+  action: string
+  signInHref: string
+  csrf: string
+  email?: string
+  errors?: { email?: string; password?: string; form?: string }
+}
+
+export function signUpPage(view: SignUpView): string {
+  return page(
+    'Create an account',
+    `<h1>Create an account</h1>
+${alert(view.errors?.form)}
+<form method="post" action="${escapeHtml(view.action)}" novalidate>
+<input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}">
+${field({ name: 'email', label: 'Email', type: 'email', autocomplete: 'email', value: view.email, error: view.errors?.email })}
+${field({
+  name: 'password',
+  label: 'Password',
+  type: 'password',
+  autocomplete: 'new-password',
+  error: view.errors?.password,
+  hint: 'At least 8 characters, with an upper-case letter, a lower-case letter and a digit.',
+})}
+<button type="submit">Create account</button>
+</form>
+<p class="switch">Have an account? <a href="${escapeHtml(view.signInHref)}">Sign in</a></p>`,
+  )
+}
+
+/** oidc-provider hands us its hidden logout form; we add the buttons. */
+export function signOutPage(form: string): string {
+  return page(
+    'Sign out',
+    `<h1>Sign out of votelab?</h1>
+${form}
+<div style="display:grid;gap:.75rem">
+<button type="submit" form="op.logoutForm" name="logout" value="yes" autofocus>Yes, sign me out</button>
+<button type="submit" form="op.logoutForm" class="secondary">No, stay signed in</button>
+</div>`,
+  )
+}
+
+export function signedOutPage(): string {
+  return page('Signed out', '<h1>You are signed out</h1><p>You can close this page.</p>')
+}
+
+export function errorPage(title: string, message: string): string {
+  return page(title, `<h1>${escapeHtml(title)}</h1>${alert(message)}`)
+}

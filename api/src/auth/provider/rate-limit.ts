@@ -1,0 +1,44 @@
+export interface Limit {
+  /** Attempts allowed per window. */
+  max: number
+  windowMs: number
+}
+
+/**
+ * Fixed-window counters in memory, per key. Good enough for the local provider, which runs in
+ * one process; in AWS, Cognito does its own throttling.
+ */
+export class RateLimiter {
+  private readonly hits = new Map<string, { count: number; resetAt: number }>()
+  private readonly limit: Limit
+
+  constructor(limit: Limit) {
+    this.limit = limit
+  }
+
+  /** Seconds to wait when `key` is over its limit, else 0. Does not count an attempt. */
+  retryAfter(key: string): number {
+    const entry = this.hits.get(key)
+    if (!entry || entry.resetAt <= Date.now() || entry.count < this.limit.max) return 0
+    return Math.max(1, Math.ceil((entry.resetAt - Date.now()) / 1000))
+  }
+
+  hit(key: string): void {
+    const now = Date.now()
+    const entry = this.hits.get(key)
+    if (!entry || entry.resetAt <= now) {
+      this.hits.set(key, { count: 1, resetAt: now + this.limit.windowMs })
+      if (this.hits.size > 10_000) this.sweep(now)
+      return
+    }
+    entry.count += 1
+  }
+
+  reset(key: string): void {
+    this.hits.delete(key)
+  }
+
+  private sweep(now: number): void {
+    for (const [key, entry] of this.hits) if (entry.resetAt <= now) this.hits.delete(key)
+  }
+}

@@ -1,0 +1,262 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { HttpBindings } from '@hono/node-server'
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
+import { Hono, type Context } from 'hono'
+import { csrf } from 'hono/csrf'
+import type Provider from 'oidc-provider'
+import type { InteractionResults } from 'oidc-provider'
+import type { Db } from '../../db/database.ts'
+import type { AppEnv } from '../../http/env.ts'
+import {
+  checkCredentials,
+  createAccount,
+  emailSchema,
+  EmailTakenError,
+  passwordSchema,
+} from './accounts.ts'
+import { SCOPES } from './index.ts'
+import { errorPage, signInPage, signUpPage } from './pages.ts'
+import { RateLimiter, type Limit } from './rate-limit.ts'
+
+type NodeEnv = AppEnv & { Bindings: HttpBindings }
+
+export interface SignInRoutesOptions {
+  provider: Provider
+  db: Db
+  apiResource: string
+  /** Signs the forms' CSRF tokens. */
+  secret: string
+  /** Failed sign-ins per account, and sign-in attempts per client address. */
+  limits?: { perAccount?: Limit; perAddress?: Limit }
+}
+
+const MOUNT = '/auth'
+const FORM_FIELD_MAX = 1_000
+
+/** The provider (a Koa app) and the sign-in pages, under `/auth` in the API process. */
+export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
+  const { provider, db } = options
+  const perAccount = new RateLimiter(
+    options.limits?.perAccount ?? { max: 5, windowMs: 15 * 60_000 },
+  )
+  const perAddress = new RateLimiter(
+    options.limits?.perAddress ?? { max: 30, windowMs: 5 * 60_000 },
+  )
+  const handleWithProvider = provider.callback()
+
+  const csrfToken = (uid: string) =>
+    createHmac('sha256', options.secret).update(`csrf:${uid}`).digest('base64url')
+  const csrfValid = (uid: string, token: unknown) => {
+    if (typeof token !== 'string') return false
+    const expected = Buffer.from(csrfToken(uid))
+    const given = Buffer.from(token)
+    return given.length === expected.length && timingSafeEqual(given, expected)
+  }
+
+  function nodeBindings(c: Context<NodeEnv>): { req: IncomingMessage; res: ServerResponse } {
+    const { incoming, outgoing } = c.env
+    return { req: incoming, res: outgoing }
+  }
+
+  /** The interaction behind `uid`, or an error page when it expired or belongs to another browser. */
+  async function interactionFor(c: Context<NodeEnv>, uid: string) {
+    const { req, res } = nodeBindings(c)
+    try {
+      const details = await provider.interactionDetails(req, res)
+      return details.uid === uid ? details : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  const expired = (c: Context<NodeEnv>) =>
+    c.html(errorPage('This sign-in has expired', 'Go back to votelab and sign in again.'), 400)
+
+  /** Signs the account in and grants the first-party client its scopes: no consent screen, as with Cognito. */
+  async function finish(
+    c: Context<NodeEnv>,
+    accountId: string,
+    details: Awaited<ReturnType<Provider['interactionDetails']>>,
+  ) {
+    const clientId = String(details.params.client_id)
+    const grant = new provider.Grant({ accountId, clientId })
+    grant.addOIDCScope(SCOPES)
+    grant.addResourceScope(options.apiResource, SCOPES)
+    const result: InteractionResults = {
+      login: { accountId },
+      consent: { grantId: await grant.save() },
+    }
+    const { req, res } = nodeBindings(c)
+    const returnTo = await provider.interactionResult(req, res, result, {
+      mergeWithLastSubmission: false,
+    })
+    return c.redirect(returnTo, 303)
+  }
+
+  const clientAddress = (c: Context<NodeEnv>) => c.env.incoming.socket.remoteAddress ?? 'unknown'
+  const tooMany = (c: Context<NodeEnv>, seconds: number, page: string) => {
+    c.header('Retry-After', String(seconds))
+    return c.html(page, 429)
+  }
+
+  async function readForm(c: Context<NodeEnv>): Promise<Record<string, string>> {
+    const body = await c.req.parseBody()
+    const form: Record<string, string> = {}
+    for (const [key, value] of Object.entries(body)) {
+      if (typeof value === 'string') form[key] = value.slice(0, FORM_FIELD_MAX)
+    }
+    return form
+  }
+
+  const routes = new Hono<NodeEnv>()
+  // The provider needs Node's request and response; `app.request()` in tests has neither.
+  routes.use(async (c, next) => {
+    if (!(c.env as Partial<HttpBindings> | undefined)?.incoming) {
+      return c.json(
+        { error: { code: 'not_available', message: 'Sign-in needs the Node HTTP server' } },
+        501,
+      )
+    }
+    return next()
+  })
+  // Forms may only be posted from our own pages (Origin / Sec-Fetch-Site), on top of the token.
+  routes.use('/interaction/*', csrf())
+
+  routes.get('/interaction/:uid', async (c) => {
+    const uid = c.req.param('uid')
+    const details = await interactionFor(c, uid)
+    if (!details) return expired(c)
+    // Already signed in (a session exists): only the grant is missing.
+    if (details.prompt.name !== 'login' && details.session?.accountId) {
+      return finish(c, details.session.accountId, details)
+    }
+    return c.html(
+      signInPage({
+        action: `${MOUNT}/interaction/${uid}/login`,
+        signUpHref: `${MOUNT}/interaction/${uid}/signup`,
+        csrf: csrfToken(uid),
+      }),
+    )
+  })
+
+  routes.post('/interaction/:uid/login', async (c) => {
+    const uid = c.req.param('uid')
+    const details = await interactionFor(c, uid)
+    if (!details) return expired(c)
+    const form = await readForm(c)
+    const view = {
+      action: `${MOUNT}/interaction/${uid}/login`,
+      signUpHref: `${MOUNT}/interaction/${uid}/signup`,
+      csrf: csrfToken(uid),
+    }
+    if (!csrfValid(uid, form.csrf))
+      return c.html(errorPage('Form expired', 'Reload the page and try again.'), 403)
+
+    const email = emailSchema.safeParse(form.email ?? '')
+    const typedEmail = (form.email ?? '').trim()
+    const address = clientAddress(c)
+    const wait = Math.max(
+      perAddress.retryAfter(address),
+      email.success ? perAccount.retryAfter(email.data) : 0,
+    )
+    if (wait > 0) {
+      return tooMany(
+        c,
+        wait,
+        signInPage({
+          ...view,
+          email: typedEmail,
+          error: `Too many attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`,
+        }),
+      )
+    }
+    perAddress.hit(address)
+    const account =
+      email.success && form.password
+        ? await checkCredentials(db, email.data, form.password)
+        : undefined
+    if (!account) {
+      if (email.success) perAccount.hit(email.data)
+      // The same words whether the email is unknown or the password wrong.
+      return c.html(
+        signInPage({ ...view, email: typedEmail, error: 'Email or password is incorrect.' }),
+        401,
+      )
+    }
+    perAccount.reset(account.email)
+    return finish(c, account.id, details)
+  })
+
+  routes.get('/interaction/:uid/signup', async (c) => {
+    const uid = c.req.param('uid')
+    if (!(await interactionFor(c, uid))) return expired(c)
+    return c.html(
+      signUpPage({
+        action: `${MOUNT}/interaction/${uid}/signup`,
+        signInHref: `${MOUNT}/interaction/${uid}`,
+        csrf: csrfToken(uid),
+      }),
+    )
+  })
+
+  routes.post('/interaction/:uid/signup', async (c) => {
+    const uid = c.req.param('uid')
+    const details = await interactionFor(c, uid)
+    if (!details) return expired(c)
+    const form = await readForm(c)
+    if (!csrfValid(uid, form.csrf))
+      return c.html(errorPage('Form expired', 'Reload the page and try again.'), 403)
+    const view = {
+      action: `${MOUNT}/interaction/${uid}/signup`,
+      signInHref: `${MOUNT}/interaction/${uid}`,
+      csrf: csrfToken(uid),
+    }
+    const address = clientAddress(c)
+    const wait = perAddress.retryAfter(address)
+    if (wait > 0)
+      return tooMany(
+        c,
+        wait,
+        signUpPage({ ...view, errors: { form: 'Too many attempts. Try again later.' } }),
+      )
+    perAddress.hit(address)
+
+    const email = emailSchema.safeParse(form.email ?? '')
+    const password = passwordSchema.safeParse(form.password ?? '')
+    if (!email.success || !password.success) {
+      const errors = {
+        email: email.success ? undefined : email.error.issues[0]?.message,
+        password: password.success
+          ? undefined
+          : password.error.issues.map((issue) => issue.message).join('. '),
+      }
+      return c.html(signUpPage({ ...view, email: form.email, errors }), 400)
+    }
+    try {
+      const account = await createAccount(db, email.data, password.data)
+      return await finish(c, account.id, details)
+    } catch (error) {
+      if (!(error instanceof EmailTakenError)) throw error
+      return c.html(
+        signUpPage({
+          ...view,
+          email: form.email,
+          errors: { email: 'An account with this email already exists. Sign in instead.' },
+        }),
+        409,
+      )
+    }
+  })
+
+  // Everything else under /auth is the provider's: discovery, keys, authorize, token, logout…
+  routes.all('*', (c) => {
+    const { req, res } = nodeBindings(c)
+    // oidc-provider is mounted below /auth: it must see its own paths, and the original URL.
+    Object.assign(req, { originalUrl: req.url })
+    req.url = (req.url ?? '/').slice(MOUNT.length) || '/'
+    void handleWithProvider(req, res)
+    return RESPONSE_ALREADY_SENT
+  })
+  return routes
+}

@@ -1,0 +1,426 @@
+import { decodeJwt, decodeProtectedHeader } from 'jose'
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createAccount } from '../src/auth/provider/accounts.ts'
+import type { HttpListener } from '../src/http-server.ts'
+import { Browser, formAction, hiddenInput, pkcePair } from './support/browser.ts'
+import { createTestContext, TEST_ISSUER, type TestContext } from './support/context.ts'
+
+const CLIENT_ID = 'votelab-web'
+const REDIRECT_URI = 'http://localhost:3000/callback'
+const LOGOUT_URI = 'http://localhost:3000/'
+const PASSWORD = 'Correct-horse-9'
+
+interface Tokens {
+  access_token: string
+  id_token: string
+  refresh_token: string
+  expires_in: number
+  token_type: string
+  scope: string
+}
+
+function authorizeUrl(server: HttpListener, challenge: string, extra: Record<string, string> = {}) {
+  const params = new URLSearchParams({
+    client_id: CLIENT_ID,
+    response_type: 'code',
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid email profile',
+    state: 'state-123',
+    nonce: 'nonce-456',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    ...extra,
+  })
+  return `${server.url}/auth/oauth2/authorize?${params.toString()}`
+}
+
+const form = (fields: Record<string, string>) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams(fields).toString(),
+})
+
+/** authorize → sign-in page → POST credentials → redirect to the client with a code. */
+async function signIn(
+  server: HttpListener,
+  email: string,
+  password: string,
+  browser = new Browser(),
+) {
+  const { verifier, challenge } = pkcePair()
+  const page = await browser.follow(authorizeUrl(server, challenge), server.url)
+  expect(page.response.status).toBe(200)
+  const html = await page.response.text()
+  expect(html).toContain('<h1>Sign in</h1>')
+  const action = new URL(formAction(html), server.url).toString()
+  const result = await browser.follow(
+    action,
+    server.url,
+    form({ csrf: hiddenInput(html, 'csrf'), email, password }),
+  )
+  return { browser, verifier, result }
+}
+
+function codeFrom(url: string): string {
+  const callback = new URL(url)
+  expect(callback.origin + callback.pathname).toBe(REDIRECT_URI)
+  expect(callback.searchParams.get('state')).toBe('state-123')
+  expect(callback.searchParams.get('iss')).toBe(TEST_ISSUER)
+  const code = callback.searchParams.get('code')
+  if (!code) throw new Error(`no code in ${url}`)
+  return code
+}
+
+async function exchange(
+  server: HttpListener,
+  code: string,
+  verifier: string,
+  redirectUri = REDIRECT_URI,
+) {
+  return fetch(
+    `${server.url}/auth/oauth2/token`,
+    form({
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: redirectUri,
+      client_id: CLIENT_ID,
+    }),
+  )
+}
+
+async function signedInTokens(server: HttpListener, email: string): Promise<Tokens> {
+  const { verifier, result } = await signIn(server, email, PASSWORD)
+  const response = await exchange(server, codeFrom(result.url), verifier)
+  expect(response.status).toBe(200)
+  return (await response.json()) as Tokens
+}
+
+describe('the local sign-in provider', () => {
+  let ctx: TestContext
+  let server: HttpListener
+  beforeAll(async () => {
+    ctx = await createTestContext()
+    server = await ctx.listen()
+    await createAccount(ctx.runtime.database.db, 'ada@example.com', PASSWORD, ['admins'])
+  })
+  afterAll(() => ctx.close())
+
+  it('publishes discovery and keys like Cognito', async () => {
+    const discovery = (await (
+      await fetch(`${server.url}/auth/.well-known/openid-configuration`)
+    ).json()) as Record<string, unknown>
+    // Endpoints follow the host the request came to; the issuer is the configured one.
+    const base = `${server.url}/auth`
+    expect(discovery).toMatchObject({
+      issuer: TEST_ISSUER,
+      jwks_uri: `${base}/.well-known/jwks.json`,
+      authorization_endpoint: `${base}/oauth2/authorize`,
+      token_endpoint: `${base}/oauth2/token`,
+      end_session_endpoint: `${base}/logout`,
+      code_challenge_methods_supported: ['S256'],
+      response_types_supported: ['code'],
+    })
+    const jwks = (await (await fetch(`${server.url}/auth/.well-known/jwks.json`)).json()) as {
+      keys: Record<string, unknown>[]
+    }
+    expect(jwks.keys).toHaveLength(1)
+    expect(jwks.keys[0]).not.toHaveProperty('d')
+    expect(jwks.keys[0]?.kid).toBe(ctx.issuer.jwks.keys[0]?.kid)
+  })
+
+  it('signs in with code + PKCE and issues Cognito-shaped tokens the API accepts', async () => {
+    const tokens = await signedInTokens(server, 'ada@example.com')
+    expect(tokens).toMatchObject({ token_type: 'Bearer', expires_in: 3600 })
+    expect(decodeProtectedHeader(tokens.access_token).alg).toBe('RS256')
+
+    const access = decodeJwt(tokens.access_token)
+    expect(access).toMatchObject({
+      iss: TEST_ISSUER,
+      client_id: CLIENT_ID,
+      token_use: 'access',
+      username: 'ada@example.com',
+      'cognito:groups': ['admins'],
+    })
+    expect(String(access.scope).split(' ').sort()).toEqual(['email', 'openid', 'profile'])
+    expect((access.exp ?? 0) - (access.iat ?? 0)).toBe(3600)
+
+    const id = decodeJwt(tokens.id_token)
+    expect(id).toMatchObject({
+      iss: TEST_ISSUER,
+      aud: CLIENT_ID,
+      token_use: 'id',
+      email: 'ada@example.com',
+      nonce: 'nonce-456',
+      sub: access.sub,
+    })
+    expect((id.exp ?? 0) - (id.iat ?? 0)).toBe(3600)
+
+    const me = await fetch(`${server.url}/api/me`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    })
+    expect(me.status).toBe(200)
+    expect(await me.json()).toEqual({
+      sub: access.sub,
+      username: 'ada@example.com',
+      groups: ['admins'],
+    })
+
+    const userinfo = await fetch(`${server.url}/auth/oauth2/userInfo`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    })
+    expect(userinfo.status).toBeLessThan(500)
+  })
+
+  it('still refuses forged and id tokens built from this provider’s tokens', async () => {
+    const tokens = await signedInTokens(server, 'ada@example.com')
+    const [header, payload, signature] = tokens.access_token.split('.') as [string, string, string]
+    const claims = decodeJwt(tokens.access_token)
+    const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
+    const forgeries = [
+      `${header}.${b64({ ...claims, 'cognito:groups': ['admins', 'root'] })}.${signature}`,
+      `${b64({ alg: 'none', typ: 'JWT' })}.${payload}.`,
+      tokens.id_token,
+    ]
+    for (const token of forgeries) {
+      const response = await fetch(`${server.url}/api/me`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+      expect(response.status).toBe(401)
+    }
+  })
+
+  it('says the same thing for an unknown email and a wrong password', async () => {
+    const wrongPassword = await signIn(server, 'ada@example.com', 'Wrong-pass-1')
+    const unknownEmail = await signIn(server, 'nobody@example.com', PASSWORD)
+    expect(wrongPassword.result.response.status).toBe(401)
+    expect(unknownEmail.result.response.status).toBe(401)
+    const messages = await Promise.all([
+      wrongPassword.result.response.text(),
+      unknownEmail.result.response.text(),
+    ])
+    for (const html of messages) expect(html).toContain('Email or password is incorrect.')
+  })
+
+  it('creates accounts, enforcing the password policy and unique emails', async () => {
+    const browser = new Browser()
+    const { verifier, challenge } = pkcePair()
+    const page = await browser.follow(authorizeUrl(server, challenge), server.url)
+    const signInHtml = await page.response.text()
+    const signUpHref = /href="([^"]*signup)"/.exec(signInHtml)?.[1] ?? ''
+    const signUpHtml = await (
+      await browser.fetch(new URL(signUpHref, server.url).toString())
+    ).text()
+    const action = new URL(formAction(signUpHtml), server.url).toString()
+    const csrf = hiddenInput(signUpHtml, 'csrf')
+    const attempt = (email: string, password: string) =>
+      browser.follow(action, server.url, form({ csrf, email, password }))
+
+    const weak = await attempt('grace@example.com', 'short')
+    expect(weak.response.status).toBe(400)
+    const weakHtml = await weak.response.text()
+    for (const message of ['at least 8 characters', 'upper-case letter', 'digit'])
+      expect(weakHtml).toContain(message)
+    expect(weakHtml).toContain('aria-invalid="true"')
+
+    expect((await attempt('not-an-email', PASSWORD)).response.status).toBe(400)
+    expect((await attempt('ADA@example.com', PASSWORD)).response.status).toBe(409)
+
+    const created = await attempt('Grace@Example.com', PASSWORD)
+    const response = await exchange(server, codeFrom(created.url), verifier)
+    expect(response.status).toBe(200)
+    expect(decodeJwt(((await response.json()) as Tokens).access_token).username).toBe(
+      'grace@example.com',
+    )
+  })
+
+  it('stores only argon2id hashes, never a password', async () => {
+    const rows = await ctx.runtime.database.db.selectFrom('local_users').selectAll().execute()
+    expect(rows.length).toBeGreaterThan(0)
+    for (const row of rows)
+      expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
+    const { rows: dump } = await sql<{
+      text: string
+    }>`select (select string_agg(t::text, ' ') from local_users t) || (select coalesce(string_agg(o::text, ' '), '') from oidc_records o) as text`.execute(
+      ctx.runtime.database.db,
+    )
+    expect(dump[0]?.text).not.toContain(PASSWORD)
+  })
+
+  it('rejects a PKCE verifier that does not match', async () => {
+    const { result } = await signIn(server, 'ada@example.com', PASSWORD)
+    const response = await exchange(server, codeFrom(result.url), pkcePair().verifier)
+    expect(response.status).toBe(400)
+    expect(((await response.json()) as { error: string }).error).toBe('invalid_grant')
+  })
+
+  it('rejects a code used twice, and a redirect_uri that differs from the authorize request', async () => {
+    const first = await signIn(server, 'ada@example.com', PASSWORD)
+    const code = codeFrom(first.result.url)
+    expect((await exchange(server, code, first.verifier)).status).toBe(200)
+    const reused = await exchange(server, code, first.verifier)
+    expect(reused.status).toBe(400)
+    expect(((await reused.json()) as { error: string }).error).toBe('invalid_grant')
+
+    const second = await signIn(server, 'ada@example.com', PASSWORD)
+    const mismatched = await exchange(
+      server,
+      codeFrom(second.result.url),
+      second.verifier,
+      'http://localhost:3000/elsewhere',
+    )
+    expect(mismatched.status).toBe(400)
+  })
+
+  it('shows an error page, never a redirect, for an unknown client or redirect URI', async () => {
+    const { challenge } = pkcePair()
+    const cases: Record<string, string>[] = [
+      { redirect_uri: 'https://evil.example/callback' },
+      { client_id: 'someone-else' },
+    ]
+    for (const extra of cases) {
+      const response = await fetch(authorizeUrl(server, challenge, extra), { redirect: 'manual' })
+      expect(response.status).toBe(400)
+      expect(response.headers.get('location')).toBeNull()
+      expect(await response.text()).toContain('Sign-in problem')
+    }
+  })
+
+  it('requires PKCE with S256', async () => {
+    const browser = new Browser()
+    const cases: Record<string, string>[] = [
+      { code_challenge: '' },
+      { code_challenge_method: 'plain' },
+    ]
+    for (const extra of cases) {
+      const { url } = await browser.follow(
+        authorizeUrl(server, pkcePair().challenge, extra),
+        server.url,
+      )
+      const callback = new URL(url)
+      expect(callback.searchParams.get('code')).toBeNull()
+      expect(callback.searchParams.get('error')).toBe('invalid_request')
+    }
+  })
+
+  it('rotates refresh tokens: the new one works, the old one is refused', async () => {
+    const tokens = await signedInTokens(server, 'ada@example.com')
+    const refresh = (token: string) =>
+      fetch(
+        `${server.url}/auth/oauth2/token`,
+        form({ grant_type: 'refresh_token', refresh_token: token, client_id: CLIENT_ID }),
+      )
+    const first = await refresh(tokens.refresh_token)
+    expect(first.status).toBe(200)
+    const rotated = (await first.json()) as Tokens
+    expect(rotated.refresh_token).not.toBe(tokens.refresh_token)
+    expect(
+      (
+        await fetch(`${server.url}/api/me`, {
+          headers: { authorization: `Bearer ${rotated.access_token}` },
+        })
+      ).status,
+    ).toBe(200)
+    const replay = await refresh(tokens.refresh_token)
+    expect(replay.status).toBe(400)
+    expect(((await replay.json()) as { error: string }).error).toBe('invalid_grant')
+  })
+
+  it('signs out through the end-session endpoint and back to the app', async () => {
+    const { browser, verifier, result } = await signIn(server, 'ada@example.com', PASSWORD)
+    const tokens = (await (await exchange(server, codeFrom(result.url), verifier)).json()) as Tokens
+    // Signed in: a second authorize goes straight back to the app with a code.
+    const again = await browser.follow(authorizeUrl(server, pkcePair().challenge), server.url)
+    expect(new URL(again.url).searchParams.get('code')).toBeTruthy()
+
+    const logout = new URLSearchParams({
+      id_token_hint: tokens.id_token,
+      post_logout_redirect_uri: LOGOUT_URI,
+      client_id: CLIENT_ID,
+    })
+    const confirm = await browser.fetch(`${server.url}/auth/logout?${logout.toString()}`)
+    expect(confirm.status).toBe(200)
+    const html = await confirm.text()
+    expect(html).toContain('Sign out of votelab?')
+    const action = new URL(formAction(html, 'op.logoutForm'), server.url).toString()
+    const done = await browser.follow(
+      action,
+      server.url,
+      form({ xsrf: hiddenInput(html, 'xsrf'), logout: 'yes' }),
+    )
+    expect(done.url).toBe(LOGOUT_URI)
+
+    // The session is gone: authorize asks for credentials again.
+    const after = await browser.follow(authorizeUrl(server, pkcePair().challenge), server.url)
+    expect(after.response.status).toBe(200)
+    expect(await after.response.text()).toContain('<h1>Sign in</h1>')
+  })
+
+  it('refuses a form posted without its CSRF token', async () => {
+    const browser = new Browser()
+    const page = await browser.follow(authorizeUrl(server, pkcePair().challenge), server.url)
+    const html = await page.response.text()
+    const response = await browser.fetch(
+      new URL(formAction(html), server.url).toString(),
+      form({ email: 'ada@example.com', password: PASSWORD }),
+    )
+    expect(response.status).toBe(403)
+    const crossSite = await browser.fetch(new URL(formAction(html), server.url).toString(), {
+      ...form({ csrf: hiddenInput(html, 'csrf'), email: 'ada@example.com', password: PASSWORD }),
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'https://evil.example',
+      },
+    })
+    expect(crossSite.status).toBe(403)
+  })
+})
+
+describe('the local sign-in provider, with short limits', () => {
+  let ctx: TestContext
+  let server: HttpListener
+  beforeAll(async () => {
+    ctx = await createTestContext(
+      {},
+      {
+        signIn: {
+          authorizationCodeTtlSeconds: 1,
+          limits: {
+            perAccount: { max: 3, windowMs: 60_000 },
+            perAddress: { max: 8, windowMs: 60_000 },
+          },
+        },
+      },
+    )
+    server = await ctx.listen()
+    await createAccount(ctx.runtime.database.db, 'lin@example.com', PASSWORD)
+  })
+  afterAll(() => ctx.close())
+
+  it('rejects an expired authorization code', async () => {
+    const { verifier, result } = await signIn(server, 'lin@example.com', PASSWORD)
+    await new Promise((resolve) => setTimeout(resolve, 2_100))
+    const response = await exchange(server, codeFrom(result.url), verifier)
+    expect(response.status).toBe(400)
+    expect(((await response.json()) as { error: string }).error).toBe('invalid_grant')
+  })
+
+  it('rate-limits failed sign-ins per account (429 with Retry-After), even with the right password', async () => {
+    for (let i = 0; i < 3; i++)
+      expect((await signIn(server, 'lin@example.com', 'Wrong-pass-1')).result.response.status).toBe(
+        401,
+      )
+    const blocked = await signIn(server, 'lin@example.com', PASSWORD)
+    expect(blocked.result.response.status).toBe(429)
+    expect(Number(blocked.result.response.headers.get('retry-after'))).toBeGreaterThan(0)
+  })
+
+  it('rate-limits attempts per client address', async () => {
+    let last: Response | undefined
+    for (let i = 0; i < 6; i++)
+      last = (await signIn(server, `stranger-${i}@example.com`, 'Wrong-pass-1')).result.response
+    expect(last?.status).toBe(429)
+    expect(last?.headers.get('retry-after')).toBeTruthy()
+  })
+})

@@ -1,0 +1,77 @@
+import { createHash, randomBytes } from 'node:crypto'
+
+/**
+ * Just enough of a browser for sign-in flows over real HTTP: a cookie jar that honours cookie
+ * paths, and manual redirects so tests can see every hop.
+ */
+export class Browser {
+  private readonly cookies = new Map<string, { value: string; path: string }>()
+
+  async fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    const target = new URL(url)
+    const jar = [...this.cookies]
+      .filter(([, cookie]) => target.pathname.startsWith(cookie.path))
+      .map(([name, cookie]) => `${name}=${cookie.value}`)
+      .join('; ')
+    const headers = new Headers(init.headers)
+    if (jar) headers.set('cookie', jar)
+    // Browsers send Origin with every POST; the sign-in forms' CSRF check relies on it.
+    if ((init.method ?? 'GET') !== 'GET' && !headers.has('origin'))
+      headers.set('origin', target.origin)
+    const response = await fetch(url, { ...init, headers, redirect: 'manual' })
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = '', ...attributes] = line.split(';').map((part) => part.trim())
+      const split = pair.indexOf('=')
+      const name = pair.slice(0, split)
+      const value = pair.slice(split + 1)
+      const path = attributes.find((a) => a.toLowerCase().startsWith('path='))?.slice(5) ?? '/'
+      const expired = attributes.some(
+        (a) => /^expires=/i.test(a) && Date.parse(a.slice(8)) < Date.now(),
+      )
+      if (expired || value === '') this.cookies.delete(name)
+      else this.cookies.set(name, { value, path })
+    }
+    return response
+  }
+
+  /** Follows redirects until a page answers or the next hop leaves `origin` (the client's callback). */
+  async follow(
+    url: string,
+    origin: string,
+    init: RequestInit = {},
+  ): Promise<{ response: Response; url: string }> {
+    let current = url
+    let response = await this.fetch(current, init)
+    for (let hops = 0; hops < 10 && response.status >= 300 && response.status < 400; hops++) {
+      const location = response.headers.get('location')
+      if (!location) break
+      current = new URL(location, current).toString()
+      if (!current.startsWith(origin)) return { response, url: current }
+      response = await this.fetch(current)
+    }
+    return { response, url: current }
+  }
+}
+
+export function pkcePair(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url')
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') }
+}
+
+/** The value of a named hidden input in an HTML page. */
+export function hiddenInput(html: string, name: string): string {
+  const match =
+    new RegExp(`name="${name}" value="([^"]*)"`).exec(html) ??
+    new RegExp(`value="([^"]*)" name="${name}"`).exec(html)
+  if (!match?.[1]) throw new Error(`no hidden input ${name} in page`)
+  return match[1]
+}
+
+/** The action of the form with the given id (or the first form). */
+export function formAction(html: string, id?: string): string {
+  const forms = [...html.matchAll(/<form([^>]*)>/g)].map((m) => m[1] ?? '')
+  const form = id ? forms.find((f) => f.includes(`id="${id}"`)) : forms[0]
+  const action = /action="([^"]*)"/.exec(form ?? '')?.[1]
+  if (!action) throw new Error(`no form ${id ?? ''} in page`)
+  return action.replace(/&amp;/g, '&')
+}
