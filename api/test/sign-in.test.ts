@@ -1,7 +1,7 @@
-import { decodeJwt, decodeProtectedHeader } from 'jose'
+import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createAccount } from '../src/auth/provider/accounts.ts'
+import { createAccount, DEV_ACCOUNTS, ensureDevAccounts } from '../src/auth/provider/accounts.ts'
 import type { HttpListener } from '../src/http-server.ts'
 import { Browser, formAction, hiddenInput, pkcePair } from './support/browser.ts'
 import { createTestContext, TEST_ISSUER, type TestContext } from './support/context.ts'
@@ -178,7 +178,12 @@ describe('the local sign-in provider', () => {
     const [header, payload, signature] = tokens.access_token.split('.') as [string, string, string]
     const claims = decodeJwt(tokens.access_token)
     const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
+    const publicJwk = JSON.stringify(ctx.issuer.jwks.keys[0])
+    const hs256 = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256', kid: decodeProtectedHeader(tokens.access_token).kid })
+      .sign(new TextEncoder().encode(publicJwk))
     const forgeries = [
+      hs256,
       `${header}.${b64({ ...claims, 'cognito:groups': ['admins', 'root'] })}.${signature}`,
       `${b64({ alg: 'none', typ: 'JWT' })}.${payload}.`,
       tokens.id_token,
@@ -233,6 +238,15 @@ describe('the local sign-in provider', () => {
     expect(decodeJwt(((await response.json()) as Tokens).access_token).username).toBe(
       'grace@example.com',
     )
+  })
+
+  it('creates the development accounts once, and they sign in (admin in admins)', async () => {
+    await ensureDevAccounts(ctx.runtime.database.db)
+    await ensureDevAccounts(ctx.runtime.database.db)
+    const [admin] = DEV_ACCOUNTS
+    const { verifier, result } = await signIn(server, admin.email, admin.password)
+    const tokens = (await (await exchange(server, codeFrom(result.url), verifier)).json()) as Tokens
+    expect(decodeJwt(tokens.access_token)['cognito:groups']).toEqual(['admins'])
   })
 
   it('stores only argon2id hashes, never a password', async () => {

@@ -1,6 +1,7 @@
 // pnpm dev: migrate and seed the configured database, then run the API and restart it on changes.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { DEV_ACCOUNTS, ensureDevAccounts } from '../auth/provider/accounts.ts'
 import { openDatabase } from '../db/client.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 import { seedDemoPolls } from '../db/seed.ts'
@@ -12,6 +13,7 @@ const database = await openDatabase(config.database, createLogger('warn'))
 try {
   await migrateToLatest(database.db)
   await seedDemoPolls(database.db)
+  if (config.auth.mode === 'local') await ensureDevAccounts(database.db)
 } finally {
   // PGlite allows one process at a time: let go before the server opens it.
   await database.close()
@@ -26,13 +28,17 @@ const tools = fileURLToPath(new URL('../../../.tools', import.meta.url))
 const pathHint = process.execPath.startsWith(tools)
   ? `    export PATH="${tools}/node/bin:${tools}/pnpm/bin:$PATH"\n`
   : ''
+const accountsHint =
+  config.auth.mode === 'local'
+    ? `  Development accounts (local sign-in at ${config.auth.issuer}; never use these anywhere else):\n${DEV_ACCOUNTS.map((a) => `    ${a.email.padEnd(22)} ${a.password.padEnd(14)} ${a.groups.join(', ') || 'voter'}`).join('\n')}\n\n`
+    : ''
 console.log(`
   votelab is starting on ${config.publicUrl}
     database   ${where}
     issuer     ${config.auth.issuer} (${config.auth.mode})
     API docs   ${config.publicUrl}/api/docs
 
-  Get a token and vote, from another terminal in this folder:
+${accountsHint}  Get a token and vote, from another terminal in this folder:
 ${pathHint}    TOKEN=$(pnpm run token --sub alice)
     curl -s ${config.publicUrl}/api/polls -H "Authorization: Bearer $TOKEN"
   An admin token: pnpm run token --sub admin --admin

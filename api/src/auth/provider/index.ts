@@ -54,6 +54,9 @@ export function createSignInProvider(options: SignInProviderOptions): Provider {
     },
     cookies: { keys: options.cookieKeys },
     pkce: { required: () => true },
+    // Browsers may call the token endpoint from the web client's own origin(s) only.
+    clientBasedCORS: (_ctx, origin, client) =>
+      client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ?? false,
     responseTypes: ['code'],
     scopes: ['openid', 'email', 'profile'],
     claims: {
