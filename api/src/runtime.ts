@@ -80,6 +80,7 @@ export async function createRuntime(
         db: database.db,
         apiResource,
         secret,
+        verifyAccessToken,
         limits: options.signIn?.limits,
       })
     }

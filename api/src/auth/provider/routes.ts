@@ -8,11 +8,13 @@ import type Provider from 'oidc-provider'
 import type { InteractionResults } from 'oidc-provider'
 import type { Db } from '../../db/database.ts'
 import type { AppEnv } from '../../http/env.ts'
+import { InvalidTokenError, type AccessTokenVerifier } from '../verify.ts'
 import {
   checkCredentials,
   createAccount,
   emailSchema,
   EmailTakenError,
+  findAccount,
   passwordSchema,
 } from './accounts.ts'
 import { SCOPES } from './index.ts'
@@ -27,6 +29,8 @@ export interface SignInRoutesOptions {
   apiResource: string
   /** Signs the forms' CSRF tokens. */
   secret: string
+  /** The API's own verifier: userInfo accepts the same access tokens the API does, as Cognito's does. */
+  verifyAccessToken: AccessTokenVerifier
   /** Failed sign-ins per account, and sign-in attempts per client address. */
   limits?: { perAccount?: Limit; perAddress?: Limit }
 }
@@ -246,6 +250,33 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
         }),
         409,
       )
+    }
+  })
+
+  // Cognito's userInfo accepts its access tokens; oidc-provider's would refuse tokens issued for
+  // the API (a resource server), so this one endpoint is served here, at the advertised path.
+  routes.on(['GET', 'POST'], '/oauth2/userInfo', async (c) => {
+    const token = /^Bearer (\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1]
+    const unauthorized = () => {
+      c.header('WWW-Authenticate', 'Bearer error="invalid_token"')
+      return c.json({ error: 'invalid_token', error_description: 'send a valid access token' }, 401)
+    }
+    if (!token) return unauthorized()
+    try {
+      const principal = await options.verifyAccessToken(token)
+      const account = await findAccount(db, principal.sub)
+      if (!account) return unauthorized()
+      c.header('Cache-Control', 'no-store')
+      return c.json({
+        sub: account.id,
+        username: account.email,
+        email: account.email,
+        email_verified: false,
+        'cognito:groups': account.groups,
+      })
+    } catch (error) {
+      if (error instanceof InvalidTokenError) return unauthorized()
+      throw error
     }
   })
 
