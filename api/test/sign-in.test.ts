@@ -320,6 +320,16 @@ describe('the local sign-in provider', () => {
 
   it('rotates refresh tokens: the new one works, the old one is refused', async () => {
     const tokens = await signedInTokens(server, 'ada@example.com')
+    // Refresh tokens live 30 days (stored by the provider with their expiry).
+    const stored = await ctx.runtime.database.db
+      .selectFrom('oidc_records')
+      .select('expires_at')
+      .where('model', '=', 'RefreshToken')
+      .orderBy('expires_at', 'desc')
+      .executeTakeFirstOrThrow()
+    const days = ((stored.expires_at?.getTime() ?? 0) - Date.now()) / 86_400_000
+    expect(days).toBeGreaterThan(29.9)
+    expect(days).toBeLessThanOrEqual(30)
     const refresh = (token: string) =>
       fetch(
         `${server.url}/auth/oauth2/token`,
@@ -436,5 +446,28 @@ describe('the local sign-in provider, with short limits', () => {
       last = (await signIn(server, `stranger-${i}@example.com`, 'Wrong-pass-1')).result.response
     expect(last?.status).toBe(429)
     expect(last?.headers.get('retry-after')).toBeTruthy()
+  })
+})
+
+describe('with an external issuer (Cognito) configured', () => {
+  let ctx: TestContext
+  beforeAll(async () => {
+    ctx = await createTestContext({
+      // A loopback address: the verifier may try to fetch its keys, and tests never leave this machine.
+      AUTH_ISSUER: 'http://127.0.0.1:9/eu-west-1_Example',
+      AUTH_CLIENT_IDS: 'abc123',
+    })
+  })
+  afterAll(() => ctx.close())
+
+  it('mounts no local provider, and refuses locally minted tokens', async () => {
+    const server = await ctx.listen()
+    const discovery = await fetch(`${server.url}/auth/.well-known/openid-configuration`)
+    expect(discovery.status).toBe(404)
+    const token = await ctx.issuer.mintAccessToken({ sub: 'alice', clientId: 'abc123' })
+    const me = await fetch(`${server.url}/api/me`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
+    expect(me.status).toBe(401)
   })
 })
