@@ -6,15 +6,27 @@ const databases = process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite']
 
 export default defineConfig({
   test: {
-    projects: databases.map((db) => ({
-      test: {
-        name: db,
-        include: db === 'pglite' ? ['api/**/*.test.ts'] : ['api/test/**/*.test.ts'],
-        env: { TEST_DB: db },
-        // PGlite takes seconds to boot per file; real-process tests take longer.
-        testTimeout: 30_000,
-        hookTimeout: 60_000,
+    projects: [
+      ...databases.map((db) => ({
+        test: {
+          name: db,
+          include: db === 'pglite' ? ['api/**/*.test.ts'] : ['api/test/**/*.test.ts'],
+          env: { TEST_DB: db },
+          // PGlite takes seconds to boot per file; real-process tests take longer.
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      })),
+      {
+        // The web client in Debian's Chromium, against the API serving the freshly built page.
+        test: {
+          name: 'browser',
+          include: ['web/test/**/*.test.ts'],
+          globalSetup: ['web/test/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
       },
-    })),
+    ],
   },
 })

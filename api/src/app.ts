@@ -12,6 +12,7 @@ import type { AppEnv } from './http/env.ts'
 import { limitBody } from './http/body-limit.ts'
 import { errorBody, handleError } from './http/errors.ts'
 import { healthRoutes } from './http/health.ts'
+import { webRoutes, type WebClientConfig } from './http/web.ts'
 import { createRouter } from './http/openapi.ts'
 import { pollRoutes } from './polls/routes.ts'
 import { ErrorSchema } from './polls/schemas.ts'
@@ -30,6 +31,8 @@ export interface AppDeps {
   /** The local sign-in provider's routes, when this process is its own issuer (no AUTH_ISSUER). */
   signIn: Hono<AppEnv & { Bindings: HttpBindings }> | undefined
   heartbeatMs: number
+  /** Serve the built web client and its config (local and compose setups). */
+  web: { distDir: string; clientConfig: WebClientConfig } | undefined
   isShuttingDown: () => boolean
 }
 
@@ -121,6 +124,7 @@ export function createApp(deps: AppDeps) {
     .route('/api', routes)
 
   if (deps.signIn) app.route('/auth', deps.signIn)
+  if (deps.web) app.route('/', webRoutes(deps.web.distDir, deps.web.clientConfig))
 
   app.notFound((c) =>
     c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404),

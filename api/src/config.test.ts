@@ -11,8 +11,8 @@ describe('loadConfig', () => {
       mode: 'local',
       issuer: 'http://localhost:3000/auth',
       clientIds: ['votelab-web', 'votelab-cli'],
-      redirectUris: ['http://localhost:3000/callback'],
-      postLogoutRedirectUris: ['http://localhost:3000/'],
+      redirectUris: ['http://localhost:3000/callback', 'http://localhost:5173/callback'],
+      postLogoutRedirectUris: ['http://localhost:3000/', 'http://localhost:5173/'],
     })
   })
 

@@ -3,6 +3,7 @@ import { z } from 'zod'
 
 /** The repository root's `.data/`, wherever the process was started from. */
 const defaultDataDir = fileURLToPath(new URL('../../.data', import.meta.url))
+const defaultWebDir = fileURLToPath(new URL('../../web/dist', import.meta.url))
 
 const commaList = z
   .string()
@@ -24,6 +25,7 @@ const envSchema = z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
     DATA_DIR: z.string().min(1).default(defaultDataDir),
+    WEB_DIST_DIR: z.string().min(1).default(defaultWebDir),
 
     DATABASE_URL: z
       .url()
@@ -58,6 +60,8 @@ export interface Config {
   readonly publicUrl: string
   readonly logLevel: string
   readonly dataDir: string
+  /** The built web client the API serves at `/` (locally; CloudFront serves it in AWS). */
+  readonly webDistDir: string
   readonly database:
     | { readonly kind: 'pglite'; readonly dataDir: string }
     | {
@@ -122,6 +126,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     publicUrl,
     logLevel: env.LOG_LEVEL,
     dataDir: env.DATA_DIR,
+    webDistDir: env.WEB_DIST_DIR,
     database: env.DATABASE_URL
       ? {
           kind: 'postgres' as const,
@@ -144,8 +149,15 @@ export function loadConfig(source: Record<string, string | undefined> = process.
           mode: 'local' as const,
           issuer: `${publicUrl}/auth`,
           clientIds: env.AUTH_CLIENT_IDS ?? LOCAL_CLIENT_IDS,
-          redirectUris: env.AUTH_LOCAL_REDIRECT_URIS ?? [`${publicUrl}/callback`],
-          postLogoutRedirectUris: env.AUTH_LOCAL_LOGOUT_URIS ?? [`${publicUrl}/`],
+          // The page's own origin, and Vite's dev server (pnpm dev) with hot reload.
+          redirectUris: env.AUTH_LOCAL_REDIRECT_URIS ?? [
+            `${publicUrl}/callback`,
+            'http://localhost:5173/callback',
+          ],
+          postLogoutRedirectUris: env.AUTH_LOCAL_LOGOUT_URIS ?? [
+            `${publicUrl}/`,
+            'http://localhost:5173/',
+          ],
         },
     results: { coalesceMs: env.RESULTS_COALESCE_MS, heartbeatMs: env.SSE_HEARTBEAT_MS },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

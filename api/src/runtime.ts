@@ -2,7 +2,7 @@ import { createRemoteJWKSet } from 'jose'
 import type { Logger } from 'pino'
 import { createApp, type App } from './app.ts'
 import { loadLocalIssuer, loadOrCreateSecret, type LocalIssuer } from './auth/local-issuer.ts'
-import { createSignInProvider } from './auth/provider/index.ts'
+import { createSignInProvider, WEB_CLIENT_ID } from './auth/provider/index.ts'
 import { signInRoutes, type SignInRoutesOptions } from './auth/provider/routes.ts'
 import { createAccessTokenVerifier } from './auth/verify.ts'
 import type { Config } from './config.ts'
@@ -109,6 +109,14 @@ export async function createRuntime(
       hub,
       signIn,
       heartbeatMs: config.results.heartbeatMs,
+      web: {
+        distDir: config.webDistDir,
+        clientConfig: {
+          issuer: config.auth.issuer,
+          clientId: config.auth.mode === 'local' ? WEB_CLIENT_ID : (config.auth.clientIds[0] ?? ''),
+          apiBaseUrl: '/api',
+        },
+      },
       isShuttingDown: () => shuttingDown,
     })
 

@@ -1,0 +1,65 @@
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { extname, join, normalize, sep } from 'node:path'
+import { Hono } from 'hono'
+import type { AppEnv } from './env.ts'
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.webmanifest': 'application/manifest+json',
+}
+
+export interface WebClientConfig {
+  issuer: string
+  clientId: string
+  apiBaseUrl: string
+}
+
+/**
+ * The built web client (`web/dist`) and its `/config.json`, so a laptop runs the whole system on
+ * one origin. In AWS, S3 + CloudFront serve the same files and the infrastructure writes the config.
+ * Paths that are not files get `index.html`: the page routes itself.
+ */
+export function webRoutes(distDir: string, clientConfig: WebClientConfig): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>()
+  routes.get('/config.json', (c) => {
+    c.header('Cache-Control', 'no-store')
+    return c.json(clientConfig)
+  })
+  if (!existsSync(join(distDir, 'index.html'))) {
+    routes.get('/', (c) =>
+      c.text(
+        'The web client is not built yet: run `pnpm build` (pnpm dev does it for you). The API is at /api/docs.',
+        503,
+      ),
+    )
+    return routes
+  }
+  const root = normalize(distDir + sep)
+  routes.get('*', async (c) => {
+    const path = decodeURIComponent(c.req.path)
+    // Unknown API and sign-in paths stay JSON 404s, not the page.
+    if (/^\/(api|auth)(\/|$)/.test(path)) return c.notFound()
+    const file = normalize(join(root, path))
+    const isAsset = file.startsWith(root) && extname(file) !== '' && existsSync(file)
+    if (isAsset) {
+      // Vite fingerprints everything under assets/: cache it for good.
+      c.header(
+        'Cache-Control',
+        path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+      )
+      c.header('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream')
+      return c.body(await readFile(file))
+    }
+    if (extname(path) !== '') return c.notFound()
+    c.header('Cache-Control', 'no-cache')
+    return c.html(await readFile(join(root, 'index.html'), 'utf8'))
+  })
+  return routes
+}

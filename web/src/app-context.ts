@@ -1,0 +1,13 @@
+import type { Api, Me } from './api.ts'
+import type { Auth } from './auth.ts'
+
+export interface AppContext {
+  api: Api
+  auth: Auth
+  /** Who is signed in, or undefined. */
+  me: Me | undefined
+  isAdmin: boolean
+  navigate(path: string): void
+  /** Called when a page goes away: stop streams and timers. */
+  onLeave(cleanup: () => void): void
+}

@@ -1,0 +1,14 @@
+/** Runtime settings: one build serves every environment (the API or the infrastructure writes this). */
+export interface WebConfig {
+  /** The OpenID issuer: the local provider at /auth, or a Cognito user pool. */
+  issuer: string
+  clientId: string
+  /** Where the API lives: `/api` on the same origin, or another origin in AWS. */
+  apiBaseUrl: string
+}
+
+export async function loadConfig(): Promise<WebConfig> {
+  const response = await fetch('/config.json', { cache: 'no-store' })
+  if (!response.ok) throw new Error(`could not load /config.json (${response.status})`)
+  return (await response.json()) as WebConfig
+}

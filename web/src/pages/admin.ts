@@ -1,0 +1,158 @@
+import { ApiError, type PollSummary } from '../api.ts'
+import type { AppContext } from '../app-context.ts'
+import { h, notice, replace } from '../dom.ts'
+
+export async function adminPage(main: HTMLElement, ctx: AppContext): Promise<void> {
+  if (!ctx.isAdmin) {
+    main.replaceChildren(
+      h('h1', {}, 'Admin'),
+      notice('Only members of the admins group can manage polls.', 'error'),
+    )
+    return
+  }
+  const status = h('div', { 'aria-live': 'polite' })
+  const list = h('div')
+  main.replaceChildren(
+    h('h1', {}, 'Manage polls'),
+    status,
+    createForm(ctx, status, () => void refresh()),
+    h('h2', {}, 'All polls'),
+    list,
+  )
+
+  async function refresh() {
+    try {
+      const { polls } = await ctx.api.read(ctx.api.client.api.polls.$get({ query: {} }))
+      replace(list, h('ul', { class: 'cards' }, ...polls.map((poll) => pollRow(poll))))
+    } catch (error) {
+      replace(
+        status,
+        notice(error instanceof ApiError ? error.message : 'Could not load polls.', 'error'),
+      )
+    }
+  }
+
+  function pollRow(poll: PollSummary) {
+    const action = poll.status === 'draft' ? 'open' : poll.status === 'open' ? 'close' : undefined
+    const button = action
+      ? h(
+          'button',
+          { type: 'button', class: 'secondary', 'data-action': action },
+          action === 'open' ? `Open “${poll.title}”` : `Close “${poll.title}”`,
+        )
+      : null
+    button?.addEventListener('click', () => {
+      button.disabled = true
+      const request =
+        action === 'open'
+          ? ctx.api.client.api.polls[':pollId'].open.$post({ param: { pollId: poll.id } })
+          : ctx.api.client.api.polls[':pollId'].close.$post({ param: { pollId: poll.id } })
+      ctx.api.read(request).then(
+        (updated) => {
+          replace(status, notice(`“${updated.title}” is now ${updated.status}.`))
+          void refresh()
+        },
+        (error: unknown) => {
+          button.disabled = false
+          replace(
+            status,
+            notice(
+              error instanceof ApiError ? error.message : 'That did not work. Try again.',
+              'error',
+            ),
+          )
+        },
+      )
+    })
+    return h(
+      'li',
+      { class: 'card', 'data-poll': poll.id },
+      h('h3', {}, h('a', { href: `/polls/${poll.id}`, 'data-link': true }, poll.title)),
+      h('p', { class: `status ${poll.status}` }, poll.status),
+      button,
+    )
+  }
+
+  await refresh()
+}
+
+function createForm(ctx: AppContext, status: HTMLElement, created: () => void) {
+  const options = h('ol', { class: 'option-inputs' })
+  const addOption = (value = '') => {
+    const index = options.children.length + 1
+    const input = h('input', {
+      name: 'option',
+      required: true,
+      maxlength: 200,
+      value,
+      'aria-label': `Option ${index}`,
+    })
+    const remove = h(
+      'button',
+      { type: 'button', class: 'link', 'aria-label': `Remove option ${index}` },
+      'Remove',
+    )
+    const item = h('li', {}, input, remove)
+    remove.addEventListener('click', () => {
+      if (options.children.length > 2) item.remove()
+    })
+    options.append(item)
+  }
+  addOption()
+  addOption()
+  const form = h(
+    'form',
+    { class: 'create-poll', 'aria-labelledby': 'create-title' },
+    h('h2', { id: 'create-title' }, 'New poll'),
+    h('label', { for: 'title' }, 'Title'),
+    h('input', { id: 'title', name: 'title', required: true, maxlength: 200 }),
+    h('label', { for: 'description' }, 'Description (optional)'),
+    h('textarea', { id: 'description', name: 'description', maxlength: 2000, rows: 2 }),
+    h(
+      'fieldset',
+      {},
+      h('legend', {}, 'Options (2 to 20)'),
+      options,
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary',
+          onclick: () => options.children.length < 20 && addOption(),
+        },
+        'Add option',
+      ),
+    ),
+    h('button', { type: 'submit' }, 'Create draft'),
+  )
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    const data = new FormData(form)
+    const body = {
+      title: formText(data, 'title'),
+      description: formText(data, 'description'),
+      options: data
+        .getAll('option')
+        .map((value) => (typeof value === 'string' ? value : ''))
+        .filter((label) => label.trim()),
+    }
+    ctx.api.read(ctx.api.client.api.polls.$post({ json: body })).then(
+      (poll) => {
+        replace(status, notice(`Draft “${poll.title}” created. Open it when you are ready.`))
+        form.reset()
+        created()
+      },
+      (error: unknown) =>
+        replace(
+          status,
+          notice(error instanceof ApiError ? error.message : 'Could not create the poll.', 'error'),
+        ),
+    )
+  })
+  return form
+}
+
+function formText(data: FormData, name: string): string {
+  const value = data.get(name)
+  return typeof value === 'string' ? value : ''
+}

@@ -1,0 +1,44 @@
+import { ApiError, type PollSummary } from '../api.ts'
+import type { AppContext } from '../app-context.ts'
+import { h, notice, replace } from '../dom.ts'
+
+function pollCard(poll: PollSummary) {
+  return h(
+    'li',
+    { class: 'card' },
+    h('h3', {}, h('a', { href: `/polls/${poll.id}`, 'data-link': true }, poll.title)),
+    poll.description ? h('p', {}, poll.description) : null,
+    h(
+      'p',
+      { class: 'meta' },
+      `${poll.options.length} options · ${poll.totalVotes} ${poll.totalVotes === 1 ? 'vote' : 'votes'}`,
+    ),
+  )
+}
+
+export async function homePage(main: HTMLElement, ctx: AppContext): Promise<void> {
+  main.replaceChildren(h('h1', {}, 'Polls'), notice('Loading polls…'))
+  try {
+    const [open, closed] = await Promise.all([
+      ctx.api.read(ctx.api.client.api.polls.$get({ query: { status: 'open' } })),
+      ctx.api.read(ctx.api.client.api.polls.$get({ query: { status: 'closed' } })),
+    ])
+    replace(
+      main,
+      h('h1', {}, 'Polls'),
+      h('h2', {}, 'Open now'),
+      open.polls.length
+        ? h('ul', { class: 'cards' }, ...open.polls.map(pollCard))
+        : h('p', {}, 'No poll is open right now.'),
+      h('h2', {}, 'Closed'),
+      closed.polls.length
+        ? h('ul', { class: 'cards' }, ...closed.polls.map(pollCard))
+        : h('p', {}, 'No closed polls yet.'),
+    )
+  } catch (error) {
+    main.replaceChildren(
+      h('h1', {}, 'Polls'),
+      notice(error instanceof ApiError ? error.message : 'Could not load polls.', 'error'),
+    )
+  }
+}

@@ -1,0 +1,181 @@
+import { ApiError, type Poll, type Receipt } from '../api.ts'
+import type { AppContext } from '../app-context.ts'
+import { h, notice, replace } from '../dom.ts'
+import { followResults, resultsView } from '../results.ts'
+
+const receiptKey = (pollId: string) => `votelab.receipt.${pollId}`
+
+function receiptView(receipt: Receipt) {
+  const copy = h('button', { type: 'button', class: 'secondary' }, 'Copy tracker')
+  copy.addEventListener('click', () => {
+    void navigator.clipboard?.writeText(receipt.tracker).then(
+      () => replace(copy, 'Copied'),
+      () => replace(copy, 'Select and copy the tracker above'),
+    )
+  })
+  return h(
+    'section',
+    { class: 'receipt', 'aria-labelledby': 'receipt-title' },
+    h('h2', { id: 'receipt-title' }, 'Your vote is counted'),
+    h(
+      'p',
+      {},
+      'Keep this receipt tracker: it identifies your ballot without revealing who you are.',
+    ),
+    h('p', {}, h('code', { class: 'tracker', 'data-testid': 'tracker' }, receipt.tracker)),
+    h('p', { class: 'meta' }, `Cast at ${new Date(receipt.castAt).toLocaleString()}`),
+    copy,
+  )
+}
+
+function voteMessage(error: unknown): string {
+  if (!(error instanceof ApiError)) return 'Something went wrong. Try again.'
+  switch (error.code) {
+    case 'already_voted':
+      return 'You have already voted in this poll.'
+    case 'poll_not_open':
+      return 'This poll is not open for voting.'
+    case 'network':
+      return error.message
+    default:
+      return error.message || 'Your vote was not counted. Try again.'
+  }
+}
+
+export async function pollPage(main: HTMLElement, ctx: AppContext, pollId: string): Promise<void> {
+  main.replaceChildren(notice('Loading the poll…'))
+  let poll: Poll
+  let initialResults
+  try {
+    ;[poll, initialResults] = await Promise.all([
+      ctx.api.read(ctx.api.client.api.polls[':pollId'].$get({ param: { pollId } })),
+      ctx.api.read(ctx.api.client.api.polls[':pollId'].results.$get({ param: { pollId } })),
+    ])
+  } catch (error) {
+    main.replaceChildren(
+      h('h1', {}, 'Poll'),
+      notice(
+        error instanceof ApiError && error.status === 404
+          ? 'There is no such poll.'
+          : voteMessage(error),
+        'error',
+      ),
+    )
+    return
+  }
+
+  const results = resultsView(initialResults)
+  const connection = h(
+    'p',
+    { class: 'connection', 'data-state': 'connecting' },
+    'Connecting to live results…',
+  )
+  const voteArea = h('div', { class: 'vote-area' })
+  replace(
+    main,
+    h('p', {}, h('a', { href: '/', 'data-link': true }, '← All polls')),
+    h('h1', {}, poll.title),
+    poll.description ? h('p', { class: 'lead' }, poll.description) : null,
+    h(
+      'p',
+      { class: `status ${poll.status}` },
+      poll.status === 'open' ? 'Open for voting' : poll.status === 'closed' ? 'Closed' : 'Draft',
+    ),
+    voteArea,
+    h('h2', {}, 'Results'),
+    connection,
+    results.element,
+  )
+
+  const stop = followResults(ctx.api.streamUrl(pollId), results.update, (state) => {
+    connection.dataset.state = state
+    replace(
+      connection,
+      state === 'live'
+        ? '● Live'
+        : state === 'connecting'
+          ? 'Connecting to live results…'
+          : 'Connection lost, reconnecting…',
+    )
+  })
+  ctx.onLeave(stop)
+
+  const savedReceipt = sessionStorage.getItem(receiptKey(pollId))
+  if (savedReceipt) {
+    voteArea.replaceChildren(receiptView(JSON.parse(savedReceipt) as Receipt))
+    return
+  }
+  if (poll.hasVoted) {
+    voteArea.replaceChildren(notice('You have already voted in this poll.'))
+    return
+  }
+  if (poll.status !== 'open') return
+  if (!ctx.me) {
+    voteArea.replaceChildren(
+      h('p', {}, 'Sign in to vote. '),
+      h('button', { type: 'button', onclick: () => void ctx.auth.signIn() }, 'Sign in to vote'),
+    )
+    return
+  }
+
+  const status = h('div', { 'aria-live': 'assertive' })
+  const submit = h('button', { type: 'submit' }, 'Vote')
+  const form = h(
+    'form',
+    { class: 'ballot' },
+    h(
+      'fieldset',
+      {},
+      h('legend', {}, 'Choose one option'),
+      ...poll.options.map((option, index) =>
+        h(
+          'label',
+          { class: 'choice' },
+          h('input', {
+            type: 'radio',
+            name: 'option',
+            value: option.id,
+            required: true,
+            id: `option-${index}`,
+          }),
+          ` ${option.label}`,
+        ),
+      ),
+    ),
+    submit,
+    status,
+  )
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    const choice = new FormData(form).get('option')
+    if (typeof choice !== 'string') {
+      replace(status, notice('Choose an option first.', 'error'))
+      return
+    }
+    submit.disabled = true
+    replace(submit, 'Sending your vote…')
+    ctx.api
+      .read(
+        ctx.api.client.api.polls[':pollId'].votes.$post({
+          param: { pollId },
+          json: { optionId: choice },
+        }),
+      )
+      .then(({ receipt }) => {
+        sessionStorage.setItem(receiptKey(pollId), JSON.stringify(receipt))
+        voteArea.replaceChildren(receiptView(receipt))
+        voteArea.querySelector('h2')?.setAttribute('tabindex', '-1')
+        ;(voteArea.querySelector('h2') as HTMLElement | null)?.focus()
+      })
+      .catch((error: unknown) => {
+        if (error instanceof ApiError && error.code === 'already_voted') {
+          voteArea.replaceChildren(notice(voteMessage(error)))
+          return
+        }
+        submit.disabled = false
+        replace(submit, 'Vote')
+        replace(status, notice(voteMessage(error), 'error'))
+      })
+  })
+  voteArea.replaceChildren(form)
+}

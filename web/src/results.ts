@@ -1,0 +1,84 @@
+import type { Results } from './api.ts'
+import { h, replace } from './dom.ts'
+
+/**
+ * Result bars that update in place: fixed rows per option, widths and numbers change, nothing
+ * moves (no layout shift). A polite live region announces totals without reading every bar.
+ */
+export function resultsView(initial: Results) {
+  const rows = new Map<string, { bar: HTMLElement; count: HTMLElement }>()
+  const list = h('ol', { class: 'bars' })
+  for (const option of initial.options) {
+    const bar = h('span', { class: 'fill' })
+    const count = h('span', { class: 'count' })
+    rows.set(option.optionId, { bar, count })
+    list.append(
+      h(
+        'li',
+        { 'data-option': option.optionId },
+        h('span', { class: 'label' }, option.label),
+        count,
+        h('span', { class: 'track', 'aria-hidden': 'true' }, bar),
+      ),
+    )
+  }
+  const total = h('p', { class: 'total', 'aria-live': 'polite', 'aria-atomic': 'true' })
+  const element = h('section', { class: 'results', 'aria-label': 'Results' }, list, total)
+
+  function update(results: Results) {
+    for (const option of results.options) {
+      const row = rows.get(option.optionId)
+      if (!row) continue
+      const share = results.totalVotes ? option.votes / results.totalVotes : 0
+      row.bar.style.width = `${(share * 100).toFixed(1)}%`
+      replace(row.count, `${option.votes} · ${Math.round(share * 100)}%`)
+    }
+    replace(
+      total,
+      `${results.totalVotes} ${results.totalVotes === 1 ? 'vote' : 'votes'}${results.status === 'closed' ? ' · final' : ''}`,
+    )
+  }
+  update(initial)
+  return { element, update }
+}
+
+type ConnectionState = 'connecting' | 'live' | 'reconnecting'
+
+/**
+ * Follows a poll's results stream. EventSource retries on its own but without backoff, so this
+ * reconnects itself: 1 s, 2 s, 4 s … up to 30 s, reset once an event arrives.
+ */
+export function followResults(
+  url: string,
+  onResults: (results: Results) => void,
+  onState: (state: ConnectionState) => void,
+) {
+  let source: EventSource | undefined
+  let attempt = 0
+  let timer: number | undefined
+  let stopped = false
+
+  function connect() {
+    onState(attempt === 0 ? 'connecting' : 'reconnecting')
+    source = new EventSource(url)
+    source.addEventListener('results', (event) => {
+      attempt = 0
+      onState('live')
+      onResults(JSON.parse((event as MessageEvent<string>).data) as Results)
+    })
+    source.onerror = () => {
+      source?.close()
+      if (stopped) return
+      onState('reconnecting')
+      const delay = Math.min(30_000, 1000 * 2 ** attempt)
+      attempt += 1
+      timer = window.setTimeout(connect, delay)
+    }
+  }
+  connect()
+  return () => {
+    stopped = true
+    window.clearTimeout(timer)
+    source?.close()
+  }
+}

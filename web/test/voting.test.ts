@@ -1,0 +1,156 @@
+import { copyFileSync, mkdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  createAccount,
+  DEV_ACCOUNTS,
+  ensureDevAccounts,
+} from '../../api/src/auth/provider/accounts.ts'
+import { DEMO_POLL_IDS, seedDemoPolls } from '../../api/src/db/seed.ts'
+import { createTestContext, type TestContext } from '../../api/test/support/context.ts'
+import { freePort, haveChromium, newProfile, screenshotDir, webDist } from './browser.ts'
+import type { Page } from 'playwright-core'
+
+const PASSWORD = 'Browser-pass-1'
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: `${screenshotDir}/${name}.png`, fullPage: true })
+
+// Skipped on a laptop without Chromium; CI installs it and never skips.
+describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in Chromium', () => {
+  let ctx: TestContext
+  let base: string
+
+  beforeAll(async () => {
+    mkdirSync(screenshotDir, { recursive: true })
+    const port = await freePort()
+    base = `http://127.0.0.1:${port}`
+    // The page signs in against the issuer in /config.json, so it must be this very server.
+    ctx = await createTestContext({
+      PORT: String(port),
+      PUBLIC_URL: base,
+      WEB_DIST_DIR: webDist,
+      RESULTS_COALESCE_MS: '100',
+    })
+    await ctx.listen()
+    await seedDemoPolls(ctx.runtime.database.db)
+    await ensureDevAccounts(ctx.runtime.database.db)
+    await createAccount(ctx.runtime.database.db, 'watcher@example.com', PASSWORD)
+  })
+  afterAll(async () => {
+    await ctx.close()
+  })
+
+  async function signInWith(page: Page, email: string, password: string) {
+    await page.getByRole('button', { name: 'Sign in', exact: true }).first().click()
+    await page.getByLabel('Email').fill(email)
+    await page.getByLabel('Password').fill(password)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+  }
+
+  it('lets a new voter create an account, vote, get a receipt and watch the bars move — live in another browser too', async () => {
+    const voter = await newProfile()
+    const watcher = await newProfile()
+    try {
+      // A second person watches the open poll, signed out.
+      const watching = await watcher.context.newPage()
+      await watching.goto(`${base}/polls/${DEMO_POLL_IDS.open}`)
+      await expect
+        .poll(() => watching.locator('.connection').getAttribute('data-state'))
+        .toBe('live')
+      await expect.poll(() => watching.locator('.total').textContent()).toBe('0 votes')
+
+      const page = await voter.context.newPage()
+      await page.goto(base)
+      await expect
+        .poll(() => page.getByRole('heading', { name: 'Polls', level: 1 }).isVisible())
+        .toBe(true)
+      await shot(page, 'home')
+      await page
+        .getByRole('link', { name: 'Which deployment strategy should the lab practise next?' })
+        .first()
+        .click()
+      await page.getByRole('button', { name: 'Sign in to vote' }).click()
+
+      // The provider's pages: create an account, which signs in and returns to the poll.
+      await page.getByRole('link', { name: 'Create an account' }).click()
+      await shot(page, 'create-account')
+      await page.getByLabel('Email').fill('new.voter@example.com')
+      await page.getByLabel('Password').fill('weak')
+      await page.getByRole('button', { name: 'Create account' }).click()
+      await expect.poll(() => page.getByText('Use at least 8 characters').isVisible()).toBe(true)
+      await page.getByLabel('Password').fill(PASSWORD)
+      await page.getByRole('button', { name: 'Create account' }).click()
+
+      await expect.poll(() => page.url()).toBe(`${base}/polls/${DEMO_POLL_IDS.open}`)
+      await page.getByLabel('Canary').check()
+      await page.getByRole('button', { name: 'Vote' }).click()
+      await expect
+        .poll(() => page.getByRole('heading', { name: 'Your vote is counted' }).isVisible())
+        .toBe(true)
+      expect(await page.getByTestId('tracker').textContent()).toMatch(/^[0-9a-f]{32}$/)
+      await expect
+        .poll(() => page.locator('[data-option] .count').nth(1).textContent())
+        .toBe('1 · 100%')
+      await shot(page, 'poll')
+
+      // The watcher's page moved without a reload.
+      await expect.poll(() => watching.locator('.total').textContent()).toBe('1 vote')
+      expect(await watching.locator('[data-option] .count').nth(1).textContent()).toBe('1 · 100%')
+
+      // After a reload, the page still knows this voter has voted.
+      await page.reload()
+      await expect
+        .poll(() => page.getByRole('heading', { name: 'Your vote is counted' }).isVisible())
+        .toBe(true)
+      expect(await page.getByRole('button', { name: 'Vote' }).count()).toBe(0)
+    } finally {
+      await voter.close()
+      await watcher.close()
+    }
+  })
+
+  it('lets an admin create and open a poll, a voter vote in it, and both sign out', async () => {
+    const adminProfile = await newProfile()
+    const voterProfile = await newProfile()
+    try {
+      const admin = await adminProfile.context.newPage()
+      await admin.goto(base)
+      const [adminAccount, voterAccount] = DEV_ACCOUNTS
+      await signInWith(admin, adminAccount.email, adminAccount.password)
+      await admin.getByRole('link', { name: 'Admin' }).click()
+      await admin.getByLabel('Title').fill('Best editor for YAML?')
+      await admin.getByLabel('Option 1', { exact: true }).fill('vim')
+      await admin.getByLabel('Option 2', { exact: true }).fill('VS Code')
+      await admin.getByRole('button', { name: 'Create draft' }).click()
+      await admin.getByRole('button', { name: 'Open “Best editor for YAML?”' }).click()
+      await expect
+        .poll(() => admin.getByText('“Best editor for YAML?” is now open.').isVisible())
+        .toBe(true)
+      await shot(admin, 'admin')
+
+      const voter = await voterProfile.context.newPage()
+      await voter.goto(base)
+      await signInWith(voter, voterAccount.email, voterAccount.password)
+      await voter.getByRole('link', { name: 'Best editor for YAML?' }).click()
+      await voter.getByLabel('VS Code').check()
+      await voter.getByRole('button', { name: 'Vote' }).click()
+      await expect
+        .poll(() => voter.getByRole('heading', { name: 'Your vote is counted' }).isVisible())
+        .toBe(true)
+
+      // Sign out goes through the provider and back; the page is signed out after it.
+      await voter.getByRole('button', { name: 'Sign out' }).click()
+      await voter.getByRole('button', { name: 'Yes, sign me out' }).click()
+      await expect.poll(() => voter.url()).toBe(`${base}/`)
+      await expect.poll(() => voter.getByRole('button', { name: 'Sign in' }).isVisible()).toBe(true)
+    } finally {
+      await adminProfile.close()
+      await voterProfile.close()
+    }
+  })
+
+  it('saves the poll page screenshot for the README', () => {
+    const target = fileURLToPath(new URL('../../docs/screenshots/poll.png', import.meta.url))
+    copyFileSync(`${screenshotDir}/poll.png`, target)
+  })
+})
