@@ -1,5 +1,4 @@
-import { copyFileSync, mkdirSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { mkdirSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createAccount,
@@ -58,6 +57,11 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
         .poll(() => watching.locator('.connection').getAttribute('data-state'))
         .toBe('live')
       await expect.poll(() => watching.locator('.total').textContent()).toBe('0 votes')
+      const rowTops = () =>
+        watching
+          .locator('[data-option]')
+          .evaluateAll((rows) => rows.map((row) => row.getBoundingClientRect().top))
+      const topsBefore = await rowTops()
 
       const page = await voter.context.newPage()
       await page.goto(base)
@@ -96,6 +100,15 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
       // The watcher's page moved without a reload.
       await expect.poll(() => watching.locator('.total').textContent()).toBe('1 vote')
       expect(await watching.locator('[data-option] .count').nth(1).textContent()).toBe('1 · 100%')
+      expect(await rowTops()).toEqual(topsBefore) // no layout shift when results update
+
+      // Usable at 360 px: nothing wider than the screen.
+      await page.setViewportSize({ width: 360, height: 740 })
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+        360,
+      )
+      await shot(page, 'poll-360px')
+      await page.setViewportSize({ width: 1000, height: 800 })
 
       // After a reload, the page still knows this voter has voted.
       await page.reload()
@@ -147,10 +160,5 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
       await adminProfile.close()
       await voterProfile.close()
     }
-  })
-
-  it('saves the poll page screenshot for the README', () => {
-    const target = fileURLToPath(new URL('../../docs/screenshots/poll.png', import.meta.url))
-    copyFileSync(`${screenshotDir}/poll.png`, target)
   })
 })

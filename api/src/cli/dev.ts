@@ -1,5 +1,5 @@
 // pnpm dev: migrate and seed the configured database, then run the API and restart it on changes.
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { DEV_ACCOUNTS, ensureDevAccounts } from '../auth/provider/accounts.ts'
 import { openDatabase } from '../db/client.ts'
@@ -33,7 +33,7 @@ const accountsHint =
     ? `  Development accounts (local sign-in at ${config.auth.issuer}; never use these anywhere else):\n${DEV_ACCOUNTS.map((a) => `    ${a.email.padEnd(22)} ${a.password.padEnd(14)} ${a.groups.join(', ') || 'voter'}`).join('\n')}\n\n`
     : ''
 console.log(`
-  votelab is starting on ${config.publicUrl}
+  votelab is starting on ${config.publicUrl}  (page with hot reload: http://localhost:5173)
     database   ${where}
     issuer     ${config.auth.issuer} (${config.auth.mode})
     API docs   ${config.publicUrl}/api/docs
@@ -44,16 +44,30 @@ ${pathHint}    TOKEN=$(pnpm run token --sub alice)
   An admin token: pnpm run token --sub admin --admin
 `)
 
-const server = spawn(
-  process.execPath,
-  [
-    '--watch-path',
-    fileURLToPath(new URL('..', import.meta.url)),
-    fileURLToPath(new URL('../server.ts', import.meta.url)),
-  ],
-  { stdio: 'inherit' },
-)
+// The page: built once so the API serves it at :3000, and Vite on :5173 for hot reload.
+const pnpm = process.platform === 'win32' ? 'pnpm.cmd' : 'pnpm'
+const built = spawnSync(pnpm, ['--filter', '@votelab/web', 'build'], { stdio: 'inherit' })
+if (built.status !== 0) console.warn('  (the web client did not build; the API still runs)')
+
+const children = [
+  spawn(
+    process.execPath,
+    [
+      '--watch-path',
+      fileURLToPath(new URL('..', import.meta.url)),
+      fileURLToPath(new URL('../server.ts', import.meta.url)),
+    ],
+    { stdio: 'inherit' },
+  ),
+  spawn(pnpm, ['--filter', '@votelab/web', 'dev', '--clearScreen', 'false'], { stdio: 'inherit' }),
+]
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => server.kill(signal))
+  process.on(signal, () => {
+    for (const child of children) child.kill(signal)
+  })
 }
-server.on('exit', (code) => process.exit(code ?? 0))
+// When the API stops, stop everything.
+children[0]?.on('exit', (code) => {
+  children[1]?.kill('SIGTERM')
+  process.exit(code ?? 0)
+})
