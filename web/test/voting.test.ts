@@ -6,6 +6,7 @@ import {
   ensureDevAccounts,
 } from '../../api/src/auth/provider/accounts.ts'
 import { DEMO_POLL_IDS, seedDemoPolls } from '../../api/src/db/seed.ts'
+import { createPoll, transitionPoll } from '../../api/src/polls/repository.ts'
 import { createTestContext, type TestContext } from '../../api/test/support/context.ts'
 import { freePort, haveChromium, newProfile, screenshotDir, webDist } from './browser.ts'
 import type { Page } from 'playwright-core'
@@ -159,6 +160,61 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
     } finally {
       await adminProfile.close()
       await voterProfile.close()
+    }
+  })
+  it('shows what went wrong: offline, poll closed meanwhile, expired sign-in', async () => {
+    const db = ctx.runtime.database.db
+    const poll = await createPoll(
+      db,
+      { title: 'Tabs or spaces?', description: '', options: ['Tabs', 'Spaces'] },
+      'admin',
+    )
+    await transitionPoll(db, poll.id, 'open')
+    const profile = await newProfile()
+    try {
+      const page = await profile.context.newPage()
+      await page.goto(`${base}/polls/${poll.id}`)
+      await page.getByRole('button', { name: 'Sign in to vote' }).click()
+      await page.getByLabel('Email').fill('watcher@example.com')
+      await page.getByLabel('Password').fill(PASSWORD)
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      await expect.poll(() => page.url()).toBe(`${base}/polls/${poll.id}`)
+
+      // Network down: a clear message, the vote button comes back, nothing is lost.
+      await page.getByLabel('Spaces').check()
+      await profile.context.setOffline(true)
+      await page.getByRole('button', { name: 'Vote' }).click()
+      await expect.poll(() => page.getByText('Cannot reach votelab').isVisible()).toBe(true)
+      expect(await page.getByRole('button', { name: 'Vote' }).isEnabled()).toBe(true)
+      await profile.context.setOffline(false)
+
+      // Closed while the page was open: 409 poll_not_open, said in words.
+      await transitionPoll(db, poll.id, 'closed')
+      await page.getByRole('button', { name: 'Vote' }).click()
+      await expect
+        .poll(() => page.getByText('This poll is not open for voting.').isVisible())
+        .toBe(true)
+
+      // A token the API no longer accepts: the page goes back through sign-in (the provider still
+      // has a session, so no form this time) and returns to this poll, signed in.
+      await page.evaluate(() => {
+        const tokens = JSON.parse(sessionStorage.getItem('votelab.tokens') ?? '{}') as Record<
+          string,
+          unknown
+        >
+        sessionStorage.setItem(
+          'votelab.tokens',
+          JSON.stringify({ ...tokens, accessToken: 'not-a-token' }),
+        )
+      })
+      const visited: string[] = []
+      page.on('framenavigated', (frame) => visited.push(frame.url()))
+      await page.reload()
+      await expect.poll(() => visited.some((url) => url.startsWith(`${base}/callback?`))).toBe(true)
+      await expect.poll(() => page.url()).toBe(`${base}/polls/${poll.id}`)
+      await expect.poll(() => page.getByText('watcher@example.com').isVisible()).toBe(true)
+    } finally {
+      await profile.close()
     }
   })
 })
