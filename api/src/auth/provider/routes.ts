@@ -74,6 +74,19 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
     }
   }
 
+  const signInView = (uid: string) => ({
+    action: `${MOUNT}/interaction/${uid}/login`,
+    signUpHref: `${MOUNT}/interaction/${uid}/signup`,
+    csrf: csrfToken(uid),
+  })
+  const signUpView = (uid: string) => ({
+    action: `${MOUNT}/interaction/${uid}/signup`,
+    signInHref: `${MOUNT}/interaction/${uid}`,
+    csrf: csrfToken(uid),
+  })
+  const formExpired = (c: Context<NodeEnv>) =>
+    c.html(errorPage('Form expired', 'Reload the page and try again.'), 403)
+
   const expired = (c: Context<NodeEnv>) =>
     c.html(errorPage('This sign-in has expired', 'Go back to votelab and sign in again.'), 400)
 
@@ -135,13 +148,7 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
     if (details.prompt.name !== 'login' && details.session?.accountId) {
       return finish(c, details.session.accountId, details)
     }
-    return c.html(
-      signInPage({
-        action: `${MOUNT}/interaction/${uid}/login`,
-        signUpHref: `${MOUNT}/interaction/${uid}/signup`,
-        csrf: csrfToken(uid),
-      }),
-    )
+    return c.html(signInPage(signInView(uid)))
   })
 
   routes.post('/interaction/:uid/login', async (c) => {
@@ -149,13 +156,8 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
     const details = await interactionFor(c, uid)
     if (!details) return expired(c)
     const form = await readForm(c)
-    const view = {
-      action: `${MOUNT}/interaction/${uid}/login`,
-      signUpHref: `${MOUNT}/interaction/${uid}/signup`,
-      csrf: csrfToken(uid),
-    }
-    if (!csrfValid(uid, form.csrf))
-      return c.html(errorPage('Form expired', 'Reload the page and try again.'), 403)
+    if (!csrfValid(uid, form.csrf)) return formExpired(c)
+    const view = signInView(uid)
 
     const email = emailSchema.safeParse(form.email ?? '')
     const typedEmail = (form.email ?? '').trim()
@@ -195,13 +197,7 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
   routes.get('/interaction/:uid/signup', async (c) => {
     const uid = c.req.param('uid')
     if (!(await interactionFor(c, uid))) return expired(c)
-    return c.html(
-      signUpPage({
-        action: `${MOUNT}/interaction/${uid}/signup`,
-        signInHref: `${MOUNT}/interaction/${uid}`,
-        csrf: csrfToken(uid),
-      }),
-    )
+    return c.html(signUpPage(signUpView(uid)))
   })
 
   routes.post('/interaction/:uid/signup', async (c) => {
@@ -209,13 +205,8 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
     const details = await interactionFor(c, uid)
     if (!details) return expired(c)
     const form = await readForm(c)
-    if (!csrfValid(uid, form.csrf))
-      return c.html(errorPage('Form expired', 'Reload the page and try again.'), 403)
-    const view = {
-      action: `${MOUNT}/interaction/${uid}/signup`,
-      signInHref: `${MOUNT}/interaction/${uid}`,
-      csrf: csrfToken(uid),
-    }
+    if (!csrfValid(uid, form.csrf)) return formExpired(c)
+    const view = signUpView(uid)
     const address = clientAddress(c)
     const wait = perAddress.retryAfter(address)
     if (wait > 0)
