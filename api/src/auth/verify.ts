@@ -14,7 +14,7 @@ export const isAdmin = (principal: Principal | undefined): boolean =>
   principal?.groups.includes(ADMIN_GROUP) ?? false
 
 /** Only asymmetric algorithms: a verifier that accepts HS* can be fooled with the public key. */
-export const ACCEPTED_ALGORITHMS = [
+const ACCEPTED_ALGORITHMS = [
   'RS256',
   'RS384',
   'RS512',

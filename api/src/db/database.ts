@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import type { BallotsTable } from './tables/ballots.ts'
 import type { LocalUsersTable } from './tables/local-users.ts'
 import type { OidcRecordsTable } from './tables/oidc-records.ts'
@@ -20,6 +20,3 @@ export interface Database {
 export type Db = Kysely<Database>
 /** Anything queries can run on: the pool itself or an open transaction. */
 export type Queryable = Kysely<Database> | Transaction<Database>
-
-export type PollRow = Selectable<PollsTable>
-export type PollOptionRow = Selectable<PollOptionsTable>

@@ -8,8 +8,7 @@ const escapes: Record<string, string> = {
   '"': '&quot;',
   "'": '&#39;',
 }
-export const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (char) => escapes[char] ?? char)
+const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (char) => escapes[char] ?? char)
 
 /** The look shared with the web client: system fonts, one accent colour, generous spacing. */
 export const STYLE = `
