@@ -47,26 +47,37 @@ export async function createSigningKey(): Promise<StoredKey> {
   return { kid: randomUUID(), privateJwk: await exportJWK(privateKey) }
 }
 
-/** Loads the signing key from `<dataDir>/auth/`, creating it on first run. */
-export async function loadLocalIssuer(issuer: string, dataDir: string): Promise<LocalIssuer> {
+/**
+ * The contents of `<dataDir>/auth/<name>`, written by `create()` on first use (mode 0600).
+ * `wx`: when replicas start together, the first writer wins and the rest read what it wrote.
+ */
+async function readOrCreate(
+  dataDir: string,
+  name: string,
+  create: () => Promise<string>,
+): Promise<string> {
   const dir = join(dataDir, 'auth')
-  const file = join(dir, 'local-issuer-key.json')
+  const file = join(dir, name)
   await mkdir(dir, { recursive: true })
-  let stored: StoredKey
   try {
-    stored = JSON.parse(await readFile(file, 'utf8')) as StoredKey
+    return await readFile(file, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-    stored = await createSigningKey()
-    try {
-      // `wx`: when replicas start together, the first writer wins and the rest read its key.
-      await writeFile(file, JSON.stringify(stored), { flag: 'wx', mode: 0o600 })
-    } catch (writeError) {
-      if ((writeError as NodeJS.ErrnoException).code !== 'EEXIST') throw writeError
-      stored = JSON.parse(await readFile(file, 'utf8')) as StoredKey
-    }
   }
-  return createLocalIssuer(issuer, stored)
+  try {
+    await writeFile(file, await create(), { flag: 'wx', mode: 0o600 })
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  }
+  return readFile(file, 'utf8')
+}
+
+/** Loads the signing key from `<dataDir>/auth/`, creating it on first run. */
+export async function loadLocalIssuer(issuer: string, dataDir: string): Promise<LocalIssuer> {
+  const stored = await readOrCreate(dataDir, 'local-issuer-key.json', async () =>
+    JSON.stringify(await createSigningKey()),
+  )
+  return createLocalIssuer(issuer, JSON.parse(stored) as StoredKey)
 }
 
 /** An issuer whose key lives only in memory (tests), or the one loaded from disk. */
@@ -108,12 +119,8 @@ export async function createLocalIssuer(issuer: string, key?: StoredKey): Promis
 
 /** A random secret kept in `<dataDir>/auth/<name>.txt` (created on first use, mode 0600). */
 export async function loadOrCreateSecret(dataDir: string, name: string): Promise<string> {
-  const file = join(dataDir, 'auth', `${name}.txt`)
-  await mkdir(join(dataDir, 'auth'), { recursive: true })
-  try {
-    await writeFile(file, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 })
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-  }
-  return (await readFile(file, 'utf8')).trim()
+  const secret = await readOrCreate(dataDir, `${name}.txt`, () =>
+    Promise.resolve(randomBytes(32).toString('base64url')),
+  )
+  return secret.trim()
 }
