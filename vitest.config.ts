@@ -18,6 +18,16 @@ export default defineConfig({
         },
       })),
       {
+        // The web client's pure modules, and the Pulumi program under mocks (no cloud, no CLI).
+        test: {
+          name: 'unit',
+          include: ['web/src/**/*.test.ts', 'infra/**/*.test.ts'],
+          exclude: ['**/node_modules/**'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         // The web client in Debian's Chromium, against the API serving the freshly built page.
         test: {
           name: 'browser',

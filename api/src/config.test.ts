@@ -33,6 +33,18 @@ describe('loadConfig', () => {
     })
   })
 
+  it('takes the database password from its own variable, as ECS injects it', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://votelab@db.example:5432/votelab',
+      DATABASE_PASSWORD: 'p@ss/w:rd?',
+    })
+    expect(config.database.kind === 'postgres' && new URL(config.database.url)).toMatchObject({
+      username: 'votelab',
+      password: encodeURIComponent('p@ss/w:rd?'),
+      host: 'db.example:5432',
+    })
+  })
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', AUTH_ISSUER: '', PORT: '' }).database.kind).toBe('pglite')
   })

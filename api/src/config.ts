@@ -31,6 +31,9 @@ const envSchema = z
       .url()
       .refine((url) => /^postgres(ql)?:\/\//.test(url), 'must be a postgres:// URL')
       .optional(),
+    // In AWS the password arrives on its own (ECS injects it from Secrets Manager) and the URL
+    // without it is plain configuration.
+    DATABASE_PASSWORD: z.string().min(1).optional(),
     DATABASE_SSL: z.enum(['disable', 'require', 'verify-full']).default('disable'),
     DATABASE_CA_FILE: z.string().min(1).optional(),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
@@ -50,6 +53,13 @@ const envSchema = z
     path: ['DATABASE_SSL'],
     message: 'needs DATABASE_URL',
   })
+
+function withPassword(url: string, password: string | undefined): string {
+  if (password === undefined) return url
+  const parsed = new URL(url)
+  parsed.password = encodeURIComponent(password)
+  return parsed.toString()
+}
 
 export const LOCAL_CLIENT_IDS = ['votelab-web', 'votelab-cli']
 
@@ -130,7 +140,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     database: env.DATABASE_URL
       ? {
           kind: 'postgres' as const,
-          url: env.DATABASE_URL,
+          url: withPassword(env.DATABASE_URL, env.DATABASE_PASSWORD),
           ssl: env.DATABASE_SSL,
           caFile: env.DATABASE_CA_FILE,
           poolMax: env.DATABASE_POOL_MAX,

@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi'
 import type { WebConfig } from './config.ts'
+import { signOutUrl } from './sign-out.ts'
 
 // Authorization code + PKCE with oauth4webapi, against whichever issuer /config.json names: the
 // same code signs in with the local provider and with Cognito's hosted UI. Tokens live in memory
@@ -162,16 +163,6 @@ export class Auth {
     const idToken = this.tokens?.idToken
     this.forget()
     const server = await this.authorizationServer()
-    if (!server.end_session_endpoint) {
-      location.assign('/')
-      return
-    }
-    const url = new URL(server.end_session_endpoint)
-    url.search = new URLSearchParams({
-      client_id: this.config.clientId,
-      post_logout_redirect_uri: `${location.origin}/`,
-      ...(idToken ? { id_token_hint: idToken } : {}),
-    }).toString()
-    location.assign(url)
+    location.assign(signOutUrl(this.config, server, idToken, location.origin) ?? '/')
   }
 }

@@ -5,6 +5,11 @@ export interface WebConfig {
   clientId: string
   /** Where the API lives: `/api` on the same origin, or another origin in AWS. */
   apiBaseUrl: string
+  /**
+   * Cognito's hosted-UI `/logout`: Cognito publishes no `end_session_endpoint`, so the
+   * infrastructure names it here. Unset with the local provider, which does publish one.
+   */
+  signOutUrl?: string
 }
 
 export async function loadConfig(): Promise<WebConfig> {
