@@ -1,0 +1,269 @@
+import * as aws from '@pulumi/aws'
+import * as pulumi from '@pulumi/pulumi'
+
+const GITHUB_ISSUER = 'token.actions.githubusercontent.com'
+
+export interface PipelineAccessArgs {
+  /** `owner/name`. */
+  githubRepository: string
+  /** Subjects that may deploy, e.g. `ref:refs/heads/main` or `environment:prod`. */
+  deploySubjects: readonly string[]
+  /** Subjects that may run a read-only preview, e.g. `pull_request`. */
+  previewSubjects: readonly string[]
+  existingOidcProviderArn: string | undefined
+  /** The prefix Pulumi gives this stack's resource names (`votelab-dev`). */
+  namePrefix: string
+  /** The IAM path of the stack's own roles (`/votelab/dev/`), the only ones deploy may manage. */
+  rolePath: string
+}
+
+/**
+ * Lets GitHub Actions reach AWS without stored keys: GitHub's OIDC identity provider and two
+ * roles its workflows assume for an hour: `deploy` (what `pulumi up` of this stack needs) and
+ * `preview` (read-only, for pull requests). Each trusts only tokens whose audience is STS and
+ * whose subject names this repository and one of the configured branches or environments.
+ *
+ * Both roles live under the IAM path `/votelab-pipeline/`, outside the stack's `/votelab/<stack>/`
+ * path that the deploy role may manage, so a pipeline can never widen its own permissions: changes to this
+ * component need a person's `pulumi up` (infra/README.md).
+ */
+export class PipelineAccess extends pulumi.ComponentResource {
+  public readonly deployRoleArn: pulumi.Output<string>
+  public readonly previewRoleArn: pulumi.Output<string>
+  public readonly oidcProviderArn: pulumi.Output<string>
+
+  constructor(name: string, args: PipelineAccessArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('votelab:infra:PipelineAccess', name, {}, opts)
+
+    const oidcProviderArn = args.existingOidcProviderArn
+      ? pulumi.output(args.existingOidcProviderArn)
+      : new aws.iam.OpenIdConnectProvider(
+          `${name}-github`,
+          { url: `https://${GITHUB_ISSUER}`, clientIdLists: ['sts.amazonaws.com'] },
+          { parent: this },
+        ).arn
+
+    const trust = (subjects: readonly string[]) =>
+      pulumi.jsonStringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Federated: oidcProviderArn },
+            Action: 'sts:AssumeRoleWithWebIdentity',
+            Condition: {
+              StringEquals: {
+                [`${GITHUB_ISSUER}:aud`]: 'sts.amazonaws.com',
+                [`${GITHUB_ISSUER}:sub`]: subjects.map(
+                  (subject) => `repo:${args.githubRepository}:${subject}`,
+                ),
+              },
+            },
+          },
+        ],
+      })
+
+    const identity = aws.getCallerIdentityOutput({}, { parent: this })
+    const region = aws.getRegionOutput({}, { parent: this }).region
+    const account = identity.accountId
+
+    const deploy = new aws.iam.Role(
+      `${name}-deploy`,
+      {
+        path: '/votelab-pipeline/',
+        description: `GitHub Actions deploys ${args.namePrefix} (pulumi up)`,
+        assumeRolePolicy: trust(args.deploySubjects),
+        maxSessionDuration: 3600,
+      },
+      { parent: this },
+    )
+    new aws.iam.RolePolicy(
+      `${name}-deploy-policy`,
+      { role: deploy.id, policy: deployPolicy(account, region, args.namePrefix, args.rolePath) },
+      { parent: this },
+    )
+
+    const preview = new aws.iam.Role(
+      `${name}-preview`,
+      {
+        path: '/votelab-pipeline/',
+        description: `GitHub Actions previews ${args.namePrefix} (read-only)`,
+        assumeRolePolicy: trust(args.previewSubjects),
+        maxSessionDuration: 3600,
+      },
+      { parent: this },
+    )
+    new aws.iam.RolePolicy(
+      `${name}-preview-policy`,
+      { role: preview.id, policy: previewPolicy() },
+      { parent: this },
+    )
+
+    this.deployRoleArn = deploy.arn
+    this.previewRoleArn = preview.arn
+    this.oidcProviderArn = oidcProviderArn
+    this.registerOutputs({ deployRoleArn: this.deployRoleArn })
+  }
+}
+
+/**
+ * What creating and updating this stack touches, and no more: regional services only in the
+ * stack's region; S3, ECR and IAM only on names this program creates. Database passwords are
+ * never readable (`secretsmanager:GetSecretValue` is not granted).
+ */
+function deployPolicy(
+  account: pulumi.Input<string>,
+  region: pulumi.Input<string>,
+  prefix: string,
+  rolePath: string,
+) {
+  const inRegion = { StringEquals: { 'aws:RequestedRegion': region } }
+  return pulumi.jsonStringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'RegionalServices',
+        Effect: 'Allow',
+        Action: [
+          'ec2:*',
+          'elasticloadbalancing:*',
+          'ecs:*',
+          'rds:*',
+          'cognito-idp:*',
+          'logs:*',
+          'cloudwatch:*',
+          'sns:*',
+          'application-autoscaling:*',
+        ],
+        Resource: '*',
+        Condition: inRegion,
+      },
+      {
+        Sid: 'DatabasePasswordRotationSettingsOnly',
+        Effect: 'Allow',
+        Action: [
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:RotateSecret',
+          'secretsmanager:CancelRotateSecret',
+          'secretsmanager:ListSecrets',
+        ],
+        Resource: '*',
+        Condition: inRegion,
+      },
+      { Sid: 'RegistryLogin', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+      {
+        Sid: 'ImageRepository',
+        Effect: 'Allow',
+        Action: 'ecr:*',
+        Resource: pulumi.interpolate`arn:aws:ecr:${region}:${account}:repository/${prefix}-*`,
+      },
+      {
+        Sid: 'SiteBucket',
+        Effect: 'Allow',
+        Action: 's3:*',
+        Resource: [`arn:aws:s3:::${prefix}-*`, `arn:aws:s3:::${prefix}-*/*`],
+      },
+      { Sid: 'ListBuckets', Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' },
+      { Sid: 'Distribution', Effect: 'Allow', Action: 'cloudfront:*', Resource: '*' },
+      {
+        Sid: 'StackRoles',
+        Effect: 'Allow',
+        Action: [
+          'iam:CreateRole',
+          'iam:DeleteRole',
+          'iam:UpdateRole',
+          'iam:UpdateAssumeRolePolicy',
+          'iam:PutRolePolicy',
+          'iam:DeleteRolePolicy',
+          'iam:TagRole',
+          'iam:UntagRole',
+        ],
+        Resource: pulumi.interpolate`arn:aws:iam::${account}:role${rolePath}*`,
+      },
+      {
+        Sid: 'PassStackRolesToEcsOnly',
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: pulumi.interpolate`arn:aws:iam::${account}:role${rolePath}*`,
+        Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      },
+      {
+        Sid: 'ServiceLinkedRoles',
+        Effect: 'Allow',
+        Action: 'iam:CreateServiceLinkedRole',
+        Resource: '*',
+        Condition: {
+          StringEquals: {
+            'iam:AWSServiceName': [
+              'ecs.amazonaws.com',
+              'elasticloadbalancing.amazonaws.com',
+              'rds.amazonaws.com',
+              'ecs.application-autoscaling.amazonaws.com',
+              'vpcorigin.cloudfront.amazonaws.com',
+            ],
+          },
+        },
+      },
+      {
+        Sid: 'ReadIam',
+        Effect: 'Allow',
+        Action: ['iam:Get*', 'iam:List*'],
+        Resource: '*',
+      },
+      { Sid: 'WhoAmI', Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' },
+    ],
+  })
+}
+
+/** Enough to compute a diff: descriptions and configuration, never data or secrets. */
+function previewPolicy() {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'DescribeOnly',
+        Effect: 'Allow',
+        Action: [
+          'ec2:Describe*',
+          'ec2:GetManagedPrefixList*',
+          'elasticloadbalancing:Describe*',
+          'ecs:Describe*',
+          'ecs:List*',
+          'ecr:Describe*',
+          'ecr:List*',
+          // awsx's image build logs in to the registry even in preview.
+          'ecr:GetAuthorizationToken',
+          'ecr:GetLifecyclePolicy',
+          'ecr:GetRepositoryPolicy',
+          'rds:Describe*',
+          'rds:ListTagsForResource',
+          'cognito-idp:Describe*',
+          'cognito-idp:List*',
+          'cognito-idp:GetGroup',
+          'cognito-idp:GetUserPoolMfaConfig',
+          's3:GetBucket*',
+          's3:GetEncryptionConfiguration',
+          's3:GetLifecycleConfiguration',
+          's3:ListBucket',
+          'cloudfront:Get*',
+          'cloudfront:List*',
+          'cloudfront:DescribeFunction',
+          'secretsmanager:DescribeSecret',
+          'logs:Describe*',
+          'logs:ListTagsForResource',
+          'cloudwatch:Describe*',
+          'cloudwatch:GetDashboard',
+          'cloudwatch:ListTagsForResource',
+          'sns:GetTopicAttributes',
+          'sns:GetSubscriptionAttributes',
+          'sns:ListTagsForResource',
+          'application-autoscaling:Describe*',
+          'iam:Get*',
+          'iam:List*',
+          'sts:GetCallerIdentity',
+        ],
+        Resource: '*',
+      },
+    ],
+  })
+}

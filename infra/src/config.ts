@@ -1,0 +1,138 @@
+import * as pulumi from '@pulumi/pulumi'
+
+/** Everything a stack can choose, read once from `Pulumi.<stack>.yaml` (the `votelab:` keys). */
+export interface StackConfig {
+  readonly project: string
+  readonly stack: string
+  /** `Single` (one NAT gateway, the lab) or `OnePerAz` (survives losing a zone). */
+  readonly natGateways: 'Single' | 'OnePerAz'
+  readonly availabilityZones: number
+  readonly database: {
+    readonly instanceClass: string
+    readonly allocatedStorageGb: number
+    readonly maxAllocatedStorageGb: number
+    readonly engineVersion: string
+    readonly multiAz: boolean
+    readonly backupRetentionDays: number
+    readonly deletionProtection: boolean
+    /** Take a snapshot when the database is destroyed. */
+    readonly finalSnapshot: boolean
+  }
+  readonly service: {
+    /** Fargate CPU units (256 = ¼ vCPU) and memory (MiB) per task. */
+    readonly cpu: number
+    readonly memory: number
+    readonly minTasks: number
+    readonly maxTasks: number
+    readonly targetCpuPercent: number
+    readonly targetRequestsPerTask: number
+    readonly logRetentionDays: number
+  }
+  readonly signIn: {
+    readonly deletionProtection: boolean
+    /** Extra callback origins besides the site itself (the laptop by default). */
+    readonly extraOrigins: readonly string[]
+  }
+  readonly web: {
+    /** The built client, relative to the repository root (`pnpm build` makes it). */
+    readonly distDir: string
+    /** CloudFront price class: `PriceClass_100` keeps the lab cheap. */
+    readonly priceClass: string
+  }
+  readonly pipeline: {
+    /** `owner/name` of the GitHub repository whose workflows may deploy this stack. */
+    readonly githubRepository: string
+    /** OIDC subjects (after `repo:owner/name:`) allowed to deploy, e.g. `environment:prod`. */
+    readonly deploySubjects: readonly string[]
+    /** Subjects allowed the read-only preview role, e.g. `pull_request`. */
+    readonly previewSubjects: readonly string[]
+    /** Reuse the account's GitHub OIDC provider when one exists (there can be only one). */
+    readonly existingOidcProviderArn: string | undefined
+  }
+  /** Alarm notifications go to this address (a subscription to confirm), if set. */
+  readonly alarmEmail: string | undefined
+}
+
+const oneOf = <T extends string>(value: string, allowed: readonly T[], key: string): T => {
+  if ((allowed as readonly string[]).includes(value)) return value as T
+  throw new Error(`votelab:${key} must be one of ${allowed.join(', ')} (got "${value}")`)
+}
+
+const atLeast = (value: number, min: number, key: string): number => {
+  if (!Number.isInteger(value) || value < min) {
+    throw new Error(`votelab:${key} must be an integer ≥ ${min} (got ${String(value)})`)
+  }
+  return value
+}
+
+export function readConfig(): StackConfig {
+  const config = new pulumi.Config('votelab')
+  const minTasks = atLeast(config.getNumber('minTasks') ?? 1, 1, 'minTasks')
+  const maxTasks = atLeast(
+    config.getNumber('maxTasks') ?? Math.max(2, minTasks),
+    minTasks,
+    'maxTasks',
+  )
+  const githubRepository = config.require('githubRepository')
+  if (!/^[\w.-]+\/[\w.-]+$/.test(githubRepository)) {
+    throw new Error(
+      `votelab:githubRepository must look like owner/name (got "${githubRepository}")`,
+    )
+  }
+  return {
+    project: pulumi.getProject(),
+    stack: pulumi.getStack(),
+    natGateways: oneOf(
+      config.get('natGateways') ?? 'Single',
+      ['Single', 'OnePerAz'],
+      'natGateways',
+    ),
+    availabilityZones: atLeast(config.getNumber('availabilityZones') ?? 2, 2, 'availabilityZones'),
+    database: {
+      instanceClass: config.get('dbInstanceClass') ?? 'db.t4g.micro',
+      allocatedStorageGb: atLeast(
+        config.getNumber('dbAllocatedStorageGb') ?? 20,
+        20,
+        'dbAllocatedStorageGb',
+      ),
+      maxAllocatedStorageGb: atLeast(
+        config.getNumber('dbMaxAllocatedStorageGb') ?? 100,
+        20,
+        'dbMaxAllocatedStorageGb',
+      ),
+      engineVersion: config.get('dbEngineVersion') ?? '17',
+      multiAz: config.getBoolean('dbMultiAz') ?? false,
+      backupRetentionDays: atLeast(
+        config.getNumber('dbBackupRetentionDays') ?? 1,
+        1,
+        'dbBackupRetentionDays',
+      ),
+      deletionProtection: config.getBoolean('deletionProtection') ?? false,
+      finalSnapshot: config.getBoolean('dbFinalSnapshot') ?? false,
+    },
+    service: {
+      cpu: config.getNumber('taskCpu') ?? 256,
+      memory: config.getNumber('taskMemory') ?? 512,
+      minTasks,
+      maxTasks,
+      targetCpuPercent: config.getNumber('targetCpuPercent') ?? 60,
+      targetRequestsPerTask: config.getNumber('targetRequestsPerTask') ?? 1000,
+      logRetentionDays: config.getNumber('logRetentionDays') ?? 14,
+    },
+    signIn: {
+      deletionProtection: config.getBoolean('deletionProtection') ?? false,
+      extraOrigins: config.getObject<string[]>('signInExtraOrigins') ?? ['http://localhost:3000'],
+    },
+    web: {
+      distDir: config.get('webDistDir') ?? 'web/dist',
+      priceClass: config.get('priceClass') ?? 'PriceClass_100',
+    },
+    pipeline: {
+      githubRepository,
+      deploySubjects: config.getObject<string[]>('deploySubjects') ?? ['ref:refs/heads/main'],
+      previewSubjects: config.getObject<string[]>('previewSubjects') ?? ['pull_request'],
+      existingOidcProviderArn: config.get('githubOidcProviderArn'),
+    },
+    alarmEmail: config.get('alarmEmail'),
+  }
+}

@@ -1,0 +1,30 @@
+import { fileURLToPath } from 'node:url'
+import { readConfig } from './config.ts'
+import { sourceVersion } from './image.ts'
+import { votelab } from './program.ts'
+
+// The Pulumi entry point (Pulumi.yaml → infra/): reads the stack's config once, builds the
+// system, and exports its outputs under names meant for people.
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const outputs = votelab(readConfig(), { root, imageTag: sourceVersion(root) })
+
+export const {
+  siteUrl,
+  apiUrl,
+  apiDocsUrl,
+  signInDomain,
+  userPoolId,
+  webClientId,
+  issuer,
+  imageRepository,
+  image,
+  databaseEndpoint,
+  databasePasswordSecretArn,
+  cluster,
+  service,
+  logGroup,
+  dashboard,
+  alarmTopicArn,
+  pipelineDeployRoleArn,
+  pipelinePreviewRoleArn,
+} = outputs

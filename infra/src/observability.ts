@@ -1,0 +1,207 @@
+import * as aws from '@pulumi/aws'
+import * as pulumi from '@pulumi/pulumi'
+
+export interface ObservabilityArgs {
+  loadBalancerArnSuffix: pulumi.Input<string>
+  targetGroupArnSuffix: pulumi.Input<string>
+  clusterName: pulumi.Input<string>
+  serviceName: pulumi.Input<string>
+  databaseInstanceId: pulumi.Input<string>
+  logGroupName: pulumi.Input<string>
+  alarmEmail: string | undefined
+}
+
+/** The alarms that mean "voters are affected", an SNS topic they report to, and one dashboard. */
+export class Observability extends pulumi.ComponentResource {
+  public readonly alarmTopicArn: pulumi.Output<string>
+  public readonly dashboardName: pulumi.Output<string>
+  public readonly alarmNames: pulumi.Output<string>[]
+
+  constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('votelab:infra:Observability', name, {}, opts)
+
+    const topic = new aws.sns.Topic(`${name}-alarms`, {}, { parent: this })
+    if (args.alarmEmail) {
+      new aws.sns.TopicSubscription(
+        `${name}-alarms-email`,
+        { topic: topic.arn, protocol: 'email', endpoint: args.alarmEmail },
+        { parent: this },
+      )
+    }
+
+    const loadBalancer = { LoadBalancer: args.loadBalancerArnSuffix }
+    const database = { DBInstanceIdentifier: args.databaseInstanceId }
+    const notify = { alarmActions: [topic.arn], okActions: [topic.arn] }
+    const alarm = (id: string, alarmArgs: aws.cloudwatch.MetricAlarmArgs) =>
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-${id}`,
+        { treatMissingData: 'notBreaching', ...notify, ...alarmArgs },
+        { parent: this },
+      )
+
+    const alarms = [
+      alarm('http-5xx-rate', {
+        alarmDescription: 'More than 5 % of requests end in a 5xx (load balancer or API)',
+        comparisonOperator: 'GreaterThanThreshold',
+        threshold: 5,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        metricQueries: [
+          {
+            id: 'rate',
+            label: '5xx %',
+            returnData: true,
+            expression:
+              '100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / IF(requests > 0, requests, 1)',
+          },
+          ...(
+            [
+              ['target5xx', 'HTTPCode_Target_5XX_Count'],
+              ['elb5xx', 'HTTPCode_ELB_5XX_Count'],
+              ['requests', 'RequestCount'],
+            ] as const
+          ).map(([id, metricName]) => ({
+            id,
+            metric: {
+              namespace: 'AWS/ApplicationELB',
+              metricName,
+              dimensions: loadBalancer,
+              period: 60,
+              stat: 'Sum',
+            },
+          })),
+        ],
+      }),
+      alarm('p99-latency', {
+        alarmDescription:
+          'p99 time to first response byte above 1 s (a live-results stream counts until its headers)',
+        namespace: 'AWS/ApplicationELB',
+        metricName: 'TargetResponseTime',
+        dimensions: loadBalancer,
+        extendedStatistic: 'p99',
+        period: 60,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        comparisonOperator: 'GreaterThanThreshold',
+        threshold: 1,
+      }),
+      alarm('unhealthy-tasks', {
+        alarmDescription: 'A task fails the /healthz check',
+        namespace: 'AWS/ApplicationELB',
+        metricName: 'UnHealthyHostCount',
+        dimensions: { ...loadBalancer, TargetGroup: args.targetGroupArnSuffix },
+        statistic: 'Maximum',
+        period: 60,
+        evaluationPeriods: 3,
+        comparisonOperator: 'GreaterThanThreshold',
+        threshold: 0,
+      }),
+      alarm('database-cpu', {
+        alarmDescription: 'Postgres CPU above 80 % for 10 minutes',
+        namespace: 'AWS/RDS',
+        metricName: 'CPUUtilization',
+        dimensions: database,
+        statistic: 'Average',
+        period: 300,
+        evaluationPeriods: 2,
+        comparisonOperator: 'GreaterThanThreshold',
+        threshold: 80,
+      }),
+      alarm('database-free-storage', {
+        alarmDescription: 'Postgres has less than 2 GiB of free storage',
+        namespace: 'AWS/RDS',
+        metricName: 'FreeStorageSpace',
+        dimensions: database,
+        statistic: 'Minimum',
+        period: 300,
+        evaluationPeriods: 1,
+        comparisonOperator: 'LessThanThreshold',
+        threshold: 2 * 1024 ** 3,
+        treatMissingData: 'breaching',
+      }),
+    ]
+
+    const region = aws.getRegionOutput({}, { parent: this }).region
+    const dashboard = new aws.cloudwatch.Dashboard(
+      `${name}-dashboard`,
+      {
+        dashboardName: name,
+        dashboardBody: pulumi.jsonStringify({
+          widgets: [
+            widget(0, 0, 'Requests and 5xx', region, [
+              [
+                'AWS/ApplicationELB',
+                'RequestCount',
+                'LoadBalancer',
+                args.loadBalancerArnSuffix,
+                { stat: 'Sum' },
+              ],
+              ['.', 'HTTPCode_Target_5XX_Count', '.', '.', { stat: 'Sum' }],
+              ['.', 'HTTPCode_ELB_5XX_Count', '.', '.', { stat: 'Sum' }],
+            ]),
+            widget(12, 0, 'Response time p50 / p99 (s)', region, [
+              [
+                'AWS/ApplicationELB',
+                'TargetResponseTime',
+                'LoadBalancer',
+                args.loadBalancerArnSuffix,
+                { stat: 'p50' },
+              ],
+              ['...', { stat: 'p99' }],
+            ]),
+            widget(0, 6, 'API tasks: CPU and memory %', region, [
+              [
+                'AWS/ECS',
+                'CPUUtilization',
+                'ClusterName',
+                args.clusterName,
+                'ServiceName',
+                args.serviceName,
+              ],
+              ['.', 'MemoryUtilization', '.', '.', '.', '.'],
+            ]),
+            widget(12, 6, 'Postgres: CPU %, connections', region, [
+              ['AWS/RDS', 'CPUUtilization', 'DBInstanceIdentifier', args.databaseInstanceId],
+              ['.', 'DatabaseConnections', '.', '.', { yAxis: 'right' }],
+            ]),
+            {
+              type: 'log',
+              x: 0,
+              y: 12,
+              width: 24,
+              height: 6,
+              properties: {
+                title: 'API errors',
+                region,
+                query: pulumi.interpolate`SOURCE '${args.logGroupName}' | fields @timestamp, msg, err.message | filter level >= 50 | sort @timestamp desc | limit 50`,
+              },
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    )
+
+    this.alarmTopicArn = topic.arn
+    this.dashboardName = dashboard.dashboardName
+    this.alarmNames = alarms.map((created) => created.name)
+    this.registerOutputs({ dashboardName: this.dashboardName })
+  }
+}
+
+function widget(
+  x: number,
+  y: number,
+  title: string,
+  region: pulumi.Input<string>,
+  metrics: unknown[],
+) {
+  return {
+    type: 'metric',
+    x,
+    y,
+    width: 12,
+    height: 6,
+    properties: { title, region, metrics, period: 60, view: 'timeSeries', stacked: false },
+  }
+}

@@ -1,0 +1,133 @@
+import { isAbsolute, join } from 'node:path'
+import * as aws from '@pulumi/aws'
+import * as pulumi from '@pulumi/pulumi'
+import { SignIn } from './auth.ts'
+import { PipelineAccess } from './ci.ts'
+import type { StackConfig } from './config.ts'
+import { Database } from './database.ts'
+import { ContainerImage } from './image.ts'
+import { LoadBalancer } from './load-balancer.ts'
+import { Network } from './network.ts'
+import { Observability } from './observability.ts'
+import { API_PORT, Service } from './service.ts'
+import { SiteContent } from './site-content.ts'
+import { Site } from './web.ts'
+
+export interface Build {
+  /** The repository root (the image's build context; `web/dist` is under it). */
+  root: string
+  /** The image tag: the commit being deployed. */
+  imageTag: string
+}
+
+/**
+ * The whole system, wired in request order: network → database and load balancer → CloudFront
+ * → Cognito (its callback URLs need CloudFront's domain) → the API service → the page's files
+ * and config → alarms → the pipeline's access.
+ */
+export function votelab(config: StackConfig, build: Build) {
+  const prefix = `${config.project}-${config.stack}`
+  const rolePath = `/votelab/${config.stack}/`
+
+  const network = new Network(prefix, {
+    availabilityZones: config.availabilityZones,
+    natGateways: config.natGateways,
+    apiPort: API_PORT,
+  })
+  const database = new Database(prefix, {
+    subnetIds: network.privateSubnetIds,
+    securityGroupId: network.databaseSecurityGroupId,
+    ...config.database,
+  })
+  const loadBalancer = new LoadBalancer(prefix, {
+    vpcId: network.vpcId,
+    subnetIds: network.privateSubnetIds,
+    securityGroupId: network.loadBalancerSecurityGroupId,
+    apiPort: API_PORT,
+  })
+  const site = new Site(`${prefix}-site`, {
+    loadBalancerArn: loadBalancer.arn,
+    loadBalancerDnsName: loadBalancer.dnsName,
+    priceClass: config.web.priceClass,
+  })
+  const account = aws.getCallerIdentityOutput().accountId
+  const signIn = new SignIn(prefix, {
+    siteUrl: site.url,
+    extraOrigins: config.signIn.extraOrigins,
+    // Hosted-UI domains are global per region: the account id keeps this one ours.
+    domainPrefix: pulumi.interpolate`${prefix}-${account}`,
+    deletionProtection: config.signIn.deletionProtection,
+  })
+  const image = new ContainerImage(`${prefix}-image`, {
+    context: build.root,
+    dockerfile: 'api/Dockerfile',
+    tag: build.imageTag,
+    keepImages: 20,
+  })
+  const service = new Service(prefix, {
+    imageUri: image.imageUri,
+    repositoryArn: image.repositoryArn,
+    subnetIds: network.privateSubnetIds,
+    securityGroupId: network.serviceSecurityGroupId,
+    targetGroupArn: loadBalancer.targetGroupArn,
+    requestCountLabel: pulumi.interpolate`${loadBalancer.arnSuffix}/${loadBalancer.targetGroupArnSuffix}`,
+    siteUrl: site.url,
+    database: {
+      address: database.address,
+      port: database.port,
+      name: database.databaseName,
+      username: database.username,
+      passwordSecretArn: database.passwordSecretArn,
+    },
+    auth: { issuer: signIn.issuer, clientId: signIn.clientId },
+    rolePath,
+    ...config.service,
+  })
+  new SiteContent(`${prefix}-site-content`, {
+    bucketName: site.bucketName,
+    distDir: isAbsolute(config.web.distDir)
+      ? config.web.distDir
+      : join(build.root, config.web.distDir),
+    config: {
+      issuer: signIn.issuer,
+      clientId: signIn.clientId,
+      apiBaseUrl: '/api',
+      signOutUrl: signIn.signOutUrl,
+    },
+  })
+  const observability = new Observability(prefix, {
+    loadBalancerArnSuffix: loadBalancer.arnSuffix,
+    targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix,
+    clusterName: service.clusterName,
+    serviceName: service.serviceName,
+    databaseInstanceId: database.instanceIdentifier,
+    logGroupName: service.logGroupName,
+    alarmEmail: config.alarmEmail,
+  })
+  const pipeline = new PipelineAccess(`${prefix}-pipeline`, {
+    ...config.pipeline,
+    namePrefix: prefix,
+    rolePath,
+  })
+
+  return {
+    siteUrl: site.url,
+    apiUrl: pulumi.interpolate`${site.url}/api`,
+    apiDocsUrl: pulumi.interpolate`${site.url}/api/docs`,
+    signInDomain: signIn.domain,
+    userPoolId: signIn.userPoolId,
+    webClientId: signIn.clientId,
+    issuer: signIn.issuer,
+    imageRepository: image.repositoryUrl,
+    image: image.imageUri,
+    databaseEndpoint: database.endpoint,
+    databasePasswordSecretArn: database.passwordSecretArn,
+    cluster: service.clusterName,
+    service: service.serviceName,
+    logGroup: service.logGroupName,
+    dashboard: pulumi.interpolate`https://console.aws.amazon.com/cloudwatch/home#dashboards:name=${observability.dashboardName}`,
+    alarmTopicArn: observability.alarmTopicArn,
+    pipelineDeployRoleArn: pipeline.deployRoleArn,
+    pipelinePreviewRoleArn: pipeline.previewRoleArn,
+  }
+}

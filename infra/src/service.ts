@@ -1,0 +1,268 @@
+import * as aws from '@pulumi/aws'
+import * as awsx from '@pulumi/awsx'
+import * as pulumi from '@pulumi/pulumi'
+
+/** Where `api/Dockerfile` puts the RDS certificate bundle. */
+export const RDS_CA_FILE = '/app/certs/rds-global-bundle.pem'
+export const API_PORT = 3000
+const CONTAINER = 'api'
+
+export interface ServiceArgs {
+  imageUri: pulumi.Input<string>
+  repositoryArn: pulumi.Input<string>
+  subnetIds: pulumi.Input<string[]>
+  securityGroupId: pulumi.Input<string>
+  targetGroupArn: pulumi.Input<string>
+  /** `app/…/…/targetgroup/…/…`: what request-count scaling watches. */
+  requestCountLabel: pulumi.Input<string>
+  siteUrl: pulumi.Input<string>
+  database: {
+    address: pulumi.Input<string>
+    port: pulumi.Input<number>
+    name: pulumi.Input<string>
+    username: pulumi.Input<string>
+    passwordSecretArn: pulumi.Input<string>
+  }
+  auth: { issuer: pulumi.Input<string>; clientId: pulumi.Input<string> }
+  cpu: number
+  memory: number
+  minTasks: number
+  maxTasks: number
+  targetCpuPercent: number
+  targetRequestsPerTask: number
+  logRetentionDays: number
+  /** IAM path for the task roles (`/votelab/<stack>/`): the pipeline may manage only these. */
+  rolePath: string
+}
+
+/**
+ * Autoscaling owns the task count once the service exists: a later `pulumi up` must not reset
+ * it. awsx creates the ECS service inside its component, so the rule reaches it by transform.
+ */
+export const keepAutoscaledTaskCount: pulumi.ResourceTransform = (args) =>
+  args.type === 'aws:ecs/service:Service'
+    ? {
+        props: args.props,
+        opts: pulumi.mergeOptions(args.opts, { ignoreChanges: ['desiredCount'] }),
+      }
+    : undefined
+
+/**
+ * The API on ECS Fargate: private subnets, no public IP, behind the internal load balancer,
+ * rolled out with a circuit breaker, scaled on CPU and on requests per task.
+ */
+export class Service extends pulumi.ComponentResource {
+  public readonly clusterName: pulumi.Output<string>
+  public readonly serviceName: pulumi.Output<string>
+  public readonly logGroupName: pulumi.Output<string>
+
+  constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('votelab:infra:Service', name, {}, opts)
+
+    const region = aws.getRegionOutput({}, { parent: this }).region
+    const cluster = new aws.ecs.Cluster(
+      `${name}-cluster`,
+      { settings: [{ name: 'containerInsights', value: 'enabled' }] },
+      { parent: this },
+    )
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { retentionInDays: args.logRetentionDays },
+      { parent: this },
+    )
+
+    const assumedByEcsTasks = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'ecs-tasks.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+        },
+      ],
+    })
+    // ECS itself uses this role to start a task: pull the image, write logs, fetch the password.
+    const executionRole = new aws.iam.Role(
+      `${name}-execution`,
+      {
+        path: args.rolePath,
+        assumeRolePolicy: assumedByEcsTasks,
+        description: 'ECS starts votelab API tasks: image pull, logs, database password',
+      },
+      { parent: this },
+    )
+    new aws.iam.RolePolicy(
+      `${name}-execution-policy`,
+      {
+        role: executionRole.id,
+        policy: pulumi.jsonStringify({
+          Version: '2012-10-17',
+          Statement: [
+            // GetAuthorizationToken has no resource to scope to.
+            { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+            {
+              Effect: 'Allow',
+              Action: [
+                'ecr:BatchCheckLayerAvailability',
+                'ecr:BatchGetImage',
+                'ecr:GetDownloadUrlForLayer',
+              ],
+              Resource: args.repositoryArn,
+            },
+            {
+              Effect: 'Allow',
+              Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+              Resource: pulumi.interpolate`${logGroup.arn}:*`,
+            },
+            {
+              Effect: 'Allow',
+              Action: 'secretsmanager:GetSecretValue',
+              Resource: args.database.passwordSecretArn,
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    )
+    // The API calls no AWS service: its own role grants nothing.
+    const taskRole = new aws.iam.Role(
+      `${name}-task`,
+      {
+        path: args.rolePath,
+        assumeRolePolicy: assumedByEcsTasks,
+        description: 'votelab API tasks (no AWS permissions needed)',
+      },
+      { parent: this },
+    )
+
+    const serviceName = `${name}-api`
+    const environment: Record<string, pulumi.Input<string>> = {
+      NODE_ENV: 'production',
+      HOST: '0.0.0.0',
+      PORT: String(API_PORT),
+      PUBLIC_URL: args.siteUrl,
+      LOG_LEVEL: 'info',
+      // No password here: it arrives as DATABASE_PASSWORD from Secrets Manager.
+      DATABASE_URL: pulumi.interpolate`postgres://${args.database.username}@${args.database.address}:${args.database.port}/${args.database.name}`,
+      DATABASE_SSL: 'verify-full',
+      DATABASE_CA_FILE: RDS_CA_FILE,
+      AUTH_ISSUER: args.auth.issuer,
+      AUTH_CLIENT_IDS: args.auth.clientId,
+    }
+
+    const service = new awsx.ecs.FargateService(
+      `${name}-fargate`,
+      {
+        name: serviceName,
+        cluster: cluster.arn,
+        desiredCount: args.minTasks,
+        networkConfiguration: {
+          subnets: args.subnetIds,
+          securityGroups: [args.securityGroupId],
+          assignPublicIp: false,
+        },
+        loadBalancers: [
+          {
+            targetGroupArn: args.targetGroupArn,
+            containerName: CONTAINER,
+            containerPort: API_PORT,
+          },
+        ],
+        // Never below today's capacity during a deploy; a release that cannot get healthy
+        // rolls back by itself.
+        deploymentMinimumHealthyPercent: 100,
+        deploymentMaximumPercent: 200,
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+        // Start-up includes migrations (under an advisory lock) before the port opens.
+        healthCheckGracePeriodSeconds: 60,
+        propagateTags: 'SERVICE',
+        enableEcsManagedTags: true,
+        taskDefinitionArgs: {
+          cpu: String(args.cpu),
+          memory: String(args.memory),
+          runtimePlatform: { cpuArchitecture: 'X86_64', operatingSystemFamily: 'LINUX' },
+          executionRole: { roleArn: executionRole.arn },
+          taskRole: { roleArn: taskRole.arn },
+          logGroup: { skip: true },
+          // The root filesystem is read-only; Node and libraries may still want a scratch dir.
+          volumes: [{ name: 'tmp' }],
+          container: {
+            name: CONTAINER,
+            image: args.imageUri,
+            essential: true,
+            readonlyRootFilesystem: true,
+            portMappings: [{ containerPort: API_PORT, protocol: 'tcp' }],
+            mountPoints: [{ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false }],
+            environment: Object.entries(environment).map(([key, value]) => ({ name: key, value })),
+            secrets: [
+              {
+                name: 'DATABASE_PASSWORD',
+                valueFrom: pulumi.interpolate`${args.database.passwordSecretArn}:password::`,
+              },
+            ],
+            linuxParameters: { initProcessEnabled: true },
+            stopTimeout: 30,
+            logConfiguration: {
+              logDriver: 'awslogs',
+              options: {
+                'awslogs-group': logGroup.name,
+                'awslogs-region': region,
+                'awslogs-stream-prefix': 'api',
+              },
+            },
+          },
+        },
+      },
+      { parent: this, ignoreChanges: ['desiredCount'], transforms: [keepAutoscaledTaskCount] },
+    )
+
+    const scaling = new aws.appautoscaling.Target(
+      `${name}-scaling`,
+      {
+        serviceNamespace: 'ecs',
+        scalableDimension: 'ecs:service:DesiredCount',
+        resourceId: pulumi.interpolate`service/${cluster.name}/${serviceName}`,
+        minCapacity: args.minTasks,
+        maxCapacity: args.maxTasks,
+      },
+      { parent: this, dependsOn: [service] },
+    )
+    const targetTracking = (
+      metric: string,
+      predefinedMetricType: string,
+      targetValue: number,
+      resourceLabel?: pulumi.Input<string>,
+    ) =>
+      new aws.appautoscaling.Policy(
+        `${name}-scale-on-${metric}`,
+        {
+          policyType: 'TargetTrackingScaling',
+          serviceNamespace: scaling.serviceNamespace,
+          scalableDimension: scaling.scalableDimension,
+          resourceId: scaling.resourceId,
+          targetTrackingScalingPolicyConfiguration: {
+            predefinedMetricSpecification: {
+              predefinedMetricType,
+              ...(resourceLabel ? { resourceLabel } : {}),
+            },
+            targetValue,
+            scaleOutCooldown: 60,
+            scaleInCooldown: 300,
+          },
+        },
+        { parent: this },
+      )
+    targetTracking('cpu', 'ECSServiceAverageCPUUtilization', args.targetCpuPercent)
+    targetTracking(
+      'requests',
+      'ALBRequestCountPerTarget',
+      args.targetRequestsPerTask,
+      args.requestCountLabel,
+    )
+
+    this.clusterName = cluster.name
+    this.serviceName = pulumi.output(serviceName)
+    this.logGroupName = logGroup.name
+    this.registerOutputs({ clusterName: this.clusterName, serviceName: this.serviceName })
+  }
+}

@@ -1,0 +1,214 @@
+import * as aws from '@pulumi/aws'
+import * as pulumi from '@pulumi/pulumi'
+import { spaRoutingFunctionCode } from './spa-routing.ts'
+
+export interface SiteArgs {
+  loadBalancerArn: pulumi.Input<string>
+  loadBalancerDnsName: pulumi.Input<string>
+  priceClass: string
+}
+
+// AWS-managed policies, by their fixed ids (the same in every account).
+const MANAGED = {
+  cachingOptimized: '658327ea-f89d-4fab-a63d-7e88639e58f6',
+  cachingDisabled: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad',
+  allViewerExceptHostHeader: 'b689b0a8-53d0-40ab-baf2-68738e2966ac',
+} as const
+
+/**
+ * One HTTPS origin on `*.cloudfront.net` for the whole system: the page from a private S3 bucket,
+ * `/api/*` (and `/healthz`) from the internal load balancer through a VPC origin.
+ */
+export class Site extends pulumi.ComponentResource {
+  public readonly url: pulumi.Output<string>
+  public readonly domainName: pulumi.Output<string>
+  public readonly distributionId: pulumi.Output<string>
+  public readonly bucketName: pulumi.Output<string>
+
+  constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('votelab:infra:Site', name, {}, opts)
+
+    const bucket = new aws.s3.Bucket(`${name}-files`, { forceDestroy: true }, { parent: this })
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+      `${name}-files-private`,
+      {
+        bucket: bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      { parent: this },
+    )
+    new aws.s3.BucketOwnershipControls(
+      `${name}-files-ownership`,
+      { bucket: bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } },
+      { parent: this },
+    )
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-files-encryption`,
+      {
+        bucket: bucket.id,
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
+      },
+      { parent: this },
+    )
+
+    const originAccess = new aws.cloudfront.OriginAccessControl(
+      `${name}-oac`,
+      {
+        originAccessControlOriginType: 's3',
+        signingBehavior: 'always',
+        signingProtocol: 'sigv4',
+        description: 'votelab: CloudFront reads the site bucket',
+      },
+      { parent: this },
+    )
+    const apiOrigin = new aws.cloudfront.VpcOrigin(
+      `${name}-api-origin`,
+      {
+        vpcOriginEndpointConfig: {
+          name: `${name}-api`,
+          arn: args.loadBalancerArn,
+          httpPort: 80,
+          httpsPort: 443,
+          // Without a domain of our own the load balancer has no certificate; the hop stays on
+          // AWS's network inside the VPC origin (docs/decisions/008).
+          originProtocolPolicy: 'http-only',
+          originSslProtocols: { items: ['TLSv1.2'], quantity: 1 },
+        },
+      },
+      { parent: this },
+    )
+    const spaRouting = new aws.cloudfront.Function(
+      `${name}-spa-routing`,
+      {
+        runtime: 'cloudfront-js-2.0',
+        comment: 'Paths without a file extension serve index.html',
+        code: spaRoutingFunctionCode,
+        publish: true,
+      },
+      { parent: this },
+    )
+    const securityHeaders = new aws.cloudfront.ResponseHeadersPolicy(
+      `${name}-security-headers`,
+      {
+        comment: 'votelab: HSTS, CSP, no framing, no sniffing',
+        securityHeadersConfig: {
+          strictTransportSecurity: {
+            accessControlMaxAgeSec: 63_072_000,
+            includeSubdomains: true,
+            preload: false,
+            override: true,
+          },
+          contentTypeOptions: { override: true },
+          frameOptions: { frameOption: 'DENY', override: true },
+          referrerPolicy: { referrerPolicy: 'strict-origin-when-cross-origin', override: true },
+          contentSecurityPolicy: {
+            // The page talks to its own origin and to Cognito (discovery, token endpoint).
+            contentSecurityPolicy: [
+              "default-src 'self'",
+              "connect-src 'self' https://*.amazonaws.com https://*.amazoncognito.com",
+              "img-src 'self' data:",
+              "style-src 'self'",
+              "script-src 'self'",
+              "frame-ancestors 'none'",
+              "base-uri 'none'",
+              "form-action 'self' https://*.amazoncognito.com",
+            ].join('; '),
+            override: true,
+          },
+        },
+      },
+      { parent: this },
+    )
+
+    const api = {
+      targetOriginId: 'api',
+      viewerProtocolPolicy: 'redirect-to-https',
+      allowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'],
+      cachedMethods: ['GET', 'HEAD'],
+      // Never cache; pass every viewer header (Authorization, Idempotency-Key…) but Host.
+      cachePolicyId: MANAGED.cachingDisabled,
+      originRequestPolicyId: MANAGED.allViewerExceptHostHeader,
+      responseHeadersPolicyId: securityHeaders.id,
+    }
+    const distribution = new aws.cloudfront.Distribution(
+      `${name}-cdn`,
+      {
+        enabled: true,
+        comment: `votelab ${name}`,
+        defaultRootObject: 'index.html',
+        priceClass: args.priceClass,
+        httpVersion: 'http2and3',
+        isIpv6Enabled: true,
+        origins: [
+          {
+            originId: 'site',
+            domainName: bucket.bucketRegionalDomainName,
+            originAccessControlId: originAccess.id,
+          },
+          {
+            originId: 'api',
+            domainName: args.loadBalancerDnsName,
+            vpcOriginConfig: {
+              vpcOriginId: apiOrigin.id,
+              // Live-results streams send a heartbeat every 15 s; 60 s is CloudFront's longest
+              // default wait between bytes.
+              originReadTimeout: 60,
+              originKeepaliveTimeout: 60,
+            },
+          },
+        ],
+        defaultCacheBehavior: {
+          targetOriginId: 'site',
+          viewerProtocolPolicy: 'redirect-to-https',
+          allowedMethods: ['GET', 'HEAD'],
+          cachedMethods: ['GET', 'HEAD'],
+          compress: true,
+          cachePolicyId: MANAGED.cachingOptimized,
+          responseHeadersPolicyId: securityHeaders.id,
+          functionAssociations: [{ eventType: 'viewer-request', functionArn: spaRouting.arn }],
+        },
+        orderedCacheBehaviors: [
+          // Streams go out as written: compression would hold bytes back.
+          { ...api, pathPattern: '/api/polls/*/results/stream', compress: false },
+          { ...api, pathPattern: '/api/*', compress: true },
+          { ...api, pathPattern: '/healthz', compress: false },
+        ],
+        restrictions: { geoRestriction: { restrictionType: 'none' } },
+        // The default *.cloudfront.net certificate: HTTPS without a domain of our own.
+        viewerCertificate: { cloudfrontDefaultCertificate: true },
+      },
+      { parent: this },
+    )
+
+    // Only this distribution may read the bucket (origin access control, not a public bucket).
+    new aws.s3.BucketPolicy(
+      `${name}-files-policy`,
+      {
+        bucket: bucket.id,
+        policy: pulumi.jsonStringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'CloudFrontReadsTheSite',
+              Effect: 'Allow',
+              Principal: { Service: 'cloudfront.amazonaws.com' },
+              Action: 's3:GetObject',
+              Resource: pulumi.interpolate`${bucket.arn}/*`,
+              Condition: { StringEquals: { 'AWS:SourceArn': distribution.arn } },
+            },
+          ],
+        }),
+      },
+      { parent: this, dependsOn: [publicAccess] },
+    )
+
+    this.domainName = distribution.domainName
+    this.url = pulumi.interpolate`https://${distribution.domainName}`
+    this.distributionId = distribution.id
+    this.bucketName = bucket.bucket
+    this.registerOutputs({ url: this.url })
+  }
+}

@@ -1,0 +1,196 @@
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import * as pulumi from '@pulumi/pulumi'
+import { parse } from 'yaml'
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+export const ACCOUNT = '123456789012'
+export const REGION = 'eu-west-1'
+export const CLOUDFRONT_PREFIX_LIST = 'pl-4fa04526'
+
+/** One resource the program registered, with the inputs it asked for. */
+export interface Registered {
+  type: string
+  name: string
+  custom: boolean
+  inputs: Record<string, unknown>
+  /** Transforms passed with the resource (how rules reach awsx's hidden children). */
+  transforms: number
+}
+
+export interface StackRun {
+  resources: Registered[]
+  outputs: Record<string, unknown>
+  ofType(type: string): Registered[]
+  one(type: string, nameIncludes?: string): Registered
+}
+
+/** Values AWS would compute, so outputs that flow between components look like the real thing. */
+function computed(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+): Record<string, unknown> {
+  const arn = `arn:aws:${type.split(':')[1]?.split('/')[0] ?? 'x'}:${REGION}:${ACCOUNT}:${name}`
+  switch (type) {
+    case 'awsx:ec2:Vpc':
+      return {
+        vpcId: 'vpc-0abc',
+        publicSubnetIds: ['subnet-public-a', 'subnet-public-b'],
+        privateSubnetIds: ['subnet-private-a', 'subnet-private-b'],
+      }
+    case 'awsx:ecr:Image':
+      return { imageUri: `${String(inputs.repositoryUrl)}@sha256:${'0'.repeat(64)}` }
+    case 'aws:rds/instance:Instance':
+      return {
+        arn,
+        identifier: name,
+        address: `${name}.cxyz.${REGION}.rds.amazonaws.com`,
+        port: 5432,
+        endpoint: `${name}.cxyz.${REGION}.rds.amazonaws.com:5432`,
+        masterUserSecrets: [
+          {
+            secretArn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-1234-AbCd`,
+            secretStatus: 'active',
+          },
+        ],
+      }
+    case 'aws:lb/loadBalancer:LoadBalancer':
+      return {
+        arn,
+        arnSuffix: `app/${name}/abc`,
+        dnsName: `internal-${name}.${REGION}.elb.amazonaws.com`,
+      }
+    case 'aws:lb/targetGroup:TargetGroup':
+      return { arn, arnSuffix: `targetgroup/${name}/def` }
+    case 'aws:cloudfront/distribution:Distribution':
+      return { arn, domainName: 'd111111abcdef8.cloudfront.net' }
+    case 'aws:s3/bucket:Bucket':
+      return {
+        arn: `arn:aws:s3:::${name}-abc1234`,
+        bucket: `${name}-abc1234`,
+        bucketRegionalDomainName: `${name}-abc1234.s3.${REGION}.amazonaws.com`,
+      }
+    case 'aws:ecr/repository:Repository':
+      return { arn, repositoryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${name}-abc1234` }
+    case 'aws:ecs/cluster:Cluster':
+      return { arn, name: `${name}-abc1234` }
+    case 'aws:cloudwatch/logGroup:LogGroup':
+      return {
+        arn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${name}-abc1234`,
+        name: `${name}-abc1234`,
+      }
+    default:
+      return { arn, name: inputs.name ?? `${name}-abc1234` }
+  }
+}
+
+/** Turns a stack file's `config:` into what the Pulumi CLI would hand the program. */
+function stackConfig(stack: string, overrides: Record<string, unknown>): Record<string, string> {
+  const file = parse(readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), 'utf8')) as {
+    config: Record<string, unknown>
+  }
+  return Object.fromEntries(
+    Object.entries({ ...file.config, ...overrides }).map(([key, value]) => [
+      key,
+      typeof value === 'string' ? value : JSON.stringify(value),
+    ]),
+  )
+}
+
+/** A stand-in for `web/dist`: the program uploads whatever the build produced. */
+export function fakeWebBuild(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'votelab-web-dist-'))
+  mkdirSync(join(dir, 'assets'))
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>votelab</title>')
+  writeFileSync(join(dir, 'assets', 'index-AbC123.js'), 'console.log(1)')
+  writeFileSync(join(dir, 'assets', 'index-DeF456.css'), 'body{}')
+  writeFileSync(join(dir, 'favicon.svg'), '<svg/>')
+  return dir
+}
+
+/**
+ * Runs the program for one stack under Pulumi's mocks: no CLI, no cloud. Call once per test file
+ * (the Pulumi runtime is per process, and vitest gives each file its own).
+ */
+export async function runStack(
+  stack: 'dev' | 'prod',
+  overrides: Record<string, unknown> = {},
+): Promise<StackRun> {
+  const resources: Registered[] = []
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const inputs = args.inputs as Record<string, unknown>
+        resources.push({
+          type: args.type,
+          name: args.name,
+          custom: args.custom ?? true,
+          inputs,
+          transforms: args.transforms?.length ?? 0,
+        })
+        return {
+          id: `${args.name}-id`,
+          state: { ...inputs, ...computed(args.type, args.name, inputs) },
+        }
+      },
+      call(args) {
+        switch (args.token) {
+          case 'aws:index/getCallerIdentity:getCallerIdentity':
+            return {
+              accountId: ACCOUNT,
+              arn: `arn:aws:iam::${ACCOUNT}:user/test`,
+              userId: 'AIDTEST',
+            }
+          case 'aws:index/getRegion:getRegion':
+            return { name: REGION, region: REGION, id: REGION }
+          case 'aws:ec2/getManagedPrefixList:getManagedPrefixList':
+            return {
+              id: CLOUDFRONT_PREFIX_LIST,
+              name: String((args.inputs as { name?: unknown }).name),
+            }
+          default:
+            throw new Error(`the program made a call the tests do not expect: ${args.token}`)
+        }
+      },
+    },
+    'votelab',
+    stack,
+    false,
+  )
+  pulumi.runtime.setAllConfig(
+    stackConfig(stack, { 'votelab:webDistDir': fakeWebBuild(), ...overrides }),
+  )
+
+  const { readConfig } = await import('../src/config.ts')
+  const { votelab } = await import('../src/program.ts')
+  const program = votelab(readConfig(), { root: ROOT, imageTag: 'test1234' })
+  const outputs = await resolve(pulumi.output(program))
+  // Resources no output depends on (alarms, uploads) register later: wait for every RPC.
+  await pulumi.runtime.disconnect()
+  return {
+    resources,
+    outputs,
+    ofType: (type) => resources.filter((resource) => resource.type === type),
+    one(type, nameIncludes = '') {
+      const found = resources.filter((r) => r.type === type && r.name.includes(nameIncludes))
+      if (found.length !== 1)
+        throw new Error(
+          `expected one ${type} named *${nameIncludes}*, found ${String(found.length)}`,
+        )
+      return found[0] as Registered
+    },
+  }
+}
+
+/** The plain value behind an output (or an input that may be one). */
+export function resolve<T>(value: pulumi.Input<T>): Promise<pulumi.Unwrap<T>> {
+  return new Promise((done) => {
+    pulumi.output(value).apply((plain) => {
+      done(plain)
+      return plain
+    })
+  })
+}

@@ -1,0 +1,487 @@
+import { expect, it } from 'vitest'
+import { CLOUDFRONT_PREFIX_LIST, type Registered, type StackRun } from './harness.ts'
+
+/**
+ * Security and reliability properties every stack must keep, checked over every resource the
+ * program registers. Each `it` names the property a reviewer would look for.
+ */
+
+interface Statement {
+  Effect: string
+  Action: string | string[]
+  Resource: string | string[]
+  Principal?: Record<string, unknown>
+  Condition?: Record<string, Record<string, unknown>>
+}
+const statements = (policy: unknown): Statement[] =>
+  (JSON.parse(String(policy)) as { Statement: Statement[] }).Statement
+const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value])
+const get = (resource: Registered, key: string) => resource.inputs[key] as Record<string, unknown>
+
+interface Container {
+  environment: { name: string; value: string }[]
+  secrets: { name: string; valueFrom: string }[]
+  readonlyRootFilesystem: boolean
+  portMappings: { containerPort: number }[]
+  logConfiguration: { logDriver: string; options: Record<string, string> }
+}
+
+export function expectedResources(stack: () => StackRun): void {
+  it('registers every part of the system', () => {
+    const counts = (type: string) => stack().ofType(type).length
+    const expected: Record<string, number> = {
+      'awsx:ec2:Vpc': 1,
+      'aws:ec2/securityGroup:SecurityGroup': 3,
+      'aws:rds/instance:Instance': 1,
+      'aws:rds/subnetGroup:SubnetGroup': 1,
+      'aws:secretsmanager/secretRotation:SecretRotation': 1,
+      'aws:ecr/repository:Repository': 1,
+      'aws:ecr/lifecyclePolicy:LifecyclePolicy': 1,
+      'awsx:ecr:Image': 1,
+      'aws:ecs/cluster:Cluster': 1,
+      'awsx:ecs:FargateService': 1,
+      'aws:lb/loadBalancer:LoadBalancer': 1,
+      'aws:lb/targetGroup:TargetGroup': 1,
+      'aws:lb/listener:Listener': 1,
+      'aws:appautoscaling/target:Target': 1,
+      'aws:appautoscaling/policy:Policy': 2,
+      'aws:cognito/userPool:UserPool': 1,
+      'aws:cognito/userGroup:UserGroup': 1,
+      'aws:cognito/userPoolClient:UserPoolClient': 1,
+      'aws:cognito/userPoolDomain:UserPoolDomain': 1,
+      'aws:s3/bucket:Bucket': 1,
+      'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock': 1,
+      'aws:s3/bucketPolicy:BucketPolicy': 1,
+      'aws:cloudfront/distribution:Distribution': 1,
+      'aws:cloudfront/originAccessControl:OriginAccessControl': 1,
+      'aws:cloudfront/vpcOrigin:VpcOrigin': 1,
+      'aws:cloudfront/function:Function': 1,
+      'aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy': 1,
+      'aws:iam/openIdConnectProvider:OpenIdConnectProvider': 1,
+      'aws:iam/role:Role': 4,
+      'aws:cloudwatch/logGroup:LogGroup': 1,
+      'aws:cloudwatch/metricAlarm:MetricAlarm': 5,
+      'aws:cloudwatch/dashboard:Dashboard': 1,
+      'aws:sns/topic:Topic': 1,
+    }
+    expect(Object.fromEntries(Object.keys(expected).map((type) => [type, counts(type)]))).toEqual(
+      expected,
+    )
+    // Concerns as components, each child under its component.
+    expect(
+      stack()
+        .resources.filter((r) => r.type.startsWith('votelab:infra:'))
+        .map((r) => r.type.split(':')[2])
+        .sort(),
+    ).toEqual([
+      'ContainerImage',
+      'Database',
+      'LoadBalancer',
+      'Network',
+      'Observability',
+      'PipelineAccess',
+      'Service',
+      'SignIn',
+      'Site',
+      'SiteContent',
+    ])
+  })
+
+  it('uploads the built page and writes the stack-specific config.json', () => {
+    const objects = stack().ofType('aws:s3/bucketObjectv2:BucketObjectv2')
+    const byKey = new Map(objects.map((o) => [String(o.inputs.key), o.inputs]))
+    expect([...byKey.keys()].sort()).toEqual([
+      'assets/index-AbC123.js',
+      'assets/index-DeF456.css',
+      'config.json',
+      'favicon.svg',
+      'index.html',
+    ])
+    expect(byKey.get('assets/index-AbC123.js')).toMatchObject({
+      contentType: 'text/javascript; charset=utf-8',
+      cacheControl: 'public, max-age=31536000, immutable',
+    })
+    expect(byKey.get('index.html')).toMatchObject({ cacheControl: 'no-cache' })
+    const config = JSON.parse(String(byKey.get('config.json')?.content)) as Record<string, string>
+    const outputs = stack().outputs
+    expect(config).toEqual({
+      issuer: outputs.issuer,
+      clientId: outputs.webClientId,
+      apiBaseUrl: '/api',
+      signOutUrl: `https://${String(outputs.signInDomain)}/logout`,
+    })
+  })
+
+  it('names its outputs for people and never exports a password', () => {
+    const outputs = stack().outputs
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining([
+        'siteUrl',
+        'apiUrl',
+        'signInDomain',
+        'userPoolId',
+        'webClientId',
+        'imageRepository',
+        'databaseEndpoint',
+        'pipelineDeployRoleArn',
+      ]),
+    )
+    expect(String(outputs.siteUrl)).toMatch(/^https:\/\/[a-z0-9]+\.cloudfront\.net$/)
+    expect(Object.keys(outputs).filter((key) => /password(?!SecretArn)/i.test(key))).toEqual([])
+  })
+}
+
+export function securityInvariants(stack: () => StackRun): void {
+  const groups = () => {
+    const byRole = (role: string) =>
+      stack().one('aws:ec2/securityGroup:SecurityGroup', `-${role}`).name
+    return {
+      loadBalancer: `${byRole('load-balancer')}-id`,
+      service: `${byRole('service')}-id`,
+      database: `${byRole('database')}-id`,
+    }
+  }
+  const ingress = () => stack().ofType('aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule')
+  const egress = () => stack().ofType('aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule')
+
+  it('keeps the database private, encrypted, and its password in Secrets Manager', () => {
+    const db = stack().one('aws:rds/instance:Instance').inputs
+    expect(db).toMatchObject({
+      publiclyAccessible: false,
+      storageEncrypted: true,
+      manageMasterUserPassword: true,
+      vpcSecurityGroupIds: [groups().database],
+    })
+    expect(db.password).toBeUndefined()
+    expect(stack().one('aws:rds/subnetGroup:SubnetGroup').inputs.subnetIds).toEqual([
+      'subnet-private-a',
+      'subnet-private-b',
+    ])
+    const parameters = stack().one('aws:rds/parameterGroup:ParameterGroup').inputs.parameters
+    expect(parameters).toContainEqual({ name: 'rds.force_ssl', value: '1' })
+  })
+
+  it("opens no security group to the internet: the only ingress without a group is CloudFront's prefix list", () => {
+    for (const group of stack().ofType('aws:ec2/securityGroup:SecurityGroup')) {
+      expect(group.inputs.ingress ?? []).toEqual([])
+    }
+    for (const rule of ingress()) {
+      expect(rule.inputs.cidrIpv4).toBeUndefined()
+      expect(rule.inputs.cidrIpv6).toBeUndefined()
+    }
+    const unreferenced = ingress().filter((rule) => !rule.inputs.referencedSecurityGroupId)
+    expect(unreferenced.map((rule) => rule.inputs)).toEqual([
+      expect.objectContaining({
+        securityGroupId: groups().loadBalancer,
+        prefixListId: CLOUDFRONT_PREFIX_LIST,
+        fromPort: 80,
+        toPort: 80,
+      }),
+    ])
+  })
+
+  it('admits the database only from the service, and the service only from the load balancer', () => {
+    const { loadBalancer, service, database } = groups()
+    const into = (group: string) =>
+      ingress()
+        .filter((rule) => rule.inputs.securityGroupId === group)
+        .map((rule) => rule.inputs)
+    expect(into(database)).toEqual([
+      expect.objectContaining({
+        referencedSecurityGroupId: service,
+        fromPort: 5432,
+        toPort: 5432,
+        ipProtocol: 'tcp',
+      }),
+    ])
+    expect(into(service)).toEqual([
+      expect.objectContaining({
+        referencedSecurityGroupId: loadBalancer,
+        fromPort: 3000,
+        toPort: 3000,
+      }),
+    ])
+    // Outbound: the database nowhere; the service to Postgres and HTTPS only.
+    const out = (group: string) =>
+      egress()
+        .filter((rule) => rule.inputs.securityGroupId === group)
+        .map((rule) => rule.inputs)
+    expect(out(database)).toEqual([])
+    expect(
+      out(service)
+        .map((rule) => rule.fromPort)
+        .sort(),
+    ).toEqual([443, 5432])
+    expect(out(loadBalancer)).toEqual([
+      expect.objectContaining({ referencedSecurityGroupId: service, fromPort: 3000 }),
+    ])
+  })
+
+  it('runs the API in private subnets, without public IPs, behind the internal load balancer', () => {
+    const service = stack().one('awsx:ecs:FargateService').inputs
+    expect(service).toMatchObject({
+      networkConfiguration: {
+        subnets: ['subnet-private-a', 'subnet-private-b'],
+        securityGroups: [groups().service],
+        assignPublicIp: false,
+      },
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      deploymentMinimumHealthyPercent: 100,
+    })
+    expect(service.healthCheckGracePeriodSeconds).toBeGreaterThan(0)
+    expect(service.loadBalancers).toEqual([
+      expect.objectContaining({ containerName: 'api', containerPort: 3000 }),
+    ])
+    expect(stack().one('aws:lb/loadBalancer:LoadBalancer').inputs).toMatchObject({
+      internal: true,
+      subnets: ['subnet-private-a', 'subnet-private-b'],
+      securityGroups: [groups().loadBalancer],
+    })
+    expect(stack().one('aws:lb/targetGroup:TargetGroup').inputs).toMatchObject({
+      targetType: 'ip',
+      port: 3000,
+      healthCheck: expect.objectContaining({ path: '/healthz', matcher: '200' }) as unknown,
+    })
+  })
+
+  it('passes the database password only through the task definition secrets', () => {
+    const definition = get(stack().one('awsx:ecs:FargateService'), 'taskDefinitionArgs')
+    const container = definition.container as Container
+    const secretArn = String(stack().outputs.databasePasswordSecretArn)
+    expect(container.secrets).toEqual([
+      { name: 'DATABASE_PASSWORD', valueFrom: `${secretArn}:password::` },
+    ])
+    for (const { name, value } of container.environment) {
+      expect(name).not.toMatch(/PASSWORD|SECRET|TOKEN|PRIVATE/)
+      expect(value).not.toContain(secretArn)
+    }
+    const env = Object.fromEntries(container.environment.map(({ name, value }) => [name, value]))
+    expect(new URL(env.DATABASE_URL ?? '').password).toBe('')
+    expect(env).toMatchObject({
+      HOST: '0.0.0.0',
+      PORT: '3000',
+      DATABASE_SSL: 'verify-full',
+      PUBLIC_URL: stack().outputs.siteUrl,
+      AUTH_ISSUER: stack().outputs.issuer,
+      AUTH_CLIENT_IDS: stack().outputs.webClientId,
+    })
+    expect(container.readonlyRootFilesystem).toBe(true)
+  })
+
+  it('gives the execution role exactly the image, the log group and the one secret; the task role nothing', () => {
+    const policy = statements(
+      stack().one('aws:iam/rolePolicy:RolePolicy', 'execution-policy').inputs.policy,
+    )
+    const resourcesFor = (action: string) =>
+      policy.filter((s) => list(s.Action).includes(action)).flatMap((s) => list(s.Resource))
+    expect(resourcesFor('secretsmanager:GetSecretValue')).toEqual([
+      stack().outputs.databasePasswordSecretArn,
+    ])
+    expect(resourcesFor('ecr:BatchGetImage')).toEqual([
+      expect.stringMatching(/^arn:aws:ecr:.*repository/),
+    ])
+    expect(resourcesFor('logs:PutLogEvents')).toEqual([
+      expect.stringMatching(/^arn:aws:logs:.*:log-group:.*:\*$/),
+    ])
+    const taskRole = stack().one('aws:iam/role:Role', '-task')
+    const attached = stack()
+      .ofType('aws:iam/rolePolicy:RolePolicy')
+      .filter((p) => p.inputs.role === `${taskRole.name}-id`)
+    expect(attached).toEqual([])
+    expect(stack().ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment')).toEqual([])
+  })
+
+  it('grants no wildcard-everything, and passes roles to ECS tasks only', () => {
+    for (const policy of stack().ofType('aws:iam/rolePolicy:RolePolicy')) {
+      for (const statement of statements(policy.inputs.policy)) {
+        expect(list(statement.Action)).not.toContain('*')
+        expect(list(statement.Action)).not.toContain('iam:*')
+        if (list(statement.Action).includes('iam:PassRole')) {
+          expect(statement.Condition?.StringEquals?.['iam:PassedToService']).toBe(
+            'ecs-tasks.amazonaws.com',
+          )
+        }
+      }
+    }
+  })
+
+  it('keeps every log group for a limited time', () => {
+    const groups = stack().ofType('aws:cloudwatch/logGroup:LogGroup')
+    expect(groups.length).toBeGreaterThan(0)
+    for (const group of groups) expect(group.inputs.retentionInDays).toBeGreaterThan(0)
+    // awsx would otherwise create its own log group (without our retention) inside the service.
+    const definition = get(stack().one('awsx:ecs:FargateService'), 'taskDefinitionArgs')
+    expect(definition.logGroup).toEqual({ skip: true })
+    expect((definition.container as Container).logConfiguration).toMatchObject({
+      logDriver: 'awslogs',
+      options: { 'awslogs-group': String(stack().outputs.logGroup) },
+    })
+  })
+
+  it('blocks public access to the site bucket; only the distribution may read it', () => {
+    for (const bucket of stack().ofType('aws:s3/bucket:Bucket')) {
+      const block = stack()
+        .ofType('aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock')
+        .find((b) => b.inputs.bucket === `${bucket.name}-id`)
+      expect(block?.inputs).toMatchObject({
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      })
+    }
+    const [statement, ...rest] = statements(
+      stack().one('aws:s3/bucketPolicy:BucketPolicy').inputs.policy,
+    )
+    expect(rest).toEqual([])
+    expect(statement).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'cloudfront.amazonaws.com' },
+      Action: 's3:GetObject',
+      Condition: {
+        StringEquals: { 'AWS:SourceArn': expect.stringMatching(/^arn:aws:cloudfront/) as unknown },
+      },
+    })
+  })
+
+  it('serves everything over HTTPS from one CloudFront origin, /api/* uncached through the VPC origin', () => {
+    const cdn = stack().one('aws:cloudfront/distribution:Distribution').inputs
+    const behaviors = [
+      cdn.defaultCacheBehavior,
+      ...(cdn.orderedCacheBehaviors as unknown[]),
+    ] as Record<string, unknown>[]
+    for (const behavior of behaviors)
+      expect(behavior.viewerProtocolPolicy).toBe('redirect-to-https')
+    for (const behavior of behaviors) expect(behavior.responseHeadersPolicyId).toBeTruthy()
+    const api = behaviors.find((b) => b.pathPattern === '/api/*')
+    expect(api).toMatchObject({
+      targetOriginId: 'api',
+      cachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad',
+      originRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac',
+      allowedMethods: expect.arrayContaining(['POST', 'PATCH', 'DELETE']) as unknown,
+    })
+    const stream = behaviors.find((b) => b.pathPattern === '/api/polls/*/results/stream')
+    expect(stream).toMatchObject({ targetOriginId: 'api', compress: false })
+    // The more specific path must come first: CloudFront takes the first match.
+    expect(behaviors.indexOf(stream ?? {})).toBeLessThan(behaviors.indexOf(api ?? {}))
+    const origins = cdn.origins as Record<string, unknown>[]
+    expect(origins.find((o) => o.originId === 'api')?.vpcOriginConfig).toMatchObject({
+      originReadTimeout: 60,
+    })
+    expect(origins.find((o) => o.originId === 'site')?.originAccessControlId).toBeTruthy()
+    const headers = stack().one('aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy').inputs
+    expect(JSON.stringify(headers.securityHeadersConfig)).toContain("frame-ancestors 'none'")
+  })
+
+  it('gives the web client no secret and only the code flow', () => {
+    const client = stack().one('aws:cognito/userPoolClient:UserPoolClient').inputs
+    const site = String(stack().outputs.siteUrl)
+    expect(client).toMatchObject({
+      generateSecret: false,
+      allowedOauthFlows: ['code'],
+      allowedOauthFlowsUserPoolClient: true,
+      allowedOauthScopes: ['openid', 'email', 'profile'],
+      callbackUrls: [`${site}/callback`, 'http://localhost:3000/callback'],
+      logoutUrls: [`${site}/`, 'http://localhost:3000/'],
+      explicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
+    })
+    expect(stack().one('aws:cognito/userGroup:UserGroup').inputs.name).toBe('admins')
+    expect(stack().one('aws:cognito/userPool:UserPool').inputs).toMatchObject({
+      usernameAttributes: ['email'],
+    })
+  })
+
+  it('lets GitHub assume the pipeline roles only from this repository, for STS', () => {
+    const repo = 'votelab-lab/votelab'
+    for (const role of stack()
+      .ofType('aws:iam/role:Role')
+      .filter((r) => r.name.includes('pipeline'))) {
+      const [trust, ...rest] = statements(role.inputs.assumeRolePolicy)
+      expect(rest).toEqual([])
+      expect(trust?.Condition?.StringLike).toBeUndefined()
+      const conditions = trust?.Condition?.StringEquals ?? {}
+      expect(conditions['token.actions.githubusercontent.com:aud']).toBe('sts.amazonaws.com')
+      const subjects = list(
+        conditions['token.actions.githubusercontent.com:sub'] as string | string[],
+      )
+      expect(subjects.length).toBeGreaterThan(0)
+      for (const subject of subjects) {
+        expect(subject.startsWith(`repo:${repo}:`)).toBe(true)
+        expect(subject).not.toContain('*')
+      }
+      expect(role.inputs.path).toBe('/votelab-pipeline/')
+    }
+  })
+
+  it("keeps the deploy role from managing its own or other stacks' roles", () => {
+    const policy = statements(
+      stack().one('aws:iam/rolePolicy:RolePolicy', 'pipeline-deploy-policy').inputs.policy,
+    )
+    // The stack's own roles live under /votelab/<stack>/; the pipeline roles elsewhere.
+    const rolePath = String(stack().one('aws:iam/role:Role', '-execution').inputs.path)
+    expect(rolePath).toMatch(/^\/votelab\/(dev|prod)\/$/)
+    expect(stack().one('aws:iam/role:Role', '-task').inputs.path).toBe(rolePath)
+    for (const statement of policy) {
+      const actions = list(statement.Action)
+      if (actions.includes('iam:CreateServiceLinkedRole')) {
+        expect(statement.Condition?.StringEquals?.['iam:AWSServiceName']).toBeTruthy()
+        continue
+      }
+      if (
+        !actions.some((action) =>
+          /^iam:(Create|Delete|Put|Update|Attach|Tag|Untag|Pass)/.test(action),
+        )
+      )
+        continue
+      for (const resource of list(statement.Resource)) {
+        expect(resource).toMatch(new RegExp(`:role${rolePath}\\*$`))
+      }
+    }
+    expect(policy.flatMap((s) => list(s.Action))).not.toContain('secretsmanager:GetSecretValue')
+    const preview = statements(
+      stack().one('aws:iam/rolePolicy:RolePolicy', 'pipeline-preview-policy').inputs.policy,
+    )
+    for (const action of preview.flatMap((s) => list(s.Action))) {
+      expect(action).toMatch(/:(Describe|Get|List)|^ecr:GetAuthorizationToken$/)
+      expect(action).not.toBe('secretsmanager:GetSecretValue')
+      expect(action).not.toBe('s3:GetObject')
+    }
+  })
+
+  it('scales on CPU and requests per task, and never resets the scaled task count on deploy', () => {
+    const policies = stack()
+      .ofType('aws:appautoscaling/policy:Policy')
+      .map((p) => p.inputs)
+    const metrics = policies.map(
+      (p) =>
+        (p.targetTrackingScalingPolicyConfiguration as Record<string, Record<string, unknown>>)
+          .predefinedMetricSpecification?.predefinedMetricType,
+    )
+    expect(metrics.sort()).toEqual(['ALBRequestCountPerTarget', 'ECSServiceAverageCPUUtilization'])
+    expect(stack().one('awsx:ecs:FargateService').transforms).toBe(1)
+  })
+
+  it('scans and pins images, and reports alarms somewhere', () => {
+    expect(stack().one('aws:ecr/repository:Repository').inputs).toMatchObject({
+      imageTagMutability: 'IMMUTABLE',
+      imageScanningConfiguration: { scanOnPush: true },
+    })
+    expect(stack().one('awsx:ecr:Image').inputs).toMatchObject({
+      imageTag: 'test1234',
+      dockerfile: expect.stringMatching(/api\/Dockerfile$/) as unknown,
+    })
+    expect(stack().one('aws:ecs/cluster:Cluster').inputs.settings).toEqual([
+      { name: 'containerInsights', value: 'enabled' },
+    ])
+    const topic = String(stack().outputs.alarmTopicArn)
+    const alarms = stack().ofType('aws:cloudwatch/metricAlarm:MetricAlarm')
+    expect(alarms.map((a) => a.name.replace(/^votelab-\w+-/, '')).sort()).toEqual([
+      'database-cpu',
+      'database-free-storage',
+      'http-5xx-rate',
+      'p99-latency',
+      'unhealthy-tasks',
+    ])
+    for (const alarm of alarms) expect(alarm.inputs.alarmActions).toEqual([topic])
+  })
+}

@@ -1,0 +1,122 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { runInNewContext } from 'node:vm'
+import * as pulumi from '@pulumi/pulumi'
+import { describe, expect, it } from 'vitest'
+import { readConfig } from '../src/config.ts'
+import { sourceVersion } from '../src/image.ts'
+import { keepAutoscaledTaskCount } from '../src/service.ts'
+import { cacheControlFor } from '../src/site-content.ts'
+import { spaRoutingFunctionCode } from '../src/spa-routing.ts'
+
+describe('the CloudFront routing function', () => {
+  // The very source CloudFront runs, in a context of its own (no Node globals, like CloudFront).
+  const handler = runInNewContext(`${spaRoutingFunctionCode}; handler`) as (event: {
+    request: { uri: string }
+  }) => { uri: string }
+  const route = (uri: string) => handler({ request: { uri } }).uri
+
+  it('serves index.html for the routes of the page', () => {
+    for (const uri of [
+      '/',
+      '/polls/00000000-0000-4000-8000-000000000001',
+      '/callback',
+      '/admin/',
+    ]) {
+      expect(route(uri)).toBe('/index.html')
+    }
+  })
+
+  it('leaves files alone', () => {
+    for (const uri of ['/config.json', '/assets/index-AbC123.js', '/favicon.svg']) {
+      expect(route(uri)).toBe(uri)
+    }
+  })
+})
+
+describe('site files', () => {
+  it('caches fingerprinted assets for good and revalidates the rest', () => {
+    expect(cacheControlFor('assets/index-AbC123.js')).toBe('public, max-age=31536000, immutable')
+    expect(cacheControlFor('index.html')).toBe('no-cache')
+    expect(cacheControlFor('favicon.svg')).toBe('no-cache')
+  })
+})
+
+describe('keepAutoscaledTaskCount', () => {
+  it('adds ignoreChanges on desiredCount to the ECS service awsx creates, and to nothing else', async () => {
+    const service = await keepAutoscaledTaskCount({
+      type: 'aws:ecs/service:Service',
+      name: 'api',
+      custom: true,
+      props: { desiredCount: 2 },
+      opts: { ignoreChanges: ['tags'] },
+    })
+    expect(service?.opts.ignoreChanges).toEqual(['tags', 'desiredCount'])
+    expect(service?.props).toEqual({ desiredCount: 2 })
+    const other = await keepAutoscaledTaskCount({
+      type: 'aws:ecs/taskDefinition:TaskDefinition',
+      name: 'api',
+      custom: true,
+      props: {},
+      opts: {},
+    })
+    expect(other).toBeUndefined()
+  })
+})
+
+describe('sourceVersion (the image tag)', () => {
+  it('is the commit GitHub Actions builds', () => {
+    expect(sourceVersion('/nowhere', { GITHUB_SHA: '0123456789abcdef0123' })).toBe('0123456789ab')
+  })
+
+  it('is the commit, marked dirty when the tree has changes', () => {
+    const repo = mkdtempSync(join(tmpdir(), 'votelab-git-'))
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim()
+    git('init', '-q')
+    writeFileSync(join(repo, 'a.txt'), 'a')
+    git('add', '.')
+    git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'a')
+    const commit = git('rev-parse', '--short=12', 'HEAD')
+    expect(sourceVersion(repo, {})).toBe(commit)
+    writeFileSync(join(repo, 'a.txt'), 'b')
+    expect(sourceVersion(repo, {})).toMatch(new RegExp(`^${commit}-dirty-[a-z0-9]+$`))
+  })
+})
+
+describe('readConfig', () => {
+  const withConfig = (values: Record<string, string>) => {
+    pulumi.runtime.setAllConfig(values)
+    return readConfig()
+  }
+
+  it('fills the lab defaults around the one required setting', () => {
+    const config = withConfig({ 'votelab:githubRepository': 'me/votelab' })
+    expect(config).toMatchObject({
+      natGateways: 'Single',
+      availabilityZones: 2,
+      database: { multiAz: false, instanceClass: 'db.t4g.micro', deletionProtection: false },
+      service: { minTasks: 1, maxTasks: 2 },
+      pipeline: { githubRepository: 'me/votelab', deploySubjects: ['ref:refs/heads/main'] },
+    })
+  })
+
+  it('refuses settings that would build something broken, naming the key', () => {
+    expect(() => withConfig({ 'votelab:githubRepository': 'votelab' })).toThrow(/githubRepository/)
+    expect(() =>
+      withConfig({ 'votelab:githubRepository': 'me/v', 'votelab:natGateways': 'None' }),
+    ).toThrow(/natGateways must be one of Single, OnePerAz/)
+    expect(() =>
+      withConfig({
+        'votelab:githubRepository': 'me/v',
+        'votelab:minTasks': '3',
+        'votelab:maxTasks': '2',
+      }),
+    ).toThrow(/maxTasks must be an integer ≥ 3/)
+    expect(() =>
+      withConfig({ 'votelab:githubRepository': 'me/v', 'votelab:availabilityZones': '1' }),
+    ).toThrow(/availabilityZones/)
+  })
+})
