@@ -90,20 +90,26 @@ export class Site extends pulumi.ComponentResource {
       },
       { parent: this },
     )
-    const securityHeaders = new aws.cloudfront.ResponseHeadersPolicy(
-      `${name}-security-headers`,
+    // Both the page and the API get HSTS, no sniffing, no framing. The page also gets a strict
+    // content security policy; the API's Swagger UI (/api/docs) loads its assets from a CDN, so
+    // its responses go without one.
+    const baseHeaders = {
+      strictTransportSecurity: {
+        accessControlMaxAgeSec: 63_072_000,
+        includeSubdomains: true,
+        preload: false,
+        override: true,
+      },
+      contentTypeOptions: { override: true },
+      frameOptions: { frameOption: 'DENY', override: true },
+      referrerPolicy: { referrerPolicy: 'strict-origin-when-cross-origin', override: true },
+    }
+    const pageHeaders = new aws.cloudfront.ResponseHeadersPolicy(
+      `${name}-page-headers`,
       {
-        comment: 'votelab: HSTS, CSP, no framing, no sniffing',
+        comment: 'votelab page: HSTS, CSP, no framing, no sniffing',
         securityHeadersConfig: {
-          strictTransportSecurity: {
-            accessControlMaxAgeSec: 63_072_000,
-            includeSubdomains: true,
-            preload: false,
-            override: true,
-          },
-          contentTypeOptions: { override: true },
-          frameOptions: { frameOption: 'DENY', override: true },
-          referrerPolicy: { referrerPolicy: 'strict-origin-when-cross-origin', override: true },
+          ...baseHeaders,
           contentSecurityPolicy: {
             // The page talks to its own origin and to Cognito (discovery, token endpoint).
             contentSecurityPolicy: [
@@ -122,6 +128,11 @@ export class Site extends pulumi.ComponentResource {
       },
       { parent: this },
     )
+    const apiHeaders = new aws.cloudfront.ResponseHeadersPolicy(
+      `${name}-api-headers`,
+      { comment: 'votelab API: HSTS, no framing, no sniffing', securityHeadersConfig: baseHeaders },
+      { parent: this },
+    )
 
     const api = {
       targetOriginId: 'api',
@@ -131,7 +142,7 @@ export class Site extends pulumi.ComponentResource {
       // Never cache; pass every viewer header (Authorization, Idempotency-Key…) but Host.
       cachePolicyId: MANAGED.cachingDisabled,
       originRequestPolicyId: MANAGED.allViewerExceptHostHeader,
-      responseHeadersPolicyId: securityHeaders.id,
+      responseHeadersPolicyId: apiHeaders.id,
     }
     const distribution = new aws.cloudfront.Distribution(
       `${name}-cdn`,
@@ -167,7 +178,7 @@ export class Site extends pulumi.ComponentResource {
           cachedMethods: ['GET', 'HEAD'],
           compress: true,
           cachePolicyId: MANAGED.cachingOptimized,
-          responseHeadersPolicyId: securityHeaders.id,
+          responseHeadersPolicyId: pageHeaders.id,
           functionAssociations: [{ eventType: 'viewer-request', functionArn: spaRouting.arn }],
         },
         orderedCacheBehaviors: [

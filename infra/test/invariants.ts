@@ -56,7 +56,7 @@ export function expectedResources(stack: () => StackRun): void {
       'aws:cloudfront/originAccessControl:OriginAccessControl': 1,
       'aws:cloudfront/vpcOrigin:VpcOrigin': 1,
       'aws:cloudfront/function:Function': 1,
-      'aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy': 1,
+      'aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy': 2,
       'aws:iam/openIdConnectProvider:OpenIdConnectProvider': 1,
       'aws:iam/role:Role': 4,
       'aws:cloudwatch/logGroup:LogGroup': 1,
@@ -369,8 +369,20 @@ export function securityInvariants(stack: () => StackRun): void {
       originReadTimeout: 60,
     })
     expect(origins.find((o) => o.originId === 'site')?.originAccessControlId).toBeTruthy()
-    const headers = stack().one('aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy').inputs
-    expect(JSON.stringify(headers.securityHeadersConfig)).toContain("frame-ancestors 'none'")
+    // The page gets a content security policy, everything gets HSTS.
+    const policy = (id: unknown) =>
+      stack()
+        .ofType('aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy')
+        .find((p) => `${p.name}-id` === id)?.inputs.securityHeadersConfig as Record<string, unknown>
+    const page = policy(
+      (cdn.defaultCacheBehavior as Record<string, unknown>).responseHeadersPolicyId,
+    )
+    expect(JSON.stringify(page.contentSecurityPolicy)).toContain("frame-ancestors 'none'")
+    for (const behavior of behaviors) {
+      expect(policy(behavior.responseHeadersPolicyId).strictTransportSecurity).toMatchObject({
+        override: true,
+      })
+    }
   })
 
   it('gives the web client no secret and only the code flow', () => {

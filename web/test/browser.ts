@@ -33,7 +33,10 @@ const FLAGS = [
   '--disable-sync',
 ]
 
-/** A fresh browser profile: its own cookies and storage, like a second person on another machine. */
+/**
+ * A fresh browser profile: its own cookies and storage, like a second person on another machine.
+ * Closing it fails if the page broke its own Content-Security-Policy (the one CloudFront sends).
+ */
 export async function newProfile(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'votelab-chromium-'))
   const context = await chromium.launchPersistentContext(dir, {
@@ -41,11 +44,18 @@ export async function newProfile(): Promise<{ context: BrowserContext; close(): 
     args: FLAGS,
     viewport: { width: 1000, height: 800 },
   })
+  const violations: string[] = []
+  context.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text())
+  })
   return {
     context,
     async close() {
       await context.close()
       rmSync(dir, { recursive: true, force: true })
+      if (violations.length > 0) {
+        throw new Error(`the page broke its Content-Security-Policy:\n${violations.join('\n')}`)
+      }
     },
   }
 }

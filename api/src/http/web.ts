@@ -15,6 +15,26 @@ const TYPES: Record<string, string> = {
   '.webmanifest': 'application/manifest+json',
 }
 
+/**
+ * What CloudFront sends with the page in AWS (infra/src/web.ts), minus Cognito's origins: the
+ * browser tests then prove the page works under it.
+ */
+const PAGE_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': [
+    "default-src 'self'",
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "style-src 'self'",
+    "script-src 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+  ].join('; '),
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'strict-origin-when-cross-origin',
+}
+
 export interface WebClientConfig {
   issuer: string
   clientId: string
@@ -46,6 +66,7 @@ export function webRoutes(distDir: string, clientConfig: WebClientConfig): Hono<
     const path = decodeURIComponent(c.req.path)
     // Unknown API and sign-in paths stay JSON 404s, not the page.
     if (/^\/(api|auth)(\/|$)/.test(path)) return c.notFound()
+    for (const [name, value] of Object.entries(PAGE_HEADERS)) c.header(name, value)
     const file = normalize(join(root, path))
     const isAsset = file.startsWith(root) && extname(file) !== '' && existsSync(file)
     if (isAsset) {
