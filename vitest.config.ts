@@ -21,7 +21,12 @@ export default defineConfig({
         // The web client's pure modules, and the Pulumi program under mocks (no cloud, no CLI).
         test: {
           name: 'unit',
-          include: ['web/src/**/*.test.ts', 'infra/**/*.test.ts'],
+          include: [
+            'web/src/**/*.test.ts',
+            'infra/**/*.test.ts',
+            'scripts/**/*.test.ts',
+            '.github/**/*.test.ts',
+          ],
           exclude: ['**/node_modules/**'],
           testTimeout: 30_000,
           hookTimeout: 60_000,

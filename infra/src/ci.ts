@@ -6,7 +6,7 @@ const GITHUB_ISSUER = 'token.actions.githubusercontent.com'
 export interface PipelineAccessArgs {
   /** `owner/name`. */
   githubRepository: string
-  /** Subjects that may deploy, e.g. `ref:refs/heads/main` or `environment:prod`. */
+  /** Subjects that may deploy, e.g. `environment:prod` (the deploy job runs in that environment). */
   deploySubjects: readonly string[]
   /** Subjects that may run a read-only preview, e.g. `pull_request`. */
   previewSubjects: readonly string[]

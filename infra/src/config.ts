@@ -42,7 +42,7 @@ export interface StackConfig {
   readonly pipeline: {
     /** `owner/name` of the GitHub repository whose workflows may deploy this stack. */
     readonly githubRepository: string
-    /** OIDC subjects (after `repo:owner/name:`) allowed to deploy, e.g. `environment:prod`. */
+    /** OIDC subjects (after `repo:owner/name:`) allowed to deploy; default `environment:<stack>`. */
     readonly deploySubjects: readonly string[]
     /** Subjects allowed the read-only preview role, e.g. `pull_request`. */
     readonly previewSubjects: readonly string[]
@@ -129,7 +129,9 @@ export function readConfig(): StackConfig {
     },
     pipeline: {
       githubRepository,
-      deploySubjects: config.getObject<string[]>('deploySubjects') ?? ['ref:refs/heads/main'],
+      deploySubjects: config.getObject<string[]>('deploySubjects') ?? [
+        `environment:${pulumi.getStack()}`,
+      ],
       previewSubjects: config.getObject<string[]>('previewSubjects') ?? ['pull_request'],
       existingOidcProviderArn: config.get('githubOidcProviderArn'),
     },

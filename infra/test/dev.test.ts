@@ -32,7 +32,7 @@ describe('dev stack', () => {
     expect(stack.one('aws:cognito/userPool:UserPool').inputs.deletionProtection).toBe('INACTIVE')
   })
 
-  it('lets the main branch deploy and pull requests preview', () => {
+  it('lets the dev environment deploy and pull requests preview', () => {
     const trust = (role: string) =>
       (
         JSON.parse(
@@ -41,7 +41,7 @@ describe('dev stack', () => {
           Statement: { Condition: { StringEquals: Record<string, string[]> } }[]
         }
       ).Statement[0]?.Condition.StringEquals['token.actions.githubusercontent.com:sub']
-    expect(trust('deploy')).toEqual(['repo:votelab-lab/votelab:ref:refs/heads/main'])
+    expect(trust('deploy')).toEqual(['repo:votelab-lab/votelab:environment:dev'])
     expect(trust('preview')).toEqual(['repo:votelab-lab/votelab:pull_request'])
   })
 })

@@ -99,7 +99,7 @@ describe('readConfig', () => {
       availabilityZones: 2,
       database: { multiAz: false, instanceClass: 'db.t4g.micro', deletionProtection: false },
       service: { minTasks: 1, maxTasks: 2 },
-      pipeline: { githubRepository: 'me/votelab', deploySubjects: ['ref:refs/heads/main'] },
+      pipeline: { githubRepository: 'me/votelab', deploySubjects: ['environment:stack'] },
     })
   })
 

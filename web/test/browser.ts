@@ -5,8 +5,13 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext } from 'playwright-core'
 
-/** Debian's Chromium (CI installs it); CHROMIUM_PATH points elsewhere. */
-export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+/**
+ * Debian's Chromium (`.ci/run` installs it); CHROMIUM_PATH points elsewhere; otherwise the
+ * Chromium `playwright-core install chromium` downloads (GitHub Actions: `pnpm browser:install`).
+ */
+export const chromiumPath =
+  process.env.CHROMIUM_PATH ??
+  (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : chromium.executablePath())
 export const haveChromium = existsSync(chromiumPath)
 export const webDist = fileURLToPath(new URL('../dist', import.meta.url))
 export const screenshotDir = fileURLToPath(new URL('./screenshots', import.meta.url))

@@ -1,4 +1,6 @@
-// pnpm db:seed: add the demo polls (one open, one closed with votes, one draft) if they are missing.
+// pnpm db:seed: add the demo polls (one open, one closed with votes, one draft) if they are missing,
+// and, when this process is its own issuer, the development accounts (docker compose runs this).
+import { DEV_ACCOUNTS, ensureDevAccounts } from '../auth/provider/accounts.ts'
 import { openDatabase } from '../db/client.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 import { seedDemoPolls } from '../db/seed.ts'
@@ -13,6 +15,10 @@ try {
   console.log(
     added.length ? `Added demo polls:\n  ${added.join('\n  ')}` : 'Demo polls already present.',
   )
+  if (config.auth.mode === 'local') {
+    await ensureDevAccounts(database.db)
+    console.log(`Development accounts: ${DEV_ACCOUNTS.map((account) => account.email).join(', ')}`)
+  }
 } finally {
   await database.close()
 }
