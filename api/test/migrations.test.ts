@@ -38,6 +38,7 @@ describe('migrations', () => {
       'participation',
       'poll_options',
       'polls',
+      'vote_requests',
     ])
     expect(await migrateToLatest(database.db)).toEqual([])
     expect(await migrateDownAll(database.db)).toEqual(
@@ -45,7 +46,7 @@ describe('migrations', () => {
     )
     expect(await tables()).toEqual([])
     await migrateToLatest(database.db)
-    expect(await tables()).toHaveLength(6)
+    expect(await tables()).toHaveLength(7)
   })
 
   it.runIf(onPostgres)(

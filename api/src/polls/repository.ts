@@ -154,6 +154,10 @@ export async function transitionPoll(
       .returning('id')
       .executeTakeFirst()
     if (updated) await sql`select pg_notify(${POLL_CHANGED_CHANNEL}, ${pollId})`.execute(trx)
+    // Retries cannot cast into a closed poll: the sealed receipts have served their purpose.
+    if (updated && to === 'closed') {
+      await trx.deleteFrom('vote_requests').where('poll_id', '=', pollId).execute()
+    }
     return updated !== undefined
   })
   const poll = await findPoll(db, pollId)

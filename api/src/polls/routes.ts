@@ -6,8 +6,10 @@ import { ApiError, notFound } from '../http/errors.ts'
 import { createRouter } from '../http/openapi.ts'
 import type { BallotBox } from '../votes/ballot-box.ts'
 import * as polls from './repository.ts'
+import { findReplay } from '../votes/idempotency.ts'
 import {
   CastVoteBody,
+  CastVoteHeaders,
   CreatePollBody,
   ErrorSchema,
   ListPollsQuery,
@@ -101,15 +103,21 @@ const voteRoute = createRoute({
   middleware: [requireVoter] as const,
   request: {
     params: PollIdParams,
+    headers: CastVoteHeaders,
     body: { content: { 'application/json': { schema: CastVoteBody } }, required: true },
   },
   responses: {
-    201: { description: 'Counted', content: { 'application/json': { schema: ReceiptSchema } } },
-    400: errorResponse('Invalid body or an option of another poll'),
+    201: {
+      description: 'Counted (or, with the same Idempotency-Key, counted before: the same receipt)',
+      content: { 'application/json': { schema: ReceiptSchema } },
+    },
+    400: errorResponse('Invalid body, Idempotency-Key, or an option of another poll'),
     401: errorResponse('No valid token'),
     404: errorResponse('No such poll'),
     409: errorResponse('`already_voted` or `poll_not_open`'),
-    503: errorResponse('The database is unavailable; nothing was counted, retry'),
+    422: errorResponse('`idempotency_key_reused`: that key was sent with a different vote'),
+    429: errorResponse('Too many writes from this voter or address; see Retry-After'),
+    503: errorResponse('Unavailable or overloaded; nothing was counted, retry (see Retry-After)'),
   },
 })
 
@@ -171,10 +179,36 @@ export function pollRoutes({ db, ballotBox }: PollRoutesDeps) {
     .openapi(voteRoute, async (c) => {
       const { pollId } = c.req.valid('param')
       const { optionId } = c.req.valid('json')
+      const key = c.req.valid('header')['idempotency-key']
       const principal = c.var.principal
       if (!principal) throw new Error('requireVoter let an anonymous caller through')
-      const outcome = await ballotBox.cast({ pollId, optionId, voterSub: principal.sub })
+      const request = { pollId, optionId, voterSub: principal.sub }
+
+      // A retry of a vote that was counted: the same receipt, whichever replica answers.
+      const replay = async () => {
+        if (!key) return undefined
+        const found = await findReplay(db, { ...request, key })
+        if (found.kind === 'different_request') {
+          throw new ApiError(
+            422,
+            'idempotency_key_reused',
+            'This Idempotency-Key was already used for a different vote; send a new key',
+          )
+        }
+        if (found.kind === 'none') return undefined
+        c.header('Idempotent-Replayed', 'true')
+        return c.json({ receipt: found.receipt }, 201)
+      }
+
+      const earlier = await replay()
+      if (earlier) return earlier
+      const outcome = await ballotBox.cast({ ...request, idempotencyKey: key })
       if (outcome.ok) return c.json({ receipt: outcome.receipt }, 201)
+      // Two copies of one request racing (e.g. on two replicas): the loser finds the winner's.
+      if (outcome.reason === 'already_voted') {
+        const raced = await replay()
+        if (raced) return raced
+      }
       switch (outcome.reason) {
         case 'poll_not_found':
           throw notFound('Poll')

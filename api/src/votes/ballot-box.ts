@@ -3,11 +3,14 @@ import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { DatabaseHandle } from '../db/client.ts'
 import { POLL_CHANGED_CHANNEL, acceptingVotes } from '../polls/repository.ts'
+import { keyHash, sealReceipt } from './idempotency.ts'
 
 export interface VoteRequest {
   pollId: string
   optionId: string
   voterSub: string
+  /** The client's Idempotency-Key: the vote then leaves a sealed receipt for retries. */
+  idempotencyKey?: string | undefined
 }
 
 export interface Receipt {
@@ -133,6 +136,19 @@ async function writeBatch(
   })
   const indexes = [...firstOfVoter.values()]
   const votes = indexes.map((index) => batch[index] as VoteRequest)
+  const trackers = newTrackers(votes.length)
+  // Only written if the vote is cast (same statement), so a remembered key always means a ballot.
+  const remembered = votes.map((vote, i) =>
+    vote.idempotencyKey
+      ? {
+          keyHash: keyHash(vote.voterSub, vote.idempotencyKey),
+          sealed: sealReceipt(vote.voterSub, vote.idempotencyKey, {
+            tracker: trackers[i] as string,
+            optionId: vote.optionId,
+          }),
+        }
+      : undefined,
+  )
 
   const statement = sql<BatchRow>`
     with input as (
@@ -141,8 +157,10 @@ async function writeBatch(
         ${votes.map((vote) => vote.pollId)}::uuid[],
         ${votes.map((vote) => vote.optionId)}::uuid[],
         ${votes.map((vote) => vote.voterSub)}::text[],
-        ${newTrackers(votes.length)}::text[]
-      ) as t (idx, poll_id, option_id, voter_sub, tracker)
+        ${trackers}::text[],
+        ${remembered.map((r) => r?.keyHash ?? null)}::text[],
+        ${remembered.map((r) => r?.sealed ?? null)}::text[]
+      ) as t (idx, poll_id, option_id, voter_sub, tracker, key_hash, sealed_receipt)
     ),
     -- FOR SHARE: closing a poll waits for this statement, so no ballot lands after the close.
     poll as (
@@ -171,6 +189,15 @@ async function writeBatch(
       from input join participated using (poll_id, voter_sub)
       order by random() -- rows not in the order of the voters' participation rows
       returning poll_id, tracker, cast_at
+    ),
+    -- Runs although nothing reads it (data-modifying WITH queries always do). A key reused for
+    -- another poll keeps its first row: the retry then sees a different request (422).
+    remembered as (
+      insert into vote_requests (voter_sub, key_hash, poll_id, sealed_receipt)
+      select input.voter_sub, input.key_hash, input.poll_id, input.sealed_receipt
+      from input join participated using (poll_id, voter_sub)
+      where input.key_hash is not null
+      on conflict do nothing
     ),
     -- Delivered at commit to every API process listening: that is how live results move.
     -- (A SELECT in WITH runs only if referenced, hence the count below.)

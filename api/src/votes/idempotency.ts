@@ -1,0 +1,94 @@
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto'
+import type { Queryable } from '../db/database.ts'
+
+/**
+ * Idempotency-Key for votes, without a server-side link between voter and ballot.
+ *
+ * The row a keyed vote leaves (`vote_requests`) holds the voter, a hash of voter + key, and the
+ * receipt (`tracker`, `optionId`) encrypted with AES-256-GCM under a key derived (HKDF-SHA256)
+ * from the client's Idempotency-Key. The server keeps no copy of that key, so only a client that
+ * still has it can make the row say anything: an operator reading the database sees that a
+ * voter voted (which `participation` says anyway), not how. docs/decisions/009.
+ */
+
+/** Clients send a fresh random value per vote (a UUID is ideal): long enough not to be guessed. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{16,128}$/
+
+export interface SealedReceipt {
+  tracker: string
+  optionId: string
+}
+
+export function keyHash(voterSub: string, key: string): string {
+  return createHash('sha256').update(voterSub).update('\0').update(key).digest('hex')
+}
+
+function receiptKey(voterSub: string, key: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', key, voterSub, 'votelab vote receipt v1', 32))
+}
+
+export function sealReceipt(voterSub: string, key: string, receipt: SealedReceipt): string {
+  const iv = randomBytes(12)
+  const cipher = createCipheriv('aes-256-gcm', receiptKey(voterSub, key), iv)
+  const body = Buffer.concat([cipher.update(JSON.stringify(receipt), 'utf8'), cipher.final()])
+  return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url')
+}
+
+export function openReceipt(
+  voterSub: string,
+  key: string,
+  sealed: string,
+): SealedReceipt | undefined {
+  const raw = Buffer.from(sealed, 'base64url')
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', receiptKey(voterSub, key), raw.subarray(0, 12))
+    decipher.setAuthTag(raw.subarray(raw.length - 16))
+    const plain = Buffer.concat([
+      decipher.update(raw.subarray(12, raw.length - 16)),
+      decipher.final(),
+    ])
+    return JSON.parse(plain.toString('utf8')) as SealedReceipt
+  } catch {
+    return undefined
+  }
+}
+
+export type Replay =
+  | { kind: 'none' }
+  | { kind: 'same'; receipt: { tracker: string; pollId: string; castAt: string } }
+  | { kind: 'different_request' }
+
+/**
+ * What an earlier request with this key did: nothing yet, this very vote (same poll and option:
+ * answer with its receipt), or something else (the key was reused for another request).
+ */
+export async function findReplay(
+  db: Queryable,
+  request: { voterSub: string; key: string; pollId: string; optionId: string },
+): Promise<Replay> {
+  const row = await db
+    .selectFrom('vote_requests')
+    .select(['poll_id', 'sealed_receipt'])
+    .where('voter_sub', '=', request.voterSub)
+    .where('key_hash', '=', keyHash(request.voterSub, request.key))
+    .executeTakeFirst()
+  if (!row) return { kind: 'none' }
+  const sealed = openReceipt(request.voterSub, request.key, row.sealed_receipt)
+  if (!sealed || row.poll_id !== request.pollId || sealed.optionId !== request.optionId) {
+    return { kind: 'different_request' }
+  }
+  const ballot = await db
+    .selectFrom('ballots')
+    .select('cast_at')
+    .where('tracker', '=', sealed.tracker)
+    .executeTakeFirst()
+  if (!ballot) return { kind: 'none' }
+  return {
+    kind: 'same',
+    receipt: {
+      tracker: sealed.tracker,
+      pollId: row.poll_id,
+      castAt: new Date(ballot.cast_at).toISOString(),
+    },
+  }
+}

@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto'
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openReceipt } from '../src/votes/idempotency.ts'
+import { createTestContext, type TestContext } from './support/context.ts'
+
+let ctx: TestContext
+beforeAll(async () => {
+  ctx = await createTestContext()
+})
+afterAll(() => ctx.close())
+
+type Receipt = { receipt: { tracker: string; pollId: string; castAt: string } }
+type ErrorBody = { error: { code: string; details?: { path: string }[] } }
+
+const vote = (pollId: string, optionId: string, token: string, key?: string) =>
+  ctx.call('POST', `/api/polls/${pollId}/votes`, {
+    token,
+    body: { optionId },
+    headers: key === undefined ? {} : { 'idempotency-key': key },
+  })
+
+async function ballots(pollId: string) {
+  return ctx.runtime.database.db
+    .selectFrom('ballots')
+    .select(['option_id', 'tracker'])
+    .where('poll_id', '=', pollId)
+    .execute()
+}
+
+describe('Idempotency-Key on votes', () => {
+  it('answers a retry with the same receipt, counted once', async () => {
+    const { pollId, optionIds } = await ctx.openPoll()
+    const token = await ctx.voterToken('retrying-rita')
+    const key = randomUUID()
+    const first = await vote(pollId, optionIds[0] as string, token, key)
+    const second = await vote(pollId, optionIds[0] as string, token, key)
+    expect([first.status, second.status]).toEqual([201, 201])
+    expect(first.headers.get('idempotent-replayed')).toBeNull()
+    expect(second.headers.get('idempotent-replayed')).toBe('true')
+    expect(await second.json()).toEqual(await first.json())
+    expect(await ballots(pollId)).toHaveLength(1)
+  })
+
+  it('gives 30 concurrent copies of one request one ballot and one receipt', async () => {
+    const { pollId, optionIds } = await ctx.openPoll()
+    const token = await ctx.voterToken('hammering-hal')
+    const key = randomUUID()
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, () => vote(pollId, optionIds[1] as string, token, key)),
+    )
+    expect(responses.map((r) => r.status)).toEqual(Array<number>(30).fill(201))
+    const trackers = new Set(
+      await Promise.all(responses.map(async (r) => ((await r.json()) as Receipt).receipt.tracker)),
+    )
+    expect(trackers.size).toBe(1)
+    expect(await ballots(pollId)).toEqual([{ option_id: optionIds[1], tracker: [...trackers][0] }])
+  })
+
+  it('refuses the same key with a different vote (422) and changes nothing', async () => {
+    const { pollId, optionIds } = await ctx.openPoll()
+    const token = await ctx.voterToken('fickle-fay')
+    const key = randomUUID()
+    expect((await vote(pollId, optionIds[0] as string, token, key)).status).toBe(201)
+    const changed = await vote(pollId, optionIds[2] as string, token, key)
+    expect(changed.status).toBe(422)
+    expect(((await changed.json()) as ErrorBody).error.code).toBe('idempotency_key_reused')
+    expect((await ballots(pollId)).map((b) => b.option_id)).toEqual([optionIds[0]])
+    // …and across polls: the key belongs to its first request.
+    const other = await ctx.openPoll()
+    expect((await vote(other.pollId, other.optionIds[0] as string, token, key)).status).toBe(422)
+    expect(await ballots(other.pollId)).toHaveLength(0)
+  })
+
+  it('keeps the one-vote rule: a new key or no key after voting is 409 already_voted', async () => {
+    const { pollId, optionIds } = await ctx.openPoll()
+    const token = await ctx.voterToken('double-dan')
+    expect((await vote(pollId, optionIds[0] as string, token, randomUUID())).status).toBe(201)
+    const again = await vote(pollId, optionIds[0] as string, token, randomUUID())
+    expect(again.status).toBe(409)
+    expect(((await again.json()) as ErrorBody).error.code).toBe('already_voted')
+    expect((await vote(pollId, optionIds[0] as string, token)).status).toBe(409)
+    expect(await ballots(pollId)).toHaveLength(1)
+  })
+
+  it("does not let another voter replay someone's key", async () => {
+    const { pollId, optionIds } = await ctx.openPoll()
+    const key = randomUUID()
+    const alice = await vote(pollId, optionIds[0] as string, await ctx.voterToken('key-alice'), key)
+    const bob = await vote(pollId, optionIds[0] as string, await ctx.voterToken('key-bob'), key)
+    expect([alice.status, bob.status]).toEqual([201, 201])
+    expect(((await bob.json()) as Receipt).receipt.tracker).not.toBe(
+      ((await alice.json()) as Receipt).receipt.tracker,
+    )
+    expect(await ballots(pollId)).toHaveLength(2)
+  })
+
+  it('rejects a short or malformed key with 400 before counting anything', async () => {
+    const { pollId, optionIds } = await ctx.openPoll()
+    const token = await ctx.voterToken('sloppy-sid')
+    for (const key of [
+      'short',
+      'has spaces in it, lots of them',
+      'x'.repeat(129),
+      'ünïcödé-kéy-123456',
+    ]) {
+      const response = await vote(pollId, optionIds[0] as string, token, key)
+      expect(response.status).toBe(400)
+      expect(((await response.json()) as ErrorBody).error.code).toBe('validation_failed')
+    }
+    expect(await ballots(pollId)).toHaveLength(0)
+  })
+
+  it('leaves a row that says nothing about the choice without the client’s key', async () => {
+    const { pollId, optionIds } = await ctx.openPoll()
+    const key = randomUUID()
+    const response = await vote(
+      pollId,
+      optionIds[2] as string,
+      await ctx.voterToken('private-pat'),
+      key,
+    )
+    const { receipt } = (await response.json()) as Receipt
+    const rows = await ctx.runtime.database.db
+      .selectFrom('vote_requests')
+      .selectAll()
+      .where('poll_id', '=', pollId)
+      .execute()
+    expect(rows).toHaveLength(1)
+    const row = rows[0] as (typeof rows)[number]
+    expect(Object.keys(row).sort()).toEqual(['key_hash', 'poll_id', 'sealed_receipt', 'voter_sub'])
+    const text = JSON.stringify(row)
+    expect(text).not.toContain(receipt.tracker)
+    expect(text).not.toContain(optionIds[2])
+    expect(text).not.toContain(key)
+    expect(openReceipt('private-pat', randomUUID(), row.sealed_receipt)).toBeUndefined()
+    expect(openReceipt('someone-else', key, row.sealed_receipt)).toBeUndefined()
+    expect(openReceipt('private-pat', key, row.sealed_receipt)).toEqual({
+      tracker: receipt.tracker,
+      optionId: optionIds[2],
+    })
+  })
+
+  it('forgets the sealed receipts when the poll closes', async () => {
+    const { pollId, optionIds } = await ctx.openPoll()
+    await vote(pollId, optionIds[0] as string, await ctx.voterToken('closing-cal'), randomUUID())
+    const count = async () =>
+      (
+        await sql<{
+          n: number
+        }>`select count(*)::int as n from vote_requests where poll_id = ${pollId}`.execute(
+          ctx.runtime.database.db,
+        )
+      ).rows[0]?.n
+    expect(await count()).toBe(1)
+    const close = await ctx.call('POST', `/api/polls/${pollId}/close`, {
+      token: await ctx.adminToken(),
+    })
+    expect(close.status).toBe(200)
+    expect(await count()).toBe(0)
+  })
+})
