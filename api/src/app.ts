@@ -7,9 +7,12 @@ import type { HttpBindings } from '@hono/node-server'
 import type { Hono } from 'hono'
 import { authenticate, requireVoter } from './auth/middleware.ts'
 import type { AccessTokenVerifier } from './auth/verify.ts'
+import type { Config } from './config.ts'
 import type { DatabaseHandle } from './db/client.ts'
 import type { AppEnv } from './http/env.ts'
 import { limitBody } from './http/body-limit.ts'
+import { timeReads } from './http/read-timeout.ts'
+import { limitWrites } from './http/write-limits.ts'
 import { errorBody, handleError } from './http/errors.ts'
 import { healthRoutes } from './http/health.ts'
 import { webRoutes, type WebClientConfig } from './http/web.ts'
@@ -31,6 +34,7 @@ export interface AppDeps {
   /** The local sign-in provider's routes, when this process is its own issuer (no AUTH_ISSUER). */
   signIn: Hono<AppEnv & { Bindings: HttpBindings }> | undefined
   heartbeatMs: number
+  limits: Config['limits']
   /** Serve the built web client and its config (local and compose setups). */
   web: { distDir: string; clientConfig: WebClientConfig } | undefined
   isShuttingDown: () => boolean
@@ -80,12 +84,22 @@ function requestLog(logger: Logger) {
   })
 }
 
+const perMinute = (max: number | undefined) => (max ? { max, windowMs: 60_000 } : undefined)
+
 export function createApp(deps: AppDeps) {
   const { database, logger } = deps
 
   const api = createRouter()
   api.use(limitBody(MAX_BODY_BYTES))
   api.use(authenticate(deps.verifyAccessToken))
+  api.use(
+    limitWrites({
+      perVoter: perMinute(deps.limits.voterWritesPerMinute),
+      perAddress: perMinute(deps.limits.addressWritesPerMinute),
+      trustedProxyHops: deps.limits.trustProxyHops,
+    }),
+  )
+  api.use(timeReads(deps.limits.requestTimeoutMs))
   const routes = api
     .openapi(meRoute, (c) => {
       const { sub, username, groups } = c.var.principal ?? { sub: '', username: '', groups: [] }

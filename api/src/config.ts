@@ -48,6 +48,14 @@ const envSchema = z
     RESULTS_COALESCE_MS: z.coerce.number().int().min(10).max(10_000).default(250),
     SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(9_000),
+
+    // Overload protection (docs/operations.md). 0 switches a rate limit off.
+    RATE_LIMIT_VOTER_WRITES_PER_MINUTE: z.coerce.number().int().min(0).default(30),
+    RATE_LIMIT_ADDRESS_WRITES_PER_MINUTE: z.coerce.number().int().min(0).default(1_200),
+    TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
+    VOTE_QUEUE_MAX: z.coerce.number().int().min(1).default(5_000),
+    VOTE_QUEUE_WAIT_MS: z.coerce.number().int().min(10).default(2_000),
+    REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   })
   .refine((env) => env.DATABASE_SSL === 'disable' || env.DATABASE_URL, {
     path: ['DATABASE_SSL'],
@@ -100,6 +108,18 @@ export interface Config {
       }
   readonly results: { readonly coalesceMs: number; readonly heartbeatMs: number }
   readonly shutdownTimeoutMs: number
+  readonly limits: {
+    /** Writes per voter and per client address per minute; undefined = unlimited. */
+    readonly voterWritesPerMinute: number | undefined
+    readonly addressWritesPerMinute: number | undefined
+    /** Proxies of ours in front (nginx: 1; CloudFront + ALB: 2): who the client is. */
+    readonly trustProxyHops: number
+    /** Votes waiting for a batch: beyond either bound, new votes get 503 at once. */
+    readonly voteQueueMax: number
+    readonly voteQueueWaitMs: number
+    /** Reads answer within this or get 503 (votes are bounded by the queue wait instead). */
+    readonly requestTimeoutMs: number
+  }
 }
 
 export class ConfigError extends Error {
@@ -171,5 +191,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         },
     results: { coalesceMs: env.RESULTS_COALESCE_MS, heartbeatMs: env.SSE_HEARTBEAT_MS },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    limits: {
+      voterWritesPerMinute: env.RATE_LIMIT_VOTER_WRITES_PER_MINUTE || undefined,
+      addressWritesPerMinute: env.RATE_LIMIT_ADDRESS_WRITES_PER_MINUTE || undefined,
+      trustProxyHops: env.TRUST_PROXY_HOPS,
+      voteQueueMax: env.VOTE_QUEUE_MAX,
+      voteQueueWaitMs: env.VOTE_QUEUE_WAIT_MS,
+      requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    },
   })
 }

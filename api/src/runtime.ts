@@ -82,6 +82,7 @@ export async function createRuntime(
         secret,
         verifyAccessToken,
         limits: options.signIn?.limits,
+        trustProxyHops: config.limits.trustProxyHops,
       })
     }
 
@@ -98,7 +99,10 @@ export async function createRuntime(
         hub.resyncAll()
       },
     })
-    const ballotBox = new BallotBox(database, logger)
+    const ballotBox = new BallotBox(database, logger, {
+      maxQueued: config.limits.voteQueueMax,
+      maxQueueWaitMs: config.limits.voteQueueWaitMs,
+    })
     let shuttingDown = false
 
     const app = createApp({
@@ -109,6 +113,7 @@ export async function createRuntime(
       hub,
       signIn,
       heartbeatMs: config.results.heartbeatMs,
+      limits: config.limits,
       web: {
         distDir: config.webDistDir,
         clientConfig: {

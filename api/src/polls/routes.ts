@@ -220,6 +220,15 @@ export function pollRoutes({ db, ballotBox }: PollRoutesDeps) {
           throw new ApiError(409, 'poll_not_open', 'This poll is not open for voting')
         case 'already_voted':
           throw new ApiError(409, 'already_voted', 'You have already voted in this poll')
+        case 'overloaded':
+          throw new ApiError(
+            503,
+            'overloaded',
+            'Too many votes at once; nothing was counted, retry',
+            {
+              headers: { 'Retry-After': '1' },
+            },
+          )
       }
     })
 }

@@ -22,10 +22,13 @@ export interface Receipt {
 export type VoteOutcome =
   | { ok: true; receipt: Receipt }
   | { ok: false; reason: 'poll_not_found' | 'poll_not_open' | 'option_not_found' | 'already_voted' }
+  /** Shed before reaching the database: nothing was written, the caller may retry. */
+  | { ok: false; reason: 'overloaded' }
 
 interface Pending extends VoteRequest {
   resolve: (outcome: VoteOutcome) => void
   reject: (error: unknown) => void
+  queuedAt: number
 }
 
 export interface BallotBoxOptions {
@@ -36,6 +39,10 @@ export interface BallotBoxOptions {
    * (scripts/bench/votes.ts): more make batches compete for the hot poll's row locks.
    */
   maxInFlight?: number
+  /** Votes waiting beyond this many are refused at once (503) instead of queueing. */
+  maxQueued?: number
+  /** A vote that waited this long for a batch is refused (503) instead of being written late. */
+  maxQueueWaitMs?: number
 }
 
 /**
@@ -51,6 +58,8 @@ export class BallotBox {
   private readonly logger: Logger
   private readonly maxBatch: number
   private readonly maxInFlight: number
+  private readonly maxQueued: number
+  private readonly maxQueueWaitMs: number
   private queue: Pending[] = []
   private inFlight = 0
   private readonly idleWaiters: (() => void)[] = []
@@ -60,11 +69,20 @@ export class BallotBox {
     this.logger = logger
     this.maxBatch = options.maxBatch ?? 500
     this.maxInFlight = options.maxInFlight ?? 2
+    this.maxQueued = options.maxQueued ?? 5_000
+    this.maxQueueWaitMs = options.maxQueueWaitMs ?? 2_000
   }
 
+  /**
+   * Past what the database can absorb, a bounded queue keeps latency bounded: answering "busy,
+   * retry" at once beats every caller timing out (docs/operations.md).
+   */
   cast(request: VoteRequest): Promise<VoteOutcome> {
+    if (this.queue.length >= this.maxQueued) {
+      return Promise.resolve({ ok: false, reason: 'overloaded' })
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ ...request, resolve, reject })
+      this.queue.push({ ...request, resolve, reject, queuedAt: performance.now() })
       this.pump()
     })
   }
@@ -77,7 +95,12 @@ export class BallotBox {
 
   private pump(): void {
     while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      const staleBefore = performance.now() - this.maxQueueWaitMs
+      while (this.queue.length > 0 && (this.queue[0] as Pending).queuedAt < staleBefore) {
+        this.queue.shift()?.resolve({ ok: false, reason: 'overloaded' })
+      }
       const batch = this.queue.splice(0, this.maxBatch)
+      if (batch.length === 0) break
       this.inFlight += 1
       void this.flush(batch).finally(() => {
         this.inFlight -= 1

@@ -25,6 +25,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     PORT: '0',
     PUBLIC_URL: 'http://localhost:3000',
     RESULTS_COALESCE_MS: '50',
+    // Suites hammer one voter and one address on purpose; limits have tests of their own.
+    RATE_LIMIT_VOTER_WRITES_PER_MINUTE: '0',
+    RATE_LIMIT_ADDRESS_WRITES_PER_MINUTE: '0',
     DATA_DIR: mkdtempSync(join(tmpdir(), 'votelab-test-')),
     ...overrides,
   })

@@ -19,7 +19,8 @@ import {
 } from './accounts.ts'
 import { SCOPES } from './index.ts'
 import { errorPage, signInPage, signUpPage } from './pages.ts'
-import { RateLimiter, type Limit } from './rate-limit.ts'
+import { clientAddress } from '../../http/client-address.ts'
+import { RateLimiter, type Limit } from '../../http/rate-limit.ts'
 
 type NodeEnv = AppEnv & { Bindings: HttpBindings }
 
@@ -33,6 +34,8 @@ export interface SignInRoutesOptions {
   verifyAccessToken: AccessTokenVerifier
   /** Failed sign-ins per account, and sign-in attempts per client address. */
   limits?: { perAccount?: Limit; perAddress?: Limit }
+  /** Proxies of ours in front of the API: who the client is (http/client-address.ts). */
+  trustProxyHops?: number
 }
 
 const MOUNT = '/auth'
@@ -111,7 +114,7 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
     return c.redirect(returnTo, 303)
   }
 
-  const clientAddress = (c: Context<NodeEnv>) => c.env.incoming.socket.remoteAddress ?? 'unknown'
+  const addressOf = (c: Context<NodeEnv>) => clientAddress(c, options.trustProxyHops ?? 0)
   const tooMany = (c: Context<NodeEnv>, seconds: number, page: string) => {
     c.header('Retry-After', String(seconds))
     return c.html(page, 429)
@@ -161,7 +164,7 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
 
     const email = emailSchema.safeParse(form.email ?? '')
     const typedEmail = (form.email ?? '').trim()
-    const address = clientAddress(c)
+    const address = addressOf(c)
     const wait = Math.max(
       perAddress.retryAfter(address),
       email.success ? perAccount.retryAfter(email.data) : 0,
@@ -207,7 +210,7 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
     const form = await readForm(c)
     if (!csrfValid(uid, form.csrf)) return formExpired(c)
     const view = signUpView(uid)
-    const address = clientAddress(c)
+    const address = addressOf(c)
     const wait = perAddress.retryAfter(address)
     if (wait > 0)
       return tooMany(

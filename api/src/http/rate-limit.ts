@@ -5,8 +5,8 @@ export interface Limit {
 }
 
 /**
- * Fixed-window counters in memory, per key. Good enough for the local provider, which runs in
- * one process; in AWS, Cognito does its own throttling.
+ * Fixed-window counters in memory, per key and per process. With N replicas a key may get up to
+ * N times the limit: these limits stop floods from one voter or address, they are not quotas.
  */
 export class RateLimiter {
   private readonly hits = new Map<string, { count: number; resetAt: number }>()
