@@ -217,4 +217,53 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
       await profile.close()
     }
   })
+
+  it('retries a vote whose answer was lost without counting it twice: the same receipt comes back', async () => {
+    const db = ctx.runtime.database.db
+    const poll = await createPoll(
+      db,
+      { title: 'Lost in transit?', description: '', options: ['Yes', 'No'] },
+      'admin',
+    )
+    await transitionPoll(db, poll.id, 'open')
+    await createAccount(db, 'unlucky@example.com', PASSWORD)
+    const profile = await newProfile()
+    try {
+      const page = await profile.context.newPage()
+      await page.goto(`${base}/polls/${poll.id}`)
+      await page.getByRole('button', { name: 'Sign in to vote' }).click()
+      await page.getByLabel('Email').fill('unlucky@example.com')
+      await page.getByLabel('Password').fill(PASSWORD)
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      await expect.poll(() => page.url()).toBe(`${base}/polls/${poll.id}`)
+
+      // The vote reaches the API and is counted, but the connection drops before the answer.
+      let counted: { receipt: { tracker: string } } | undefined
+      const votes = `${base}/api/polls/${poll.id}/votes`
+      await page.route(votes, async (route) => {
+        const response = await route.fetch()
+        counted = (await response.json()) as { receipt: { tracker: string } }
+        await route.abort('connectionreset')
+      })
+      await page.getByLabel('No').check()
+      await page.getByRole('button', { name: 'Vote' }).click()
+      await expect.poll(() => page.getByText('Cannot reach votelab').isVisible()).toBe(true)
+      await page.unroute(votes)
+      expect(counted?.receipt.tracker).toMatch(/^[0-9a-f]{32}$/)
+
+      // Trying again sends the same Idempotency-Key: the receipt of the vote that got through.
+      await page.getByRole('button', { name: 'Vote' }).click()
+      await expect
+        .poll(() => page.getByText(counted?.receipt.tracker ?? '-').isVisible())
+        .toBe(true)
+      const ballots = await db
+        .selectFrom('ballots')
+        .selectAll()
+        .where('poll_id', '=', poll.id)
+        .execute()
+      expect(ballots).toHaveLength(1)
+    } finally {
+      await profile.close()
+    }
+  })
 })

@@ -159,9 +159,11 @@ export async function pollPage(main: HTMLElement, ctx: AppContext, pollId: strin
         ctx.api.client.api.polls[':pollId'].votes.$post({
           param: { pollId },
           json: { optionId: choice },
+          header: { 'idempotency-key': idempotencyKey(pollId, choice) },
         }),
       )
       .then(({ receipt }) => {
+        sessionStorage.removeItem(attemptKey(pollId))
         sessionStorage.setItem(receiptKey(pollId), JSON.stringify(receipt))
         voteArea.replaceChildren(receiptView(receipt))
         voteArea.querySelector('h2')?.setAttribute('tabindex', '-1')
@@ -178,4 +180,22 @@ export async function pollPage(main: HTMLElement, ctx: AppContext, pollId: strin
       })
   })
   voteArea.replaceChildren(form)
+}
+
+const attemptKey = (pollId: string) => `votelab.vote-attempt.${pollId}`
+
+/**
+ * One key per vote: sending the same choice again (after a lost connection or a 503) reuses it,
+ * so the API answers with the receipt of a vote that did get through instead of "already voted".
+ * A different choice is a different request and gets a new key.
+ */
+function idempotencyKey(pollId: string, optionId: string): string {
+  const saved = JSON.parse(sessionStorage.getItem(attemptKey(pollId)) ?? 'null') as {
+    optionId: string
+    key: string
+  } | null
+  if (saved?.optionId === optionId) return saved.key
+  const key = crypto.randomUUID()
+  sessionStorage.setItem(attemptKey(pollId), JSON.stringify({ optionId, key }))
+  return key
 }
