@@ -11,6 +11,7 @@ export default defineConfig({
         test: {
           name: db,
           include: db === 'pglite' ? ['api/**/*.test.ts'] : ['api/test/**/*.test.ts'],
+          exclude: ['**/node_modules/**', 'api/test/stack/**'],
           env: { TEST_DB: db },
           // PGlite takes seconds to boot per file; real-process tests take longer.
           testTimeout: 30_000,
@@ -30,6 +31,16 @@ export default defineConfig({
           exclude: ['**/node_modules/**'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        // Postgres, API replicas and nginx as real processes, with faults injected (needs
+        // Debian's postgresql and nginx; CI installs both).
+        test: {
+          name: 'stack',
+          include: ['api/test/stack/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
       {

@@ -30,8 +30,9 @@ export class LoadBalancer extends pulumi.ComponentResource {
         internal: true,
         subnets: args.subnetIds,
         securityGroups: [args.securityGroupId],
-        // Live results are server-sent events: a heartbeat every 15 s keeps them well inside this.
-        idleTimeout: 120,
+        // Below the API's keep-alive (65 s), so the ALB, not the task, closes idle connections;
+        // live-result streams send a heartbeat every 15 s and never sit idle that long.
+        idleTimeout: 60,
         dropInvalidHeaderFields: true,
         enableHttp2: true,
       },

@@ -148,6 +148,8 @@ export class Service extends pulumi.ComponentResource {
       DATABASE_CA_FILE: RDS_CA_FILE,
       AUTH_ISSUER: args.auth.issuer,
       AUTH_CLIENT_IDS: args.auth.clientId,
+      // CloudFront then the ALB each append to X-Forwarded-For: the client is two from the end.
+      TRUST_PROXY_HOPS: '2',
     }
 
     const service = new awsx.ecs.FargateService(

@@ -261,6 +261,7 @@ export function securityInvariants(stack: () => StackRun): void {
       HOST: '0.0.0.0',
       PORT: '3000',
       DATABASE_SSL: 'verify-full',
+      TRUST_PROXY_HOPS: '2',
       PUBLIC_URL: stack().outputs.siteUrl,
       AUTH_ISSUER: stack().outputs.issuer,
       AUTH_CLIENT_IDS: stack().outputs.webClientId,
