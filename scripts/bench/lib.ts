@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
@@ -102,6 +102,22 @@ export async function mintVoterTokens(
     }),
   )
   return parts.flat()
+}
+
+/** CPU seconds of a process and its direct children (nginx: master and workers); Linux only. */
+export function cpuSecondsWithChildren(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined
+  let total = cpuSeconds(pid) ?? 0
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+      if (Number(stat[1]) === pid) total += cpuSeconds(Number(entry)) ?? 0
+    }
+  } catch {
+    return undefined
+  }
+  return total
 }
 
 /** CPU seconds (user + system) a process has used so far; Linux only, else undefined. */

@@ -1,14 +1,23 @@
-// pnpm bench:votes [--duration 10] [--connections 64] [--replicas 1] [--port 3100]
-// Starts the API on real Postgres (a scratch database on the server at DATABASE_URL), mints one
-// token per voter, drives POST /api/polls/:id/votes on one poll from a closed-loop load generator,
-// then checks that
-// the tally equals the number of 201s. Prints numbers; asserts nothing about speed.
+// pnpm bench:votes [--duration 10] [--connections 64] [--replicas 1] [--via nginx|direct] [--port 3100]
+// Starts N API replicas on real Postgres (a scratch database on the server at DATABASE_URL) behind
+// nginx (as in `pnpm stack:local`; `--via direct` spreads connections over the replicas instead),
+// mints one token per voter, drives POST /api/polls/:id/votes on one poll from a closed-loop load
+// generator, then checks that the tally equals the number of 201s. Prints numbers; asserts
+// nothing about speed.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadLocalIssuer } from '../../api/src/auth/local-issuer.ts'
-import { cpuSeconds, createScratchDatabase, mintVoterTokens, startApi } from './lib.ts'
+import { nginxBinary, startNginx, type NginxProxy } from '../stack/nginx.ts'
+import { freePort } from '../stack/stack.ts'
+import {
+  cpuSeconds,
+  cpuSecondsWithChildren,
+  createScratchDatabase,
+  mintVoterTokens,
+  startApi,
+} from './lib.ts'
 import { percentile, runLoad } from './load.ts'
 
 const { values } = parseArgs({
@@ -18,6 +27,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '3100' },
     replicas: { type: 'string', default: '1' },
     rate: { type: 'string', default: '5000', description: 'tokens minted per second of duration' },
+    via: { type: 'string', default: nginxBinary() ? 'nginx' : 'direct' },
   },
 })
 const duration = Number(values.duration)
@@ -54,12 +64,25 @@ try {
         DATA_DIR: dataDir,
         PUBLIC_URL: publicUrl,
         PORT: String(Number(values.port) + i),
+        // Every voter comes from this one address; behind nginx, one proxy hop.
+        RATE_LIMIT_ADDRESS_WRITES_PER_MINUTE: '0',
+        TRUST_PROXY_HOPS: values.via === 'nginx' ? '1' : '0',
       }),
     ),
   )
   const api = apis[0]
   if (!api) throw new Error('--replicas must be at least 1')
+  let nginx: NginxProxy | undefined
   try {
+    if (values.via === 'nginx') {
+      nginx = await startNginx({
+        dir: join(dataDir, 'nginx'),
+        port: await freePort(),
+        upstreams: apis.map((replica) => Number(new URL(replica.url).port)),
+        webDist: dataDir,
+      })
+    }
+    const origins = nginx ? [nginx.url] : apis.map((replica) => replica.url)
     const admin = `Bearer ${await issuer.mintAccessToken({ sub: 'bench-admin', groups: ['admins'] })}`
     const json = { 'content-type': 'application/json' }
     const created = await fetch(`${api.url}/api/polls`, {
@@ -74,22 +97,22 @@ try {
     })
     const bodies = poll.options.map((option) => JSON.stringify({ optionId: option.id }))
 
-    log(`voting for ${duration} s at ${connections} connections over ${replicas} API process(es)…`)
-    const cpuBefore = apis.map((replica) => cpuSeconds(replica.child.pid))
-    const load = await runLoad(
-      apis.map((replica) => replica.url),
-      {
-        connections,
-        durationSeconds: duration,
-        // Past the last token voters repeat and get 409s, which are neither 201s nor counted.
-        nextRequest: (i) => ({
-          method: 'POST',
-          path: `/api/polls/${poll.id}/votes`,
-          headers: { ...json, authorization: `Bearer ${tokens[i % tokens.length] ?? ''}` },
-          body: bodies[i % bodies.length] ?? '',
-        }),
-      },
+    log(
+      `voting for ${duration} s at ${connections} connections over ${replicas} API process(es), ${nginx ? 'through nginx' : 'directly'}…`,
     )
+    const cpuBefore = apis.map((replica) => cpuSeconds(replica.child.pid))
+    const nginxCpuBefore = cpuSecondsWithChildren(nginx?.process.pid)
+    const load = await runLoad(origins, {
+      connections,
+      durationSeconds: duration,
+      // Past the last token voters repeat and get 409s, which are neither 201s nor counted.
+      nextRequest: (i) => ({
+        method: 'POST',
+        path: `/api/polls/${poll.id}/votes`,
+        headers: { ...json, authorization: `Bearer ${tokens[i % tokens.length] ?? ''}` },
+        body: bodies[i % bodies.length] ?? '',
+      }),
+    })
 
     const apiCpu = apis.reduce(
       (sum, replica, i) =>
@@ -117,9 +140,18 @@ try {
       'other responses': others.join(' ') || 'none',
       'network errors': load.errors,
       'API CPU µs per request': Math.round((apiCpu * 1e6) / (load.latencies.length || 1)),
+      'nginx CPU µs per req.': nginx
+        ? Math.round(
+            (((cpuSecondsWithChildren(nginx.process.pid) ?? Number.NaN) -
+              (nginxCpuBefore ?? Number.NaN)) *
+              1e6) /
+              (load.latencies.length || 1),
+          )
+        : 'n/a (direct)',
       connections,
       'duration s': load.elapsedSeconds.toFixed(1),
       replicas,
+      via: nginx ? 'nginx' : 'direct',
     }
     console.log('\nbench:votes — one hot poll, API + Postgres on this machine')
     for (const [key, value] of Object.entries(report)) console.log(`  ${key.padEnd(22)} ${value}`)
@@ -128,6 +160,7 @@ try {
       process.exitCode = 1
     }
   } finally {
+    await nginx?.stop()
     await Promise.all(apis.map((replica) => replica.stop()))
   }
 } finally {

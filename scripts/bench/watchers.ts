@@ -1,0 +1,161 @@
+// pnpm bench:watchers [--watchers 10000] [--votes 200] [--rate 20] [--port 3200]
+//
+// N live-results watchers (SSE) on ONE API process while votes arrive: how long from a vote's
+// acknowledgement until each watcher sees it (p50/p99), and what the process's memory (RSS) costs.
+// Real Postgres (a scratch database on the server at DATABASE_URL), real sockets. Prints numbers;
+// asserts nothing about speed.
+import { connect, type Socket } from 'node:net'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { loadLocalIssuer } from '../../api/src/auth/local-issuer.ts'
+import { cpuSeconds, createScratchDatabase, mintVoterTokens, startApi } from './lib.ts'
+import { percentile } from './load.ts'
+
+const { values } = parseArgs({
+  options: {
+    watchers: { type: 'string', default: '10000' },
+    votes: { type: 'string', default: '200' },
+    rate: { type: 'string', default: '20', description: 'votes per second' },
+    port: { type: 'string', default: '3200' },
+    coalesce: { type: 'string', default: '250', description: 'RESULTS_COALESCE_MS' },
+  },
+})
+const watcherCount = Number(values.watchers)
+const voteCount = Number(values.votes)
+const serverUrl = process.env.DATABASE_URL
+if (!serverUrl) {
+  console.error(
+    'bench:watchers needs DATABASE_URL (a Postgres server where it may create a scratch database)',
+  )
+  process.exit(1)
+}
+const log = (message: string) => console.error(`› ${message}`)
+const rssMb = (pid: number | undefined) => {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${String(pid)}/status`, 'utf8'))
+  return match ? Number(match[1]) / 1024 : Number.NaN
+}
+
+const publicUrl = 'http://localhost:3000'
+const dataDir = mkdtempSync(join(tmpdir(), 'votelab-bench-watchers-'))
+const database = await createScratchDatabase(serverUrl)
+try {
+  const issuer = await loadLocalIssuer(`${publicUrl}/auth`, dataDir)
+  const tokens = await mintVoterTokens(`${publicUrl}/auth`, dataDir, 'watch-voter', voteCount)
+  const api = await startApi({
+    DATABASE_URL: database.url,
+    DATA_DIR: dataDir,
+    PUBLIC_URL: publicUrl,
+    PORT: values.port,
+    RESULTS_COALESCE_MS: values.coalesce,
+    RATE_LIMIT_ADDRESS_WRITES_PER_MINUTE: '0',
+  })
+  try {
+    const admin = `Bearer ${await issuer.mintAccessToken({ sub: 'bench-admin', groups: ['admins'] })}`
+    const json = { 'content-type': 'application/json' }
+    const created = await fetch(`${api.url}/api/polls`, {
+      method: 'POST',
+      headers: { ...json, authorization: admin },
+      body: JSON.stringify({ title: 'Watched', options: ['A', 'B'] }),
+    })
+    const poll = (await created.json()) as { id: string; options: { id: string }[] }
+    await fetch(`${api.url}/api/polls/${poll.id}/open`, {
+      method: 'POST',
+      headers: { authorization: admin },
+    })
+    const rssIdle = rssMb(api.child.pid)
+
+    // Each watcher: a raw socket reading the stream, remembering the highest total it has seen.
+    const acknowledgedAt: number[] = [] // acknowledgedAt[k - 1]: when vote k was acknowledged
+    const latencies: number[] = []
+    const request = `GET /api/polls/${poll.id}/results/stream HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n`
+    const sockets: Socket[] = []
+    let connected = 0
+    const openWatcher = () =>
+      new Promise<void>((resolve, reject) => {
+        let seen = 0
+        let ready = false
+        const socket = connect(Number(values.port), '127.0.0.1', () => socket.write(request))
+        socket.setEncoding('utf8')
+        socket.on('data', (chunk: string) => {
+          const now = performance.now()
+          for (const match of chunk.matchAll(/"totalVotes":(\d+)/g)) {
+            const total = Number(match[1])
+            if (!ready) {
+              ready = true
+              connected += 1
+              resolve()
+            }
+            for (let k = seen + 1; k <= total; k += 1) {
+              const at = acknowledgedAt[k - 1]
+              if (at !== undefined) latencies.push(now - at)
+            }
+            seen = Math.max(seen, total)
+          }
+        })
+        socket.on('error', reject)
+        sockets.push(socket)
+      })
+    log(`opening ${String(watcherCount)} watchers…`)
+    const opening = performance.now()
+    for (let i = 0; i < watcherCount; i += 500) {
+      await Promise.all(Array.from({ length: Math.min(500, watcherCount - i) }, openWatcher))
+    }
+    log(
+      `${String(connected)} watchers live in ${((performance.now() - opening) / 1000).toFixed(1)} s`,
+    )
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    const rssWatching = rssMb(api.child.pid)
+
+    log(`casting ${String(voteCount)} votes at ${values.rate}/s…`)
+    const cpuBefore = cpuSeconds(api.child.pid)
+    const interval = 1000 / Number(values.rate)
+    const started = performance.now()
+    for (let k = 0; k < voteCount; k += 1) {
+      const due = started + k * interval
+      const wait = due - performance.now()
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+      const response = await fetch(`${api.url}/api/polls/${poll.id}/votes`, {
+        method: 'POST',
+        headers: { ...json, authorization: `Bearer ${tokens[k] ?? ''}` },
+        body: JSON.stringify({ optionId: poll.options[k % 2]?.id }),
+      })
+      if (response.status !== 201) throw new Error(`vote ${String(k)}: ${String(response.status)}`)
+      acknowledgedAt.push(performance.now())
+      await response.arrayBuffer()
+    }
+    // Let the last broadcast arrive everywhere.
+    await new Promise((resolve) => setTimeout(resolve, 2_000 + Number(values.coalesce)))
+    const apiCpu = (cpuSeconds(api.child.pid) ?? Number.NaN) - (cpuBefore ?? Number.NaN)
+    const rssPeak = rssMb(api.child.pid)
+    const expected = watcherCount * voteCount
+    const sorted = Float64Array.from(latencies).sort()
+
+    console.log(`\nbench:watchers — ${String(watcherCount)} SSE watchers on one API process`)
+    const report = {
+      'watchers connected': connected,
+      'votes cast': voteCount,
+      'deliveries seen': `${String(latencies.length)} of ${String(expected)} (${((latencies.length / expected) * 100).toFixed(2)} %)`,
+      'vote→watcher p50 ms': percentile(sorted, 50).toFixed(0),
+      'vote→watcher p99 ms': percentile(sorted, 99).toFixed(0),
+      'vote→watcher max ms': percentile(sorted, 100).toFixed(0),
+      'RSS idle MB': rssIdle.toFixed(0),
+      'RSS watching MB': rssWatching.toFixed(0),
+      'RSS after votes MB': rssPeak.toFixed(0),
+      'RSS per watcher KB': (((rssWatching - rssIdle) * 1024) / watcherCount).toFixed(1),
+      'API CPU % while voting': ((apiCpu / ((performance.now() - started) / 1000)) * 100).toFixed(
+        0,
+      ),
+      'coalesce ms': values.coalesce,
+    }
+    for (const [key, value] of Object.entries(report))
+      console.log(`  ${key.padEnd(24)} ${String(value)}`)
+    for (const socket of sockets) socket.destroy()
+  } finally {
+    await api.stop()
+  }
+} finally {
+  await database.drop()
+  rmSync(dataDir, { recursive: true, force: true })
+}
