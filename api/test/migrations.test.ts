@@ -38,7 +38,6 @@ describe('migrations', () => {
       'participation',
       'poll_options',
       'polls',
-      'vote_requests',
     ])
     expect(await migrateToLatest(database.db)).toEqual([])
     expect(await migrateDownAll(database.db)).toEqual(
@@ -46,7 +45,7 @@ describe('migrations', () => {
     )
     expect(await tables()).toEqual([])
     await migrateToLatest(database.db)
-    expect(await tables()).toHaveLength(7)
+    expect(await tables()).toHaveLength(6)
   })
 
   it.runIf(onPostgres)(

@@ -53,7 +53,9 @@ describe('casting a vote', () => {
       .selectAll()
       .where('poll_id', '=', pollId)
       .execute()
-    expect(participation).toEqual([{ poll_id: pollId, voter_sub: 'secret-sam' }])
+    expect(participation).toEqual([
+      { poll_id: pollId, voter_sub: 'secret-sam', key_hash: null, sealed_receipt: null },
+    ])
   })
 
   it('counts 50 concurrent votes by one voter exactly once', async () => {

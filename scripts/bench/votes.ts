@@ -1,9 +1,10 @@
-// pnpm bench:votes [--duration 10] [--connections 64] [--replicas 1] [--via nginx|direct] [--port 3100]
+// pnpm bench:votes [--duration 10] [--connections 64] [--replicas 1] [--via nginx|direct] [--no-keys]
 // Starts N API replicas on real Postgres (a scratch database on the server at DATABASE_URL) behind
 // nginx (as in `pnpm stack:local`; `--via direct` spreads connections over the replicas instead),
 // mints one token per voter, drives POST /api/polls/:id/votes on one poll from a closed-loop load
 // generator, then checks that the tally equals the number of 201s. Prints numbers; asserts
 // nothing about speed.
+import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -20,7 +21,9 @@ import {
 } from './lib.ts'
 import { percentile, runLoad } from './load.ts'
 
+const runId = randomUUID()
 const { values } = parseArgs({
+  allowNegative: true,
   options: {
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '64' },
@@ -28,6 +31,8 @@ const { values } = parseArgs({
     replicas: { type: 'string', default: '1' },
     rate: { type: 'string', default: '5000', description: 'tokens minted per second of duration' },
     via: { type: 'string', default: nginxBinary() ? 'nginx' : 'direct' },
+    // The web client sends an Idempotency-Key with every vote; --no-keys measures without.
+    keys: { type: 'boolean', default: true },
   },
 })
 const duration = Number(values.duration)
@@ -152,6 +157,7 @@ try {
       'duration s': load.elapsedSeconds.toFixed(1),
       replicas,
       via: nginx ? 'nginx' : 'direct',
+      'idempotency keys': values.keys ? 'yes' : 'no',
     }
     console.log('\nbench:votes — one hot poll, API + Postgres on this machine')
     for (const [key, value] of Object.entries(report)) console.log(`  ${key.padEnd(22)} ${value}`)

@@ -81,6 +81,7 @@ export function openPostgres(config: PostgresConfig, logger: Logger): Promise<Da
     connectionTimeoutMillis: 3_000,
     statement_timeout: config.statementTimeoutMs,
     application_name: 'votelab-api',
+    options: '-c plan_cache_mode=force_generic_plan',
   }
   const pool = new pg.Pool({ ...connection, max: config.poolMax, idleTimeoutMillis: 30_000 })
   // An idle client losing its server (a restart, a failover) must not crash the process.

@@ -5,7 +5,6 @@ import type { OidcRecordsTable } from './tables/oidc-records.ts'
 import type { ParticipationTable } from './tables/participation.ts'
 import type { PollOptionsTable } from './tables/poll-options.ts'
 import type { PollsTable } from './tables/polls.ts'
-import type { VoteRequestsTable } from './tables/vote-requests.ts'
 
 export type { PollStatus } from './tables/polls.ts'
 
@@ -16,7 +15,6 @@ export interface Database {
   ballots: BallotsTable
   local_users: LocalUsersTable
   oidc_records: OidcRecordsTable
-  vote_requests: VoteRequestsTable
 }
 
 export type Db = Kysely<Database>

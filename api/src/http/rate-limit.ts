@@ -11,6 +11,7 @@ export interface Limit {
 export class RateLimiter {
   private readonly hits = new Map<string, { count: number; resetAt: number }>()
   private readonly limit: Limit
+  private nextSweep = 0
 
   constructor(limit: Limit) {
     this.limit = limit
@@ -28,7 +29,12 @@ export class RateLimiter {
     const entry = this.hits.get(key)
     if (!entry || entry.resetAt <= now) {
       this.hits.set(key, { count: 1, resetAt: now + this.limit.windowMs })
-      if (this.hits.size > 10_000) this.sweep(now)
+      // Expired entries go at most once per window: sweeping on every new key would cost a pass
+      // over all of them per request when many voters are active at once.
+      if (this.hits.size > 10_000 && now >= this.nextSweep) {
+        this.sweep(now)
+        this.nextSweep = now + this.limit.windowMs
+      }
       return
     }
     entry.count += 1

@@ -156,7 +156,12 @@ export async function transitionPoll(
     if (updated) await sql`select pg_notify(${POLL_CHANGED_CHANNEL}, ${pollId})`.execute(trx)
     // Retries cannot cast into a closed poll: the sealed receipts have served their purpose.
     if (updated && to === 'closed') {
-      await trx.deleteFrom('vote_requests').where('poll_id', '=', pollId).execute()
+      await trx
+        .updateTable('participation')
+        .set({ key_hash: null, sealed_receipt: null })
+        .where('poll_id', '=', pollId)
+        .where('key_hash', 'is not', null)
+        .execute()
     }
     return updated !== undefined
   })

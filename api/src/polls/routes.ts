@@ -200,14 +200,13 @@ export function pollRoutes({ db, ballotBox }: PollRoutesDeps) {
         return c.json({ receipt: found.receipt }, 201)
       }
 
-      const earlier = await replay()
-      if (earlier) return earlier
+      // A first attempt (the usual case) costs no lookup: only a vote the database refuses as
+      // "already voted" may be a retry, or the loser of two copies racing on two replicas.
       const outcome = await ballotBox.cast({ ...request, idempotencyKey: key })
       if (outcome.ok) return c.json({ receipt: outcome.receipt }, 201)
-      // Two copies of one request racing (e.g. on two replicas): the loser finds the winner's.
       if (outcome.reason === 'already_voted') {
-        const raced = await replay()
-        if (raced) return raced
+        const earlier = await replay()
+        if (earlier) return earlier
       }
       switch (outcome.reason) {
         case 'poll_not_found':

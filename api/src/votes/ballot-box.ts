@@ -160,7 +160,7 @@ async function writeBatch(
   const indexes = [...firstOfVoter.values()]
   const votes = indexes.map((index) => batch[index] as VoteRequest)
   const trackers = newTrackers(votes.length)
-  // Only written if the vote is cast (same statement), so a remembered key always means a ballot.
+  // Written with the participation row, so a remembered key always means a counted ballot.
   const remembered = votes.map((vote, i) =>
     vote.idempotencyKey
       ? {
@@ -194,15 +194,15 @@ async function writeBatch(
     ),
     -- Requests for an option of a poll that accepts votes.
     eligible as (
-      select input.poll_id, input.voter_sub
+      select input.poll_id, input.voter_sub, input.key_hash, input.sealed_receipt
       from input
       join poll on poll.id = input.poll_id and poll.accepting
       join poll_options option on option.id = input.option_id and option.poll_id = input.poll_id
     ),
     -- The one-vote rule is this primary key: a conflict means the voter already voted.
     participated as (
-      insert into participation (poll_id, voter_sub)
-      select poll_id, voter_sub from eligible
+      insert into participation (poll_id, voter_sub, key_hash, sealed_receipt)
+      select poll_id, voter_sub, key_hash, sealed_receipt from eligible
       on conflict do nothing
       returning poll_id, voter_sub
     ),
@@ -212,15 +212,6 @@ async function writeBatch(
       from input join participated using (poll_id, voter_sub)
       order by random() -- rows not in the order of the voters' participation rows
       returning poll_id, tracker, cast_at
-    ),
-    -- Runs although nothing reads it (data-modifying WITH queries always do). A key reused for
-    -- another poll keeps its first row: the retry then sees a different request (422).
-    remembered as (
-      insert into vote_requests (voter_sub, key_hash, poll_id, sealed_receipt)
-      select input.voter_sub, input.key_hash, input.poll_id, input.sealed_receipt
-      from input join participated using (poll_id, voter_sub)
-      where input.key_hash is not null
-      on conflict do nothing
     ),
     -- Delivered at commit to every API process listening: that is how live results move.
     -- (A SELECT in WITH runs only if referenced, hence the count below.)

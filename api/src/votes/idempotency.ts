@@ -4,11 +4,11 @@ import type { Queryable } from '../db/database.ts'
 /**
  * Idempotency-Key for votes, without a server-side link between voter and ballot.
  *
- * The row a keyed vote leaves (`vote_requests`) holds the voter, a hash of voter + key, and the
- * receipt (`tracker`, `optionId`) encrypted with AES-256-GCM under a key derived (HKDF-SHA256)
- * from the client's Idempotency-Key. The server keeps no copy of that key, so only a client that
- * still has it can make the row say anything: an operator reading the database sees that a
- * voter voted (which `participation` says anyway), not how. docs/decisions/009.
+ * A keyed vote's participation row also holds a hash of voter + key and the receipt (`tracker`,
+ * `optionId`) encrypted with AES-256-GCM under a key derived (HKDF-SHA256) from the client's
+ * Idempotency-Key. The server keeps no copy of that key, so only a client that still has it can
+ * make the row say anything: an operator reading the database sees that a voter voted (which the
+ * row says anyway), not how. docs/decisions/009.
  */
 
 /** Clients send a fresh random value per vote (a UUID is ideal): long enough not to be guessed. */
@@ -59,24 +59,24 @@ export type Replay =
   | { kind: 'different_request' }
 
 /**
- * What an earlier request with this key did: nothing yet, this very vote (same poll and option:
- * answer with its receipt), or something else (the key was reused for another request).
+ * For a vote the database refused as "already voted": was it this very request, sent before
+ * with this key (answer with its receipt), the key used for another vote (422), or another
+ * request altogether (409)?
  */
 export async function findReplay(
   db: Queryable,
   request: { voterSub: string; key: string; pollId: string; optionId: string },
 ): Promise<Replay> {
   const row = await db
-    .selectFrom('vote_requests')
-    .select(['poll_id', 'sealed_receipt'])
+    .selectFrom('participation')
+    .select(['key_hash', 'sealed_receipt'])
+    .where('poll_id', '=', request.pollId)
     .where('voter_sub', '=', request.voterSub)
-    .where('key_hash', '=', keyHash(request.voterSub, request.key))
     .executeTakeFirst()
-  if (!row) return { kind: 'none' }
+  if (!row?.key_hash || !row.sealed_receipt) return { kind: 'none' }
+  if (row.key_hash !== keyHash(request.voterSub, request.key)) return { kind: 'none' }
   const sealed = openReceipt(request.voterSub, request.key, row.sealed_receipt)
-  if (!sealed || row.poll_id !== request.pollId || sealed.optionId !== request.optionId) {
-    return { kind: 'different_request' }
-  }
+  if (!sealed || sealed.optionId !== request.optionId) return { kind: 'different_request' }
   const ballot = await db
     .selectFrom('ballots')
     .select('cast_at')
@@ -87,7 +87,7 @@ export async function findReplay(
     kind: 'same',
     receipt: {
       tracker: sealed.tracker,
-      pollId: row.poll_id,
+      pollId: request.pollId,
       castAt: new Date(ballot.cast_at).toISOString(),
     },
   }

@@ -5,4 +5,11 @@
 export interface ParticipationTable {
   poll_id: string
   voter_sub: string
+  /**
+   * With an Idempotency-Key: SHA-256 of voter and key (hex), and the receipt (`tracker`,
+   * `optionId`) sealed with AES-256-GCM under a key derived from the client's key, which the
+   * server never stores. Cleared when the poll closes.
+   */
+  key_hash: string | null
+  sealed_receipt: string | null
 }
