@@ -114,7 +114,11 @@ try {
       nextRequest: (i) => ({
         method: 'POST',
         path: `/api/polls/${poll.id}/votes`,
-        headers: { ...json, authorization: `Bearer ${tokens[i % tokens.length] ?? ''}` },
+        headers: {
+          ...json,
+          authorization: `Bearer ${tokens[i % tokens.length] ?? ''}`,
+          ...(values.keys ? { 'idempotency-key': `bench-${runId}-${String(i)}` } : {}),
+        },
         body: bodies[i % bodies.length] ?? '',
       }),
     })
