@@ -33,7 +33,8 @@ async function start(): Promise<ApiProcess> {
     PUBLIC_URL: ISSUER_URL,
     DATA_DIR: dataDir,
     RESULTS_COALESCE_MS: '50',
-    ...(testDatabase.url ? { DATABASE_URL: testDatabase.url } : {}),
+    // On PGlite, an empty DATABASE_URL (= unset): never the server this shell may point at.
+    DATABASE_URL: testDatabase.url ?? '',
   })
   processes.push(api)
   return api

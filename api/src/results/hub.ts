@@ -1,10 +1,13 @@
 import type { Logger } from 'pino'
 import type { Results } from '../polls/schemas.ts'
 
-type Listener = (results: Results) => void
+/** Receives each broadcast, and the same tally as JSON, serialized once for every watcher. */
+type Listener = (results: Results, json: string) => void
 
 interface PollWatch {
   listeners: Set<Listener>
+  /** The last broadcast: what a new watcher can be shown without asking the database. */
+  latest: { results: Results; json: string } | undefined
   dirty: boolean
   running: boolean
   timer: NodeJS.Timeout | undefined
@@ -44,7 +47,14 @@ export class ResultsHub {
   watch(pollId: string, listener: Listener): () => void {
     let watch = this.polls.get(pollId)
     if (!watch) {
-      watch = { listeners: new Set(), dirty: false, running: false, timer: undefined, lastRun: 0 }
+      watch = {
+        listeners: new Set(),
+        latest: undefined,
+        dirty: false,
+        running: false,
+        timer: undefined,
+        lastRun: 0,
+      }
       this.polls.set(pollId, watch)
     }
     watch.listeners.add(listener)
@@ -57,6 +67,14 @@ export class ResultsHub {
         this.polls.delete(pollId)
       }
     }
+  }
+
+  /**
+   * The poll's last broadcast, if any watcher is registered and one was sent: current unless a
+   * change is pending, and a pending change is always followed by a broadcast to every watcher.
+   */
+  latest(pollId: string): { results: Results; json: string } | undefined {
+    return this.polls.get(pollId)?.latest
   }
 
   /** A vote or a status change touched this poll. */
@@ -107,7 +125,9 @@ export class ResultsHub {
     try {
       const results = await this.options.loadResults(pollId)
       if (results && !this.closed) {
-        for (const listener of watch.listeners) listener(results)
+        const json = JSON.stringify(results)
+        watch.latest = { results, json }
+        for (const listener of watch.listeners) listener(results, json)
       }
     } catch (error) {
       // Keep the poll dirty and try again later: the database may be restarting.

@@ -1,7 +1,11 @@
 import { createRoute } from '@hono/zod-openapi'
+import type { HttpBindings } from '@hono/node-server'
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
+import type { Context } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import { isAdmin } from '../auth/verify.ts'
 import type { Db } from '../db/database.ts'
+import type { AppEnv } from '../http/env.ts'
 import { createRouter } from '../http/openapi.ts'
 import { notFound } from '../http/errors.ts'
 import { getResults } from '../polls/repository.ts'
@@ -59,32 +63,73 @@ export function resultsRoutes({ db, hub, heartbeatMs }: ResultsRoutesDeps) {
     .openapi(streamRoute, async (c) => {
       const { pollId } = c.req.valid('param')
       const admin = isAdmin(c.var.principal)
-      await visibleResults(pollId, admin) // a missing poll is a plain 404, not an empty stream
-      c.header('X-Accel-Buffering', 'no') // nginx and friends must not buffer the stream
-      return streamSSE(c, async (stream) => {
-        let sentUpdate = false
-        const send = (results: Results) =>
-          stream
-            .writeSSE({ event: 'results', data: JSON.stringify(results) })
-            .catch(() => undefined)
-        const unwatch = hub.watch(pollId, (results) => {
-          sentUpdate = true
-          void send(results)
-        })
-        // Loaded after watching, so no change can slip between the snapshot and the updates.
-        const initial = await getResults(db, pollId).catch(() => undefined)
-        // A broadcast that beat it here is newer; don't follow that with older data.
-        if (initial && !sentUpdate) await send(initial)
-        const heartbeat = setInterval(() => {
-          void stream.write(': heartbeat\n\n').catch(() => undefined)
-        }, heartbeatMs)
-        await new Promise<void>((resolve) => {
-          stream.onAbort(resolve)
-          const stopOnClose = hub.onClose(resolve)
-          stream.onAbort(stopOnClose)
-        })
+      // With a broadcast in hand (other watchers), a new watcher costs no query at all.
+      const cached = hub.latest(pollId)
+      if (!cached || (cached.results.status === 'draft' && !admin)) {
+        await visibleResults(pollId, admin) // a missing poll is a plain 404, not an empty stream
+      }
+      const res = (c.env as Partial<HttpBindings> | undefined)?.outgoing
+      if (!res) return streamWithWebStreams(c, pollId)
+
+      // Straight onto the socket: Web Streams cost ~50 KB and a serialization per watcher, this
+      // a few KB, and every watcher shares one JSON string per broadcast (docs/operations.md).
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no', // nginx and friends must not buffer the stream
+      })
+      const send = (json: string) => {
+        if (!res.writableEnded) res.write(`event: results\ndata: ${json}\n\n`)
+      }
+      let sentUpdate = false
+      const unwatch = hub.watch(pollId, (_results, json) => {
+        sentUpdate = true
+        send(json)
+      })
+      const heartbeat = setInterval(() => {
+        if (!res.writableEnded) res.write(': heartbeat\n\n')
+      }, heartbeatMs)
+      const stopOnClose = hub.onClose(() => res.end())
+      res.once('close', () => {
         clearInterval(heartbeat)
         unwatch()
+        stopOnClose()
       })
+      // Loaded after watching, so no change can slip between the snapshot and the updates.
+      const initial =
+        cached?.json ??
+        (await getResults(db, pollId)
+          .then((results) => results && JSON.stringify(results))
+          .catch(() => undefined))
+      // A broadcast that beat it here is newer; don't follow that with older data.
+      if (initial && !sentUpdate) send(initial)
+      return RESPONSE_ALREADY_SENT
     })
+
+  /** For `app.request()` without a Node socket (unit tests): the same stream through Hono. */
+  function streamWithWebStreams(c: Context<AppEnv>, pollId: string) {
+    c.header('X-Accel-Buffering', 'no')
+    return streamSSE(c, async (stream) => {
+      let sentUpdate = false
+      const send = (json: string) =>
+        stream.writeSSE({ event: 'results', data: json }).catch(() => undefined)
+      const unwatch = hub.watch(pollId, (_results, json) => {
+        sentUpdate = true
+        void send(json)
+      })
+      const initial = await getResults(db, pollId).catch(() => undefined)
+      if (initial && !sentUpdate) await send(JSON.stringify(initial))
+      const heartbeat = setInterval(() => {
+        void stream.write(': heartbeat\n\n').catch(() => undefined)
+      }, heartbeatMs)
+      await new Promise<void>((resolve) => {
+        stream.onAbort(resolve)
+        const stopOnClose = hub.onClose(resolve)
+        stream.onAbort(stopOnClose)
+      })
+      clearInterval(heartbeat)
+      unwatch()
+    })
+  }
 }
