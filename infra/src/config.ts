@@ -116,7 +116,8 @@ export function readConfig(): StackConfig {
       minTasks,
       maxTasks,
       targetCpuPercent: config.getNumber('targetCpuPercent') ?? 60,
-      targetRequestsPerTask: config.getNumber('targetRequestsPerTask') ?? 1000,
+      // ALB requests per target per minute (docs/operations.md): ~half a ¼-vCPU task's vote capacity.
+      targetRequestsPerTask: config.getNumber('targetRequestsPerTask') ?? 12_000,
       logRetentionDays: config.getNumber('logRetentionDays') ?? 14,
     },
     signIn: {
