@@ -8,12 +8,12 @@ import {
   readdirSync,
   rmSync,
 } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { validate } from 'dockerfile-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { API_PORT, RDS_CA_FILE } from '../src/service.ts'
+import { freePort } from '../../scripts/stack/stack.ts'
 import { ROOT } from './harness.ts'
 
 /**
@@ -291,17 +291,6 @@ describe('api/Dockerfile rehearsed without Docker', () => {
     expect(await exited).toBe(0)
   }, 120_000)
 })
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
-}
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number, context: () => string) {
   const deadline = Date.now() + timeoutMs

@@ -1,5 +1,4 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,16 +15,7 @@ export const haveChromium = existsSync(chromiumPath)
 export const webDist = fileURLToPath(new URL('../dist', import.meta.url))
 export const screenshotDir = fileURLToPath(new URL('./screenshots', import.meta.url))
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
-}
+export { freePort } from '../../scripts/stack/stack.ts'
 
 const FLAGS = [
   '--headless',

@@ -130,6 +130,8 @@ export async function stackClient(stack: LocalStack) {
   }
 }
 
+export type StackClient = Awaited<ReturnType<typeof stackClient>>
+
 /** The ballots and participation rows of one poll, straight from the database. */
 export async function countedInDatabase(databaseUrl: string, pollId: string) {
   const client = new pg.Client({ connectionString: databaseUrl })

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { nginxBinary } from '../../../scripts/stack/nginx.ts'
 import { postgresBinDir } from '../../../scripts/stack/postgres.ts'
 import { freePort, startLocalStack, type LocalStack } from '../../../scripts/stack/stack.ts'
-import { countedInDatabase, stackClient, watch, type Cast } from './client.ts'
+import { countedInDatabase, stackClient, watch, type Cast, type StackClient } from './client.ts'
 
 /**
  * The AWS topology on this machine — Postgres, two API replicas, nginx in front — and the faults
@@ -32,11 +32,35 @@ function expectCountedExactlyOnce(
   expect(new Set(counted.trackers).size).toBe(counted.trackers.length)
 }
 
+/**
+ * Two replicas behind nginx (and a Postgres of their own) for one describe block. Each test calls
+ * the returned function to get them; on failure it prints what they said last.
+ */
+function useStack(env: Record<string, string>) {
+  let stack: LocalStack | undefined
+  let client: StackClient | undefined
+  beforeAll(async () => {
+    stack = await startLocalStack({
+      replicas: 2,
+      port: await freePort(),
+      webDist: fakeWebDist(),
+      env,
+    })
+    client = await stackClient(stack)
+  })
+  afterAll(async () => {
+    await stack?.stop()
+  })
+  return () => {
+    if (!stack || !client) throw new Error('the stack did not start')
+    explainFailures(stack)
+    return { stack, client }
+  }
+}
+
 /** On failure: what the replicas, nginx and Postgres said last. */
-function explainFailures(stack: () => LocalStack | undefined) {
+function explainFailures(current: LocalStack) {
   onTestFailed(() => {
-    const current = stack()
-    if (!current) return
     const tail = (text: string) => text.split('\n').slice(-15).join('\n')
     for (const replica of current.replicas)
       console.error(`--- replica ${replica.url}\n${tail(replica.output)}`)
@@ -63,30 +87,16 @@ const summary = (casts: Cast[]) => ({
 describe.skipIf(!runnable && process.env.CI !== 'true')(
   'two replicas behind nginx, under faults',
   () => {
-    let stack: LocalStack
-    let client: Awaited<ReturnType<typeof stackClient>>
-
-    beforeAll(async () => {
-      stack = await startLocalStack({
-        replicas: 2,
-        port: await freePort(),
-        webDist: fakeWebDist(),
-        env: {
-          // One test client stands for thousands of voters from one address.
-          RATE_LIMIT_ADDRESS_WRITES_PER_MINUTE: '0',
-          RESULTS_COALESCE_MS: '100',
-          SSE_HEARTBEAT_MS: '1000',
-          SHUTDOWN_TIMEOUT_MS: '8000',
-        },
-      })
-      client = await stackClient(stack)
-    })
-    afterAll(async () => {
-      await stack?.stop()
+    const setup = useStack({
+      // One test client stands for thousands of voters from one address.
+      RATE_LIMIT_ADDRESS_WRITES_PER_MINUTE: '0',
+      RESULTS_COALESCE_MS: '100',
+      SSE_HEARTBEAT_MS: '1000',
+      SHUTDOWN_TIMEOUT_MS: '8000',
     })
 
     it('loses nothing when a replica is killed (SIGKILL) under load and restarted', async () => {
-      explainFailures(() => stack)
+      const { stack, client } = setup()
       const { pollId, optionIds } = await client.openPoll()
       const voters = await client.voters('kill', 600)
       const load = client.castAll(pollId, optionIds, voters, {
@@ -110,7 +120,7 @@ describe.skipIf(!runnable && process.env.CI !== 'true')(
     })
 
     it('answers 503 fast while Postgres is down, and is voting and streaming again within 5 s of its return', async () => {
-      explainFailures(() => stack)
+      const { stack, client } = setup()
       const postgres = stack.postgres
       if (!postgres) throw new Error('the stack runs its own Postgres')
       const { pollId, optionIds } = await client.openPoll()
@@ -196,7 +206,7 @@ describe.skipIf(!runnable && process.env.CI !== 'true')(
     })
 
     it('drains a replica on SIGTERM: votes in flight finish, watchers move to the other replica, exit 0 within 10 s', async () => {
-      explainFailures(() => stack)
+      const { stack, client } = setup()
       // nginx skips a replica for a few seconds after an error (fail_timeout): let it forget the
       // previous test's, so the watchers spread over both replicas.
       await sleep(3_500)
@@ -237,29 +247,15 @@ describe.skipIf(!runnable && process.env.CI !== 'true')(
 describe.skipIf(!runnable && process.env.CI !== 'true')(
   'more votes than the stack can take',
   () => {
-    let stack: LocalStack
-    let client: Awaited<ReturnType<typeof stackClient>>
-
-    beforeAll(async () => {
-      stack = await startLocalStack({
-        replicas: 2,
-        port: await freePort(),
-        webDist: fakeWebDist(),
-        // Tight queue bounds so that this 2-core machine can overload the stack from one process.
-        env: {
-          RATE_LIMIT_ADDRESS_WRITES_PER_MINUTE: '0',
-          VOTE_QUEUE_MAX: '20',
-          VOTE_QUEUE_WAIT_MS: '250',
-        },
-      })
-      client = await stackClient(stack)
-    })
-    afterAll(async () => {
-      await stack?.stop()
+    // Tight queue bounds so that this 2-core machine can overload the stack from one process.
+    const setup = useStack({
+      RATE_LIMIT_ADDRESS_WRITES_PER_MINUTE: '0',
+      VOTE_QUEUE_MAX: '20',
+      VOTE_QUEUE_WAIT_MS: '250',
     })
 
     it('sheds with 503 overloaded (fast) rather than timing out, counts what it acknowledged, and recovers', async () => {
-      explainFailures(() => stack)
+      const { stack, client } = setup()
       const { pollId, optionIds } = await client.openPoll()
       const voters = await client.voters('flood', 3000)
       const statuses = new Map<number, number>()
