@@ -1,6 +1,8 @@
 import type { Logger } from 'pino'
 import type { Results } from '../polls/schemas.ts'
 
+const FANOUT_SLICE = 500
+
 /** Receives each broadcast, and the same tally as JSON, serialized once for every watcher. */
 type Listener = (results: Results, json: string) => void
 
@@ -127,7 +129,13 @@ export class ResultsHub {
       if (results && !this.closed) {
         const json = JSON.stringify(results)
         watch.latest = { results, json }
-        for (const listener of watch.listeners) listener(results, json)
+        // Thousands of watchers: hand over in slices, so votes and other requests get the event
+        // loop between them instead of waiting for the whole fan-out.
+        const listeners = [...watch.listeners]
+        for (let i = 0; i < listeners.length; i += FANOUT_SLICE) {
+          if (i > 0) await new Promise((resolve) => setImmediate(resolve))
+          for (const listener of listeners.slice(i, i + FANOUT_SLICE)) listener(results, json)
+        }
       }
     } catch (error) {
       // Keep the poll dirty and try again later: the database may be restarting.

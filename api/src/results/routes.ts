@@ -41,6 +41,18 @@ const streamRoute = createRoute({
   },
 })
 
+/**
+ * The bytes of a `results` event. Every watcher of a broadcast gets the same JSON string, so the
+ * last frame is kept: encoded once per broadcast, not once per socket.
+ */
+let lastFrame: { json: string; bytes: Buffer } | undefined
+function sseFrame(json: string): Buffer {
+  if (lastFrame?.json !== json) {
+    lastFrame = { json, bytes: Buffer.from(`event: results\ndata: ${json}\n\n`) }
+  }
+  return lastFrame.bytes
+}
+
 export interface ResultsRoutesDeps {
   db: Db
   hub: ResultsHub
@@ -80,7 +92,7 @@ export function resultsRoutes({ db, hub, heartbeatMs }: ResultsRoutesDeps) {
         'x-accel-buffering': 'no', // nginx and friends must not buffer the stream
       })
       const send = (json: string) => {
-        if (!res.writableEnded) res.write(`event: results\ndata: ${json}\n\n`)
+        if (!res.writableEnded) res.write(sseFrame(json))
       }
       let sentUpdate = false
       const unwatch = hub.watch(pollId, (_results, json) => {
