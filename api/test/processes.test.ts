@@ -33,8 +33,7 @@ async function start(): Promise<ApiProcess> {
     PUBLIC_URL: ISSUER_URL,
     DATA_DIR: dataDir,
     RESULTS_COALESCE_MS: '50',
-    // On PGlite, an empty DATABASE_URL (= unset): never the server this shell may point at.
-    DATABASE_URL: testDatabase.url ?? '',
+    ...(testDatabase.url ? { DATABASE_URL: testDatabase.url } : {}),
   })
   processes.push(api)
   return api

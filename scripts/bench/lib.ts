@@ -1,12 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import pg from 'pg'
-
-export const root = fileURLToPath(new URL('../../', import.meta.url))
+import { Replica } from '../stack/stack.ts'
 
 /** A throwaway database on the server DATABASE_URL points at, dropped afterwards. */
 export async function createScratchDatabase(
@@ -30,46 +27,18 @@ export async function createScratchDatabase(
   }
 }
 
-export interface ApiProcess {
-  url: string
-  child: ChildProcess
-  stop(): Promise<void>
-}
-
-/** Starts `node api/src/server.ts` and resolves once it listens. */
-export async function startApi(env: Record<string, string>): Promise<ApiProcess> {
-  const child = spawn(process.execPath, [`${root}api/src/server.ts`], {
-    env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      // e.g. BENCH_API_NODE_OPTIONS=--cpu-prof to profile the API under load
-      NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS ?? '',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+/**
+ * Starts `node api/src/server.ts` on `env.PORT` (a replica of the local stack) and resolves once
+ * it is ready. BENCH_API_NODE_OPTIONS (e.g. `--cpu-prof`) profiles the API under load.
+ */
+export async function startApi(env: Record<string, string>): Promise<Replica> {
+  const replica = new Replica(Number(env.PORT ?? 3000), {
+    LOG_LEVEL: 'warn',
+    NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS ?? '',
+    ...env,
   })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const port = env.PORT ?? '3000'
-  const url = `http://127.0.0.1:${port}`
-  child.stdout?.on('data', (chunk: Buffer) => process.stderr.write(chunk))
-  for (let attempt = 0; ; attempt++) {
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) break
-    } catch {
-      // not listening yet
-    }
-    if (child.exitCode !== null || attempt > 300) throw new Error('the API did not start')
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  return {
-    url,
-    child,
-    async stop() {
-      child.kill('SIGTERM')
-      await exited
-    },
-  }
+  await replica.start()
+  return replica
 }
 
 /** Mints `count` voter tokens (`prefix-0` …) on every core, from the issuer key in `dataDir`. */

@@ -105,7 +105,7 @@ try {
     log(
       `voting for ${duration} s at ${connections} connections over ${replicas} API process(es), ${nginx ? 'through nginx' : 'directly'}…`,
     )
-    const cpuBefore = apis.map((replica) => cpuSeconds(replica.child.pid))
+    const cpuBefore = apis.map((replica) => cpuSeconds(replica.pid))
     const nginxCpuBefore = cpuSecondsWithChildren(nginx?.process.pid)
     const load = await runLoad(origins, {
       connections,
@@ -125,7 +125,7 @@ try {
 
     const apiCpu = apis.reduce(
       (sum, replica, i) =>
-        sum + (cpuSeconds(replica.child.pid) ?? Number.NaN) - (cpuBefore[i] ?? Number.NaN),
+        sum + (cpuSeconds(replica.pid) ?? Number.NaN) - (cpuBefore[i] ?? Number.NaN),
       0,
     )
     const results = (await (await fetch(`${api.url}/api/polls/${poll.id}/results`)).json()) as {

@@ -68,7 +68,7 @@ try {
       method: 'POST',
       headers: { authorization: admin },
     })
-    const rssIdle = rssMb(api.child.pid)
+    const rssIdle = rssMb(api.pid)
 
     // Each watcher: a raw socket reading the stream, remembering the highest total it has seen.
     const sentAt: number[] = [] // sentAt[k - 1]: when vote k was sent (a broadcast can beat its 201)
@@ -110,10 +110,10 @@ try {
       `${String(connected)} watchers live in ${((performance.now() - opening) / 1000).toFixed(1)} s`,
     )
     await new Promise((resolve) => setTimeout(resolve, 1_000))
-    const rssWatching = rssMb(api.child.pid)
+    const rssWatching = rssMb(api.pid)
 
     log(`casting ${String(voteCount)} votes at ${values.rate}/s…`)
-    const cpuBefore = cpuSeconds(api.child.pid)
+    const cpuBefore = cpuSeconds(api.pid)
     const interval = 1000 / Number(values.rate)
     const started = performance.now()
     for (let k = 0; k < voteCount; k += 1) {
@@ -131,8 +131,8 @@ try {
     }
     // Let the last broadcast arrive everywhere.
     await new Promise((resolve) => setTimeout(resolve, 2_000 + Number(values.coalesce)))
-    const apiCpu = (cpuSeconds(api.child.pid) ?? Number.NaN) - (cpuBefore ?? Number.NaN)
-    const rssPeak = rssMb(api.child.pid)
+    const apiCpu = (cpuSeconds(api.pid) ?? Number.NaN) - (cpuBefore ?? Number.NaN)
+    const rssPeak = rssMb(api.pid)
     const expected = watcherCount * voteCount
     const sorted = Float64Array.from(latencies).sort()
 
