@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { loadLocalIssuer, type LocalIssuer } from '../../src/auth/local-issuer.ts'
+import { sseMessages } from '../support/sse.ts'
 import type { LocalStack } from '../../../scripts/stack/stack.ts'
 
 /** What a well-behaved client does against the stack: tokens, polls, votes that retry safely. */
@@ -173,24 +174,10 @@ export function watch(url: string) {
         })
         if (response.status !== 200 || !response.body) throw new Error(String(response.status))
         connections += 1
-        const decoder = new TextDecoder()
-        let buffer = ''
-        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-          buffer += decoder.decode(chunk, { stream: true })
-          let split
-          while ((split = buffer.indexOf('\n\n')) >= 0) {
-            const data = buffer
-              .slice(0, split)
-              .split('\n')
-              .filter((line) => line.startsWith('data:'))
-              .map((line) => line.slice(5))
-              .join('\n')
-            buffer = buffer.slice(split + 2)
-            if (data) {
-              latest = JSON.parse(data) as { totalVotes: number }
-              for (const wake of waiters) wake()
-            }
-          }
+        for await (const message of sseMessages(response.body)) {
+          if (message.data === undefined) continue
+          latest = message.data as { totalVotes: number }
+          for (const wake of waiters) wake()
         }
         closedByServer += 1
       } catch {

@@ -1,3 +1,33 @@
+export interface SseMessage {
+  event: string
+  /** The data lines, joined and parsed as JSON; undefined for a comment-only block. */
+  data: unknown
+  comments: string[]
+}
+
+/** Splits a `text/event-stream` body into its messages as they arrive. */
+export async function* sseMessages(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage> {
+  const decoder = new TextDecoder()
+  let buffer = ''
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true })
+    let split
+    while ((split = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, split)
+      buffer = buffer.slice(split + 2)
+      let event = 'message'
+      const data: string[] = []
+      const comments: string[] = []
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':')) comments.push(line.slice(1).trim())
+        else if (line.startsWith('event:')) event = line.slice(6).trim()
+        else if (line.startsWith('data:')) data.push(line.slice(5).trimStart())
+      }
+      yield { event, data: data.length ? JSON.parse(data.join('\n')) : undefined, comments }
+    }
+  }
+}
+
 /** A minimal Server-Sent Events reader over real HTTP, for tests. */
 export interface SseConnection {
   /** Resolves with the data of the next event of this name that satisfies `accept`. */
@@ -23,27 +53,12 @@ export async function openSse(
   const events: { event: string; data: unknown }[] = []
   const waiters = new Set<() => void>()
   const comments: string[] = []
-  const decoder = new TextDecoder()
-  let buffer = ''
-
   const ended = (async () => {
     try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true })
-        let split
-        while ((split = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, split)
-          buffer = buffer.slice(split + 2)
-          let event = 'message'
-          const data: string[] = []
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) comments.push(line.slice(1).trim())
-            else if (line.startsWith('event:')) event = line.slice(6).trim()
-            else if (line.startsWith('data:')) data.push(line.slice(5).trimStart())
-          }
-          if (data.length) events.push({ event, data: JSON.parse(data.join('\n')) })
-          for (const wake of waiters) wake()
-        }
+      for await (const message of sseMessages(response.body as ReadableStream<Uint8Array>)) {
+        comments.push(...message.comments)
+        if (message.data !== undefined) events.push({ event: message.event, data: message.data })
+        for (const wake of waiters) wake()
       }
     } catch {
       // aborted by close()
