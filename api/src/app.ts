@@ -17,6 +17,7 @@ import { errorBody, handleError } from './http/errors.ts'
 import { healthRoutes } from './http/health.ts'
 import { webRoutes, type WebClientConfig } from './http/web.ts'
 import { createRouter } from './http/openapi.ts'
+import { ballotRoutes } from './ballots/routes.ts'
 import { pollRoutes } from './polls/routes.ts'
 import { ErrorSchema } from './polls/schemas.ts'
 import type { ResultsHub } from './results/hub.ts'
@@ -110,6 +111,7 @@ export function createApp(deps: AppDeps) {
       '/polls',
       resultsRoutes({ db: database.db, hub: deps.hub, heartbeatMs: deps.heartbeatMs }),
     )
+    .route('/polls', ballotRoutes({ db: database.db }))
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -37,6 +37,7 @@ describe('migrations', () => {
       'oidc_records',
       'participation',
       'poll_options',
+      'poll_seals',
       'polls',
     ])
     expect(await migrateToLatest(database.db)).toEqual([])
@@ -45,7 +46,7 @@ describe('migrations', () => {
     )
     expect(await tables()).toEqual([])
     await migrateToLatest(database.db)
-    expect(await tables()).toHaveLength(6)
+    expect(await tables()).toHaveLength(7)
   })
 
   it.runIf(onPostgres)(

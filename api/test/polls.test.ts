@@ -292,6 +292,8 @@ describe('health and docs', () => {
         '/polls/{pollId}/votes',
         '/polls/{pollId}/results',
         '/polls/{pollId}/results/stream',
+        '/polls/{pollId}/ballots',
+        '/polls/{pollId}/ballots/{tracker}',
       ].sort(),
     )
     const ui = await ctx.call('GET', '/api/docs')

@@ -166,7 +166,12 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
     const db = ctx.runtime.database.db
     const poll = await createPoll(
       db,
-      { title: 'Tabs or spaces?', description: '', options: ['Tabs', 'Spaces'] },
+      {
+        title: 'Tabs or spaces?',
+        description: '',
+        options: ['Tabs', 'Spaces'],
+        publishBallots: true,
+      },
       'admin',
     )
     await transitionPoll(db, poll.id, 'open')
@@ -222,7 +227,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
     const db = ctx.runtime.database.db
     const poll = await createPoll(
       db,
-      { title: 'Lost in transit?', description: '', options: ['Yes', 'No'] },
+      { title: 'Lost in transit?', description: '', options: ['Yes', 'No'], publishBallots: true },
       'admin',
     )
     await transitionPoll(db, poll.id, 'open')

@@ -4,6 +4,7 @@ import type { LocalUsersTable } from './tables/local-users.ts'
 import type { OidcRecordsTable } from './tables/oidc-records.ts'
 import type { ParticipationTable } from './tables/participation.ts'
 import type { PollOptionsTable } from './tables/poll-options.ts'
+import type { PollSealsTable } from './tables/poll-seals.ts'
 import type { PollsTable } from './tables/polls.ts'
 
 export type { PollStatus } from './tables/polls.ts'
@@ -13,6 +14,7 @@ export interface Database {
   poll_options: PollOptionsTable
   participation: ParticipationTable
   ballots: BallotsTable
+  poll_seals: PollSealsTable
   local_users: LocalUsersTable
   oidc_records: OidcRecordsTable
 }

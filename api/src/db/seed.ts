@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { sql } from 'kysely'
+import { sealPoll } from '../ballots/seal.ts'
 import type { Db } from './database.ts'
 
 /** Fixed ids, so seeding twice finds its own polls and adds nothing. */
@@ -96,10 +96,11 @@ export async function seedDemoPolls(db: Db): Promise<string[]> {
             poll_id: poll.id,
             option_id: optionId,
             tracker: randomBytes(16).toString('hex'),
-            cast_at: sql<Date>`now() - interval '1 day'`,
           })),
         )
         .execute()
+      // A closed poll always has its ballot chain (ballots/seal.ts).
+      if (poll.status === 'closed') await sealPoll(trx, poll.id)
     }
     return added
   })

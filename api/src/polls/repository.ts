@@ -1,19 +1,9 @@
-import { sql, type RawBuilder } from 'kysely'
+import { sql } from 'kysely'
+import { ensureSealed, sealPoll } from '../ballots/seal.ts'
+import { CHAIN_FORMAT } from '../ballots/chain.ts'
 import type { PollStatus, Queryable } from '../db/database.ts'
 import type { CreatePollInput, Poll, Results } from './schemas.ts'
-
-/** Polls and results change on this channel; the payload is the poll id. */
-export const POLL_CHANGED_CHANNEL = 'votelab_poll_changed'
-
-/** An open poll whose closing time has passed reads as closed, without a job to flip it. */
-export const effectiveStatus: RawBuilder<PollStatus> = sql<PollStatus>`
-  case when polls.status = 'open' and polls.closes_at <= now() then 'closed' else polls.status end`
-
-/** The poll is open and inside its voting window right now. */
-export const acceptingVotes: RawBuilder<boolean> = sql<boolean>`(
-  polls.status = 'open'
-  and (polls.opens_at is null or polls.opens_at <= now())
-  and (polls.closes_at is null or polls.closes_at > now()))`
+import { POLL_CHANGED_CHANNEL, effectiveStatus } from './status.ts'
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null)
 
@@ -26,6 +16,7 @@ async function withOptionsAndTotals(
     status: PollStatus
     opens_at: Date | null
     closes_at: Date | null
+    publish_ballots: boolean
   }[],
 ): Promise<Poll[]> {
   if (rows.length === 0) return []
@@ -57,6 +48,7 @@ async function withOptionsAndTotals(
       .filter((option) => option.poll_id === row.id)
       .map((option) => ({ id: option.id, label: option.label })),
     totalVotes: votesByPoll.get(row.id) ?? 0,
+    publishBallots: row.publish_ballots,
   }))
 }
 
@@ -70,6 +62,7 @@ function selectPolls(db: Queryable) {
       effectiveStatus.as('status'),
       'polls.opens_at',
       'polls.closes_at',
+      'polls.publish_ballots',
     ])
 }
 
@@ -110,6 +103,7 @@ export async function createPoll(
         description: input.description,
         opens_at: input.opensAt ? new Date(input.opensAt) : null,
         closes_at: input.closesAt ? new Date(input.closesAt) : null,
+        publish_ballots: input.publishBallots,
         created_by: createdBy,
       })
       .returning('id')
@@ -132,7 +126,8 @@ export type TransitionOutcome =
 
 /**
  * draft → open → closed, nothing else. The update takes the poll's row lock, so it waits for
- * any vote batch holding the poll (FOR SHARE) to commit: no ballot lands after the close.
+ * any vote batch holding the poll (FOR SHARE) to commit: no ballot lands after the close, and the
+ * seal (ballots/seal.ts) sees every ballot.
  */
 export async function transitionPoll(
   db: Queryable,
@@ -154,15 +149,8 @@ export async function transitionPoll(
       .returning('id')
       .executeTakeFirst()
     if (updated) await sql`select pg_notify(${POLL_CHANGED_CHANNEL}, ${pollId})`.execute(trx)
-    // Retries cannot cast into a closed poll: the sealed receipts have served their purpose.
-    if (updated && to === 'closed') {
-      await trx
-        .updateTable('participation')
-        .set({ key_hash: null, sealed_receipt: null })
-        .where('poll_id', '=', pollId)
-        .where('key_hash', 'is not', null)
-        .execute()
-    }
+    // Sealed in the same transaction: a closed poll always has its chain and final tally.
+    if (updated && to === 'closed') await sealPoll(trx, pollId)
     return updated !== undefined
   })
   const poll = await findPoll(db, pollId)
@@ -171,30 +159,42 @@ export async function transitionPoll(
   return { ok: true, poll }
 }
 
-/** The tally, counted from the ballots themselves: there is no counter to drift from them. */
+/**
+ * The tally. While a poll is open it is counted from the ballots themselves (no counter to drift
+ * from them); once closed it is the tally sealed with the ballot chain, published with the chain's
+ * head so anyone can recount the board against it.
+ */
 export async function getResults(db: Queryable, pollId: string): Promise<Results | undefined> {
   const poll = await db
     .selectFrom('polls')
-    .select([effectiveStatus.as('status'), sql<Date>`now()`.as('as_of')])
+    .select([effectiveStatus.as('status'), 'publish_ballots', sql<Date>`now()`.as('as_of')])
     .where('polls.id', '=', pollId)
     .executeTakeFirst()
   if (!poll) return undefined
-  const options = await db
-    .selectFrom('poll_options as o')
-    .leftJoin(
-      (eb) =>
-        eb
-          .selectFrom('ballots')
-          .select(['option_id', sql<number>`count(*)::int`.as('votes')])
-          .where('poll_id', '=', pollId)
-          .groupBy('option_id')
-          .as('counts'),
-      (join) => join.onRef('counts.option_id', '=', 'o.id'),
-    )
-    .select(['o.id', 'o.label', sql<number>`coalesce(counts.votes, 0)`.as('votes')])
-    .where('o.poll_id', '=', pollId)
-    .orderBy('o.position')
-    .execute()
+  const seal = poll.status === 'closed' ? await ensureSealed(db, pollId) : undefined
+  const options = seal
+    ? await db
+        .selectFrom('poll_options as o')
+        .select(['o.id', 'o.label', sql<number>`coalesce(o.final_votes, 0)`.as('votes')])
+        .where('o.poll_id', '=', pollId)
+        .orderBy('o.position')
+        .execute()
+    : await db
+        .selectFrom('poll_options as o')
+        .leftJoin(
+          (eb) =>
+            eb
+              .selectFrom('ballots')
+              .select(['option_id', sql<number>`count(*)::int`.as('votes')])
+              .where('poll_id', '=', pollId)
+              .groupBy('option_id')
+              .as('counts'),
+          (join) => join.onRef('counts.option_id', '=', 'o.id'),
+        )
+        .select(['o.id', 'o.label', sql<number>`coalesce(counts.votes, 0)`.as('votes')])
+        .where('o.poll_id', '=', pollId)
+        .orderBy('o.position')
+        .execute()
   return {
     pollId,
     status: poll.status,
@@ -205,5 +205,14 @@ export async function getResults(db: Queryable, pollId: string): Promise<Results
       votes: option.votes,
     })),
     asOf: new Date(poll.as_of).toISOString(),
+    chain: seal
+      ? {
+          format: CHAIN_FORMAT,
+          head: seal.chainHead,
+          length: seal.ballotCount,
+          sealedAt: new Date(seal.sealedAt).toISOString(),
+          published: poll.publish_ballots,
+        }
+      : null,
   }
 }

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi'
+import { CHAIN_FORMAT } from '../ballots/chain.ts'
 import { IDEMPOTENCY_KEY_PATTERN } from '../votes/idempotency.ts'
 
 // One set of schemas validates requests, types the handlers and generates the OpenAPI document.
@@ -41,6 +42,9 @@ export const PollSchema = z
     closesAt: z.iso.datetime().nullable(),
     options: z.array(OptionSchema),
     totalVotes: z.number().int(),
+    publishBallots: z.boolean().openapi({
+      description: 'Whether the ballots go on the public board once the poll closes.',
+    }),
   })
   .openapi('Poll')
 
@@ -65,6 +69,14 @@ export const CreatePollBody = z
       ),
     opensAt: timestamp.optional(),
     closesAt: timestamp.optional(),
+    publishBallots: z
+      .boolean({ error: 'must be true or false' })
+      .default(true)
+      .openapi({
+        description:
+          'Publish every ballot (tracker and option) on the board after the poll closes, so voters ' +
+          'can check theirs and anyone can recount. Off where a receipt must not prove a choice.',
+      }),
   })
   .refine(
     (poll) =>
@@ -106,6 +118,21 @@ export const ReceiptSchema = z
   })
   .openapi('Receipt')
 
+export const HASH_PATTERN = /^[0-9a-f]{64}$/
+
+export const ChainSchema = z
+  .object({
+    format: z.literal(CHAIN_FORMAT),
+    head: z
+      .string()
+      .regex(HASH_PATTERN)
+      .openapi({ description: 'The last entry’s hash (SHA-256, hex)' }),
+    length: z.number().int().openapi({ description: 'Ballots in the chain' }),
+    sealedAt: z.iso.datetime(),
+    published: z.boolean().openapi({ description: 'Whether the board itself is public' }),
+  })
+  .openapi('Chain')
+
 export const ResultsSchema = z
   .object({
     pollId: z.uuid(),
@@ -113,6 +140,9 @@ export const ResultsSchema = z
     totalVotes: z.number().int(),
     options: z.array(z.object({ optionId: z.uuid(), label: z.string(), votes: z.number().int() })),
     asOf: z.iso.datetime(),
+    chain: ChainSchema.nullable().openapi({
+      description: 'Once the poll is closed: the sealed ballot chain this tally is committed to.',
+    }),
   })
   .openapi('Results')
 

@@ -21,6 +21,7 @@ function hubWithCounter(coalesceMs: number, loadMs = 0) {
         totalVotes: snapshot,
         options: [],
         asOf: new Date().toISOString(),
+        chain: null,
       } satisfies Results
     },
   })
@@ -81,6 +82,7 @@ describe('ResultsHub', () => {
           totalVotes: 7,
           options: [],
           asOf: new Date().toISOString(),
+          chain: null,
         })
       },
     })

@@ -82,7 +82,8 @@ export async function findReplay(
     .select('cast_at')
     .where('tracker', '=', sealed.tracker)
     .executeTakeFirst()
-  if (!ballot) return { kind: 'none' }
+  // Sealing erases cast times, but it clears the keys first: a sealed ballot is never replayed.
+  if (!ballot?.cast_at) return { kind: 'none' }
   return {
     kind: 'same',
     receipt: {

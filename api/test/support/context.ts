@@ -48,8 +48,11 @@ export interface TestContext {
   signWithIssuerKey(claims: JWTPayload): Promise<string>
   voterToken(sub: string, options?: Omit<MintOptions, 'sub'>): Promise<string>
   adminToken(): Promise<string>
-  /** Creates a poll as admin and opens it; returns its id and option ids. */
-  openPoll(options?: string[]): Promise<{ pollId: string; optionIds: string[] }>
+  /** Creates a poll as admin (with any extra fields) and opens it; returns its id and option ids. */
+  openPoll(
+    options?: string[],
+    extra?: Record<string, unknown>,
+  ): Promise<{ pollId: string; optionIds: string[] }>
   /** Serves the app over real HTTP on 127.0.0.1 (random port). */
   listen(): Promise<HttpListener>
   close(): Promise<void>
@@ -93,11 +96,11 @@ export async function createTestContext(
     },
     voterToken: (sub, options = {}) => issuer.mintAccessToken({ sub, ...options }),
     adminToken: () => issuer.mintAccessToken({ sub: 'admin', groups: [ADMIN_GROUP] }),
-    async openPoll(labels = ['Yes', 'No', 'Abstain']) {
+    async openPoll(labels = ['Yes', 'No', 'Abstain'], extra = {}) {
       const token = await context.adminToken()
       const created = await context.call('POST', '/api/polls', {
         token,
-        body: { title: 'A test poll', options: labels },
+        body: { title: 'A test poll', options: labels, ...extra },
       })
       if (created.status !== 201)
         throw new Error(`create failed: ${created.status} ${await created.text()}`)

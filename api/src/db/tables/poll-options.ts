@@ -5,4 +5,6 @@ export interface PollOptionsTable {
   poll_id: string
   label: string
   position: number
+  /** The votes sealed for this option when the poll closed: the published tally. */
+  final_votes: Generated<number | null>
 }

@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto'
+import { sql, type Transaction } from 'kysely'
+import type { Database, Queryable } from '../db/database.ts'
+import { POLL_CHANGED_CHANNEL, effectiveStatus } from '../polls/status.ts'
+import { GENESIS_HASH, entryBytes } from './chain.ts'
+
+export interface Seal {
+  ballotCount: number
+  chainHead: string
+  sealedAt: Date
+}
+
+/** Ballots are rewritten in slices this big: one statement each, bounded parameter arrays. */
+const UPDATE_SLICE = 5_000
+
+const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
+
+/**
+ * Seals a closed poll's ballots into its hash chain, once: orders them by tracker, numbers them
+ * 1…n, hashes each over the previous (chain.ts), fixes the tally, and publishes the head. The
+ * poll's row lock (FOR UPDATE) waits for any vote batch still holding the poll (FOR SHARE), so
+ * every ballot that was acknowledged is in the chain, and two callers never seal twice.
+ *
+ * Rewriting every ballot row also erases what tied it to its moment: the cast time goes, and the
+ * new row versions all carry this transaction's id instead of the vote batch's, which the voter's
+ * participation row shares (docs/decisions/010).
+ *
+ * Returns undefined for a poll that does not exist or is not closed.
+ */
+export async function sealPoll(
+  trx: Transaction<Database>,
+  pollId: string,
+): Promise<Seal | undefined> {
+  const poll = await trx
+    .selectFrom('polls')
+    .select(['polls.id', effectiveStatus.as('status')])
+    .where('polls.id', '=', pollId)
+    .forUpdate()
+    .executeTakeFirst()
+  if (poll?.status !== 'closed') return undefined
+  const existing = await findSeal(trx, pollId)
+  if (existing) return existing
+
+  const ballots = await trx
+    .selectFrom('ballots')
+    .select(['tracker', 'option_id'])
+    .where('poll_id', '=', pollId)
+    .execute()
+  // Trackers are random: their order says nothing about when anyone voted. (Sorted here rather
+  // than in SQL, where a collation could order text differently from bytes.)
+  ballots.sort((a, b) => (a.tracker < b.tracker ? -1 : a.tracker > b.tracker ? 1 : 0))
+
+  let head = GENESIS_HASH
+  const hashes = ballots.map((ballot, index) => {
+    head = sha256Hex(entryBytes(head, pollId, index + 1, ballot.option_id, ballot.tracker))
+    return head
+  })
+  for (let start = 0; start < ballots.length; start += UPDATE_SLICE) {
+    const slice = ballots.slice(start, start + UPDATE_SLICE)
+    await sql`
+      update ballots
+      set seq = sealed.seq, entry_hash = sealed.hash, cast_at = null
+      from unnest(
+        ${slice.map((ballot) => ballot.tracker)}::text[],
+        ${slice.map((_, i) => start + i + 1)}::int[],
+        ${hashes.slice(start, start + UPDATE_SLICE)}::text[]
+      ) as sealed (tracker, seq, hash)
+      where ballots.tracker = sealed.tracker`.execute(trx)
+  }
+
+  const votes = new Map<string, number>()
+  for (const ballot of ballots) votes.set(ballot.option_id, (votes.get(ballot.option_id) ?? 0) + 1)
+  await sql`
+    update poll_options
+    set final_votes = coalesce((
+      select counted.votes
+      from unnest(${[...votes.keys()]}::uuid[], ${[...votes.values()]}::int[])
+        as counted (option_id, votes)
+      where counted.option_id = poll_options.id), 0)
+    where poll_id = ${pollId}`.execute(trx)
+
+  // A poll closed by its closing time is still 'open' in its row until now.
+  await trx
+    .updateTable('polls')
+    .set({ status: 'closed', updated_at: sql<Date>`now()` })
+    .where('id', '=', pollId)
+    .where('status', '=', 'open')
+    .execute()
+  // Retries cannot cast into a closed poll: the sealed receipts have served their purpose.
+  await trx
+    .updateTable('participation')
+    .set({ key_hash: null, sealed_receipt: null })
+    .where('poll_id', '=', pollId)
+    .where('key_hash', 'is not', null)
+    .execute()
+  const seal = await trx
+    .insertInto('poll_seals')
+    .values({ poll_id: pollId, ballot_count: ballots.length, chain_head: head })
+    .returning(['ballot_count', 'chain_head', 'sealed_at'])
+    .executeTakeFirstOrThrow()
+  await sql`select pg_notify(${POLL_CHANGED_CHANNEL}, ${pollId})`.execute(trx)
+  return { ballotCount: seal.ballot_count, chainHead: seal.chain_head, sealedAt: seal.sealed_at }
+}
+
+export async function findSeal(db: Queryable, pollId: string): Promise<Seal | undefined> {
+  const row = await db
+    .selectFrom('poll_seals')
+    .select(['ballot_count', 'chain_head', 'sealed_at'])
+    .where('poll_id', '=', pollId)
+    .executeTakeFirst()
+  return (
+    row && { ballotCount: row.ballot_count, chainHead: row.chain_head, sealedAt: row.sealed_at }
+  )
+}
+
+/**
+ * The seal of a closed poll, sealing it now if nobody has: a poll that closed by its closing
+ * time (no request closed it) is sealed by the first read that needs its chain.
+ */
+export async function ensureSealed(db: Queryable, pollId: string): Promise<Seal | undefined> {
+  const existing = await findSeal(db, pollId)
+  if (existing) return existing
+  if (db.isTransaction) return sealPoll(db as Transaction<Database>, pollId)
+  return db.transaction().execute((trx) => sealPoll(trx, pollId))
+}

@@ -1,0 +1,301 @@
+import { createHash } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { GENESIS_HASH } from '../src/ballots/chain.ts'
+import { createTestContext, type TestContext } from './support/context.ts'
+
+let ctx: TestContext
+let admin: string
+beforeAll(async () => {
+  ctx = await createTestContext()
+  admin = await ctx.adminToken()
+})
+afterAll(() => ctx.close())
+
+interface Entry {
+  seq: number
+  tracker: string
+  optionId: string
+  hash: string
+}
+interface Chain {
+  format: string
+  head: string
+  length: number
+  sealedAt: string
+  published: boolean
+}
+interface Results {
+  status: string
+  totalVotes: number
+  options: { optionId: string; votes: number }[]
+  chain: Chain | null
+}
+interface BoardPage {
+  pollId: string
+  chain: Omit<Chain, 'published'>
+  ballots: Entry[]
+  next: string | null
+}
+type ErrorBody = { error: { code: string; message: string } }
+
+const json = async <T>(response: Response, status = 200): Promise<T> => {
+  expect(response.status, await response.clone().text()).toBe(status)
+  return (await response.json()) as T
+}
+
+/** Opens a poll, lets `votes.length` voters vote (option index each), returns their trackers. */
+async function pollWithVotes(votes: number[], extra: Record<string, unknown> = {}) {
+  const { pollId, optionIds } = await ctx.openPoll(['Red', 'Green', 'Blue'], extra)
+  const trackers = new Map<string, string>()
+  for (const [i, choice] of votes.entries()) {
+    const response = await ctx.call('POST', `/api/polls/${pollId}/votes`, {
+      token: await ctx.voterToken(`board-voter-${pollId}-${String(i)}`),
+      body: { optionId: optionIds[choice] },
+    })
+    const { receipt } = await json<{ receipt: { tracker: string } }>(response, 201)
+    trackers.set(receipt.tracker, optionIds[choice] as string)
+  }
+  return { pollId, optionIds, trackers }
+}
+
+const close = async (pollId: string) =>
+  json(await ctx.call('POST', `/api/polls/${pollId}/close`, { token: admin }))
+
+const sha256 = (...parts: Buffer[]) =>
+  createHash('sha256').update(Buffer.concat(parts)).digest('hex')
+const uuidBytes = (id: string) => Buffer.from(id.replaceAll('-', ''), 'hex')
+
+describe('sealing a poll into its ballot chain', () => {
+  it('publishes no chain while the poll is open, and keeps the board shut', async () => {
+    const { pollId } = await pollWithVotes([0, 1])
+    const results = await json<Results>(await ctx.call('GET', `/api/polls/${pollId}/results`))
+    expect(results.chain).toBeNull()
+    const board = await ctx.call('GET', `/api/polls/${pollId}/ballots`)
+    expect(board.status).toBe(409)
+    expect(((await board.json()) as ErrorBody).error.code).toBe('poll_not_closed')
+  })
+
+  it('seals at close: head and count with the results, every receipt on the board exactly once', async () => {
+    const votes = [0, 1, 2, 0, 0, 1, 2, 2, 2, 0, 1, 0]
+    const { pollId, optionIds, trackers } = await pollWithVotes(votes)
+    await close(pollId)
+
+    const results = await json<Results>(await ctx.call('GET', `/api/polls/${pollId}/results`))
+    expect(results.status).toBe('closed')
+    expect(results.chain).toMatchObject({
+      format: 'votelab-ballot-chain/1',
+      length: votes.length,
+      published: true,
+    })
+    expect(results.options.map((option) => option.votes)).toEqual([5, 3, 4])
+
+    // Paged, five at a time, following `next`.
+    const entries: Entry[] = []
+    let url: string | null = `/api/polls/${pollId}/ballots?limit=5`
+    while (url) {
+      const page: BoardPage = await json<BoardPage>(await ctx.call('GET', url))
+      expect(page.chain.head).toBe(results.chain?.head)
+      entries.push(...page.ballots)
+      url = page.next
+    }
+    expect(entries.map((entry) => entry.seq)).toEqual(votes.map((_, i) => i + 1))
+    expect(entries.map((entry) => entry.tracker)).toEqual([...trackers.keys()].sort())
+    for (const entry of entries) expect(entry.optionId).toBe(trackers.get(entry.tracker))
+
+    // Every hash, recomputed here from the documented byte layout.
+    let previous = GENESIS_HASH
+    for (const entry of entries) {
+      const seq = Buffer.alloc(4)
+      seq.writeUInt32BE(entry.seq)
+      const expected = sha256(
+        Buffer.from(previous, 'hex'),
+        uuidBytes(pollId),
+        seq,
+        uuidBytes(entry.optionId),
+        Buffer.from(entry.tracker, 'hex'),
+      )
+      expect(entry.hash).toBe(expected)
+      previous = expected
+    }
+    expect(results.chain?.head).toBe(previous)
+    expect(optionIds).toContain(entries[0]?.optionId)
+  })
+
+  it('exports the whole board as NDJSON and CSV, identical to the pages', async () => {
+    const { pollId } = await pollWithVotes([0, 1, 1, 2, 0])
+    await close(pollId)
+    const page = await json<BoardPage>(await ctx.call('GET', `/api/polls/${pollId}/ballots`))
+    expect(page.next).toBeNull()
+
+    const ndjson = await ctx.call('GET', `/api/polls/${pollId}/ballots?format=ndjson`)
+    expect(ndjson.status).toBe(200)
+    expect(ndjson.headers.get('content-type')).toBe('application/x-ndjson')
+    expect(ndjson.headers.get('votelab-chain-head')).toBe(page.chain.head)
+    expect(ndjson.headers.get('votelab-chain-length')).toBe('5')
+    const lines = (await ndjson.text()).trimEnd().split('\n')
+    expect(lines.map((line) => JSON.parse(line) as Entry)).toEqual(page.ballots)
+
+    const csv = await ctx.call('GET', `/api/polls/${pollId}/ballots?format=csv`)
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8')
+    expect(csv.headers.get('content-disposition')).toContain('attachment')
+    expect((await csv.text()).trimEnd().split('\n')).toEqual([
+      'seq,tracker,optionId,hash',
+      ...page.ballots.map((b) => `${String(b.seq)},${b.tracker},${b.optionId},${b.hash}`),
+    ])
+  })
+
+  it('finds one ballot by tracker, with the hash it links to', async () => {
+    const { pollId, trackers } = await pollWithVotes([2, 0, 1, 1])
+    await close(pollId)
+    const { ballots } = await json<BoardPage>(await ctx.call('GET', `/api/polls/${pollId}/ballots`))
+    const third = ballots[2] as Entry
+    const found = await json<{
+      ballot: Entry & { optionLabel: string }
+      previousHash: string
+      chain: { head: string }
+    }>(await ctx.call('GET', `/api/polls/${pollId}/ballots/${third.tracker.toUpperCase()}`))
+    expect(found.ballot).toMatchObject({ ...third, optionLabel: expect.any(String) as string })
+    expect(found.previousHash).toBe(ballots[1]?.hash)
+    expect(trackers.get(third.tracker)).toBe(found.ballot.optionId)
+    const first = await json<{ previousHash: string }>(
+      await ctx.call('GET', `/api/polls/${pollId}/ballots/${(ballots[0] as Entry).tracker}`),
+    )
+    expect(first.previousHash).toBe(GENESIS_HASH)
+
+    const unknown = await ctx.call('GET', `/api/polls/${pollId}/ballots/${'ab'.repeat(16)}`)
+    expect(unknown.status).toBe(404)
+    expect(((await unknown.json()) as ErrorBody).error.code).toBe('ballot_not_found')
+  })
+
+  it('puts no identities and no cast times on the board, and erases cast times in the database', async () => {
+    const { pollId } = await pollWithVotes([0, 1, 2])
+    await close(pollId)
+    const body = await (await ctx.call('GET', `/api/polls/${pollId}/ballots?format=ndjson`)).text()
+    expect(body).not.toContain('board-voter')
+    expect(body).not.toMatch(/\d{4}-\d\d-\d\dT/)
+    const rows = await ctx.runtime.database.db
+      .selectFrom('ballots')
+      .select(['cast_at', 'seq'])
+      .where('poll_id', '=', pollId)
+      .execute()
+    expect(rows).toHaveLength(3)
+    for (const row of rows)
+      expect(row).toMatchObject({ cast_at: null, seq: expect.any(Number) as number })
+  })
+
+  it('seals an empty poll to the genesis hash', async () => {
+    const { pollId } = await ctx.openPoll()
+    await close(pollId)
+    const results = await json<Results>(await ctx.call('GET', `/api/polls/${pollId}/results`))
+    expect(results.chain).toMatchObject({ head: GENESIS_HASH, length: 0 })
+    const page = await json<BoardPage>(await ctx.call('GET', `/api/polls/${pollId}/ballots`))
+    expect(page).toMatchObject({ ballots: [], next: null })
+  })
+
+  it('seals a poll that closed by its closing time on the first read', async () => {
+    const { pollId } = await pollWithVotes([1, 1, 0], {
+      closesAt: new Date(Date.now() + 1_500).toISOString(),
+    })
+    await new Promise((resolve) => setTimeout(resolve, 1_700))
+    const [results, page] = await Promise.all([
+      ctx.call('GET', `/api/polls/${pollId}/results`).then((r) => json<Results>(r)),
+      ctx.call('GET', `/api/polls/${pollId}/ballots`).then((r) => json<BoardPage>(r)),
+    ])
+    expect(results.chain).toMatchObject({ length: 3, head: page.chain.head })
+    expect(page.ballots).toHaveLength(3)
+    const seals = await ctx.runtime.database.db
+      .selectFrom('poll_seals')
+      .select('poll_id')
+      .where('poll_id', '=', pollId)
+      .execute()
+    expect(seals).toHaveLength(1)
+    const poll = await ctx.runtime.database.db
+      .selectFrom('polls')
+      .select('status')
+      .where('id', '=', pollId)
+      .executeTakeFirstOrThrow()
+    expect(poll.status).toBe('closed')
+  })
+
+  it('chains every acknowledged vote when the poll closes in the middle of voting', async () => {
+    const { pollId, optionIds } = await ctx.openPoll()
+    const tokens = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => ctx.voterToken(`racer-${pollId}-${String(i)}`)),
+    )
+    const votes = tokens.map((token, i) =>
+      ctx.call('POST', `/api/polls/${pollId}/votes`, {
+        token,
+        body: { optionId: optionIds[i % 3] },
+      }),
+    )
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    const closing = close(pollId)
+    const statuses = (await Promise.all(votes)).map((response) => response.status)
+    await closing
+    const accepted = statuses.filter((status) => status === 201).length
+    expect(statuses.every((status) => status === 201 || status === 409)).toBe(true)
+    const results = await json<Results>(await ctx.call('GET', `/api/polls/${pollId}/results`))
+    expect(results.chain?.length).toBe(accepted)
+    expect(results.totalVotes).toBe(accepted)
+  })
+
+  it('keeps the board private when the poll says so, but still publishes the head', async () => {
+    const { pollId, trackers } = await pollWithVotes([0, 2], { publishBallots: false })
+    const poll = await json<{ publishBallots: boolean }>(
+      await ctx.call('GET', `/api/polls/${pollId}`),
+    )
+    expect(poll.publishBallots).toBe(false)
+    await close(pollId)
+    const results = await json<Results>(await ctx.call('GET', `/api/polls/${pollId}/results`))
+    expect(results.chain).toMatchObject({ length: 2, published: false })
+    for (const path of [
+      'ballots',
+      'ballots?format=csv',
+      `ballots/${[...trackers.keys()][0] ?? ''}`,
+    ]) {
+      const response = await ctx.call('GET', `/api/polls/${pollId}/${path}`)
+      expect(response.status).toBe(403)
+      expect(((await response.json()) as ErrorBody).error.code).toBe('ballots_not_published')
+    }
+  })
+
+  it('refuses bad queries, trackers and polls with clear errors', async () => {
+    const { pollId } = await pollWithVotes([0])
+    await close(pollId)
+    const cases: [string, number, string][] = [
+      [`/api/polls/${pollId}/ballots?limit=0`, 400, 'validation_failed'],
+      [`/api/polls/${pollId}/ballots?limit=5000`, 400, 'validation_failed'],
+      [`/api/polls/${pollId}/ballots?after=-1`, 400, 'validation_failed'],
+      [`/api/polls/${pollId}/ballots?after=x`, 400, 'validation_failed'],
+      [`/api/polls/${pollId}/ballots?format=xml`, 400, 'validation_failed'],
+      [`/api/polls/${pollId}/ballots/not-a-tracker`, 400, 'validation_failed'],
+      [`/api/polls/not-a-uuid/ballots`, 400, 'validation_failed'],
+      [`/api/polls/00000000-0000-4000-8000-00000000dead/ballots`, 404, 'not_found'],
+    ]
+    for (const [path, status, code] of cases) {
+      const response = await ctx.call('GET', path)
+      expect(response.status, path).toBe(status)
+      expect(((await response.json()) as ErrorBody).error.code, path).toBe(code)
+    }
+    const draft = await json<{ id: string }>(
+      await ctx.call('POST', '/api/polls', {
+        token: admin,
+        body: { title: 'Draft board', options: ['A', 'B'] },
+      }),
+      201,
+    )
+    expect((await ctx.call('GET', `/api/polls/${draft.id}/ballots`)).status).toBe(404)
+    expect((await ctx.call('GET', `/api/polls/${draft.id}/ballots`, { token: admin })).status).toBe(
+      409,
+    )
+  })
+
+  it('refuses a publishBallots that is not a boolean', async () => {
+    const response = await ctx.call('POST', '/api/polls', {
+      token: admin,
+      body: { title: 'Bad', options: ['A', 'B'], publishBallots: 'yes' },
+    })
+    expect(response.status).toBe(400)
+    expect(((await response.json()) as ErrorBody).error.code).toBe('validation_failed')
+  })
+})
