@@ -16,6 +16,11 @@ export type Receipt = InferResponseType<
   201
 >['receipt']
 export type Me = InferResponseType<Client['api']['me']['$get'], 200>
+/** A page of a closed poll's bulletin board (the route also streams NDJSON and CSV exports). */
+export type BoardPage = Extract<
+  InferResponseType<Client['api']['polls'][':pollId']['ballots']['$get'], 200>,
+  { ballots: unknown }
+>
 
 /** An API error in the project's shape, or a network failure (`status` 0). */
 export class ApiError extends Error {

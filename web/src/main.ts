@@ -5,6 +5,7 @@ import { Auth } from './auth.ts'
 import { loadConfig } from './config.ts'
 import { h, notice, replace } from './dom.ts'
 import { adminPage } from './pages/admin.ts'
+import { checkPage } from './pages/check.ts'
 import { homePage } from './pages/home.ts'
 import { pollPage } from './pages/poll.ts'
 
@@ -63,6 +64,7 @@ async function start() {
     replace(
       nav,
       h('a', { href: '/', 'data-link': true }, 'Polls'),
+      h('a', { href: '/check', 'data-link': true }, 'Check a ballot'),
       ctx.isAdmin ? h('a', { href: '/admin', 'data-link': true }, 'Admin') : null,
       me ? h('span', { class: 'who' }, me.username) : null,
       me
@@ -83,7 +85,10 @@ async function start() {
     renderNav(ctx.me)
     const path = location.pathname
     const pollMatch = /^\/polls\/([^/]+)$/.exec(path)
+    const checkMatch = /^\/polls\/([^/]+)\/check$/.exec(path)
     if (pollMatch?.[1]) await pollPage(main, ctx, decodeURIComponent(pollMatch[1]))
+    else if (checkMatch?.[1]) await checkPage(main, ctx, decodeURIComponent(checkMatch[1]))
+    else if (path === '/check') await checkPage(main, ctx)
     else if (path === '/admin') await adminPage(main, ctx)
     else await homePage(main, ctx)
     document.title = `${main.querySelector('h1')?.textContent ?? 'Polls'} · votelab`

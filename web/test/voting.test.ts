@@ -271,4 +271,95 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
       await profile.close()
     }
   })
+  it('checks a ballot in the browser: finds a real tracker, rejects an unknown one, notices tampering', async () => {
+    const db = ctx.runtime.database.db
+    const poll = await createPoll(
+      db,
+      {
+        title: 'Where should the lab meet?',
+        description: '',
+        options: ['Online', 'On site'],
+        publishBallots: true,
+      },
+      'admin',
+    )
+    await transitionPoll(db, poll.id, 'open')
+    const [online, onSite] = poll.options.map((option) => option.id)
+    // Other voters first, so the chain has entries on both sides of ours.
+    for (let i = 0; i < 9; i++) {
+      const outcome = await ctx.runtime.ballotBox.cast({
+        pollId: poll.id,
+        optionId: (i % 3 ? online : onSite) ?? '',
+        voterSub: `checker-crowd-${String(i)}`,
+      })
+      expect(outcome.ok).toBe(true)
+    }
+    await createAccount(db, 'checker@example.com', PASSWORD)
+    const profile = await newProfile()
+    try {
+      const page = await profile.context.newPage()
+      const requested: string[] = []
+      page.on('request', (request) => requested.push(request.url()))
+      await page.goto(`${base}/polls/${poll.id}`)
+      await page.getByRole('button', { name: 'Sign in to vote' }).click()
+      await page.getByLabel('Email').fill('checker@example.com')
+      await page.getByLabel('Password').fill(PASSWORD)
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page.getByLabel('On site').check()
+      await page.getByRole('button', { name: 'Vote' }).click()
+      const tracker = (await page.getByTestId('tracker').textContent()) ?? ''
+      expect(tracker).toMatch(/^[0-9a-f]{32}$/)
+
+      await transitionPoll(db, poll.id, 'closed')
+      await page.getByRole('link', { name: 'check that yours is there' }).click()
+      await expect.poll(() => page.getByLabel('Receipt tracker').inputValue()).toBe(tracker)
+      expect(await page.getByLabel('Poll').inputValue()).toBe(poll.id)
+      await page.getByRole('button', { name: 'Check' }).click()
+      await expect.poll(() => page.getByTestId('found').isVisible()).toBe(true)
+      const found = (await page.getByTestId('found').textContent()) ?? ''
+      expect(found).toMatch(/Recorded for “On site”, entry #\d+ of 10\./)
+      expect(await page.getByTestId('chain-verified').isVisible()).toBe(true)
+      const seal = await db
+        .selectFrom('poll_seals')
+        .select('chain_head')
+        .where('poll_id', '=', poll.id)
+        .executeTakeFirstOrThrow()
+      expect(await page.getByTestId('head').textContent()).toBe(seal.chain_head)
+      const position = Number(/#(\d+)/.exec(found)?.[1])
+      const row = await db
+        .selectFrom('ballots')
+        .select('seq')
+        .where('tracker', '=', tracker)
+        .executeTakeFirstOrThrow()
+      expect(position).toBe(row.seq)
+      await shot(page, 'check-found')
+      // The tracker never left the browser: no request carried it.
+      expect(requested.filter((url) => url.includes(tracker))).toEqual([])
+
+      // A tracker that is not on the board, and one that is not a tracker at all.
+      await page.getByLabel('Receipt tracker').fill('0123456789abcdef0123456789abcdef')
+      await page.getByRole('button', { name: 'Check' }).click()
+      await expect.poll(() => page.getByTestId('not-found').isVisible()).toBe(true)
+      expect(await page.getByTestId('chain-verified').isVisible()).toBe(true)
+      await page.getByLabel('Receipt tracker').fill('not-a-tracker')
+      await page.getByRole('button', { name: 'Check' }).click()
+      await expect.poll(() => page.getByText('A tracker is 32 characters').isVisible()).toBe(true)
+
+      // Someone changes a ballot in the database: the page says the board no longer adds up.
+      await db
+        .updateTable('ballots')
+        .set({ option_id: online })
+        .where('tracker', '=', tracker)
+        .execute()
+      await page.getByLabel('Receipt tracker').fill(tracker)
+      await page.getByRole('button', { name: 'Check' }).click()
+      await expect.poll(() => page.getByTestId('chain-broken').isVisible()).toBe(true)
+      expect(await page.getByTestId('chain-broken').textContent()).toContain(
+        `#${String(row.seq)} (tracker ${tracker}) does not hash to its stated hash`,
+      )
+      await shot(page, 'check-tampered')
+    } finally {
+      await profile.close()
+    }
+  })
 })

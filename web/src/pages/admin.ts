@@ -123,6 +123,17 @@ function createForm(ctx: AppContext, status: HTMLElement, created: () => void) {
         'Add option',
       ),
     ),
+    h(
+      'label',
+      { class: 'choice' },
+      h('input', { type: 'checkbox', name: 'publishBallots', checked: true }),
+      ' Publish the ballots after closing, so voters can check theirs and anyone can recount',
+    ),
+    h(
+      'p',
+      { class: 'meta' },
+      'Turn this off where a voter must not be able to prove their choice to someone else (see the README).',
+    ),
     h('button', { type: 'submit' }, 'Create draft'),
   )
   form.addEventListener('submit', (event) => {
@@ -135,6 +146,7 @@ function createForm(ctx: AppContext, status: HTMLElement, created: () => void) {
         .getAll('option')
         .map((value) => (typeof value === 'string' ? value : ''))
         .filter((label) => label.trim()),
+      publishBallots: data.get('publishBallots') === 'on',
     }
     ctx.api.read(ctx.api.client.api.polls.$post({ json: body })).then(
       (poll) => {

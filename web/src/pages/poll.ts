@@ -1,9 +1,8 @@
 import { ApiError, type Poll, type Receipt } from '../api.ts'
 import type { AppContext } from '../app-context.ts'
 import { h, notice, replace } from '../dom.ts'
+import { savedReceipt, saveReceipt } from '../receipts.ts'
 import { followResults, resultsView } from '../results.ts'
-
-const receiptKey = (pollId: string) => `votelab.receipt.${pollId}`
 
 function receiptView(receipt: Receipt) {
   const copy = h('button', { type: 'button', class: 'secondary' }, 'Copy tracker')
@@ -25,6 +24,17 @@ function receiptView(receipt: Receipt) {
     h('p', {}, h('code', { class: 'tracker', 'data-testid': 'tracker' }, receipt.tracker)),
     h('p', { class: 'meta' }, `Cast at ${new Date(receipt.castAt).toLocaleString()}`),
     copy,
+    h(
+      'p',
+      { class: 'meta' },
+      'When the poll closes, every ballot is published: ',
+      h(
+        'a',
+        { href: `/polls/${receipt.pollId}/check`, 'data-link': true },
+        'check that yours is there',
+      ),
+      '.',
+    ),
   )
 }
 
@@ -100,9 +110,21 @@ export async function pollPage(main: HTMLElement, ctx: AppContext, pollId: strin
   })
   ctx.onLeave(stop)
 
-  const savedReceipt = sessionStorage.getItem(receiptKey(pollId))
-  if (savedReceipt) {
-    voteArea.replaceChildren(receiptView(JSON.parse(savedReceipt) as Receipt))
+  if (poll.status === 'closed') {
+    voteArea.replaceChildren(
+      h(
+        'p',
+        {},
+        h('a', { href: `/polls/${pollId}/check`, 'data-link': true }, 'Check my ballot'),
+        poll.publishBallots
+          ? ' — find your receipt on the published board and verify the count.'
+          : ' — this poll keeps its ballots private; its chain head is published with the results.',
+      ),
+    )
+  }
+  const receipt = savedReceipt(pollId)
+  if (receipt) {
+    voteArea.replaceChildren(receiptView(receipt))
     return
   }
   if (poll.hasVoted) {
@@ -164,7 +186,7 @@ export async function pollPage(main: HTMLElement, ctx: AppContext, pollId: strin
       )
       .then(({ receipt }) => {
         sessionStorage.removeItem(attemptKey(pollId))
-        sessionStorage.setItem(receiptKey(pollId), JSON.stringify(receipt))
+        saveReceipt(receipt)
         voteArea.replaceChildren(receiptView(receipt))
         voteArea.querySelector('h2')?.setAttribute('tabindex', '-1')
         ;(voteArea.querySelector('h2') as HTMLElement | null)?.focus()
