@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GENESIS_HASH } from '../src/ballots/chain.ts'
 import { createTestContext, type TestContext } from './support/context.ts'
+import { onPostgres } from './support/databases.ts'
 
 let ctx: TestContext
 let admin: string
@@ -197,10 +198,8 @@ describe('sealing a poll into its ballot chain', () => {
       closesAt: new Date(Date.now() + 1_500).toISOString(),
     })
     await new Promise((resolve) => setTimeout(resolve, 1_700))
-    const [results, page] = await Promise.all([
-      ctx.call('GET', `/api/polls/${pollId}/results`).then((r) => json<Results>(r)),
-      ctx.call('GET', `/api/polls/${pollId}/ballots`).then((r) => json<BoardPage>(r)),
-    ])
+    const results = await json<Results>(await ctx.call('GET', `/api/polls/${pollId}/results`))
+    const page = await json<BoardPage>(await ctx.call('GET', `/api/polls/${pollId}/ballots`))
     expect(results.chain).toMatchObject({ length: 3, head: page.chain.head })
     expect(page.ballots).toHaveLength(3)
     const seals = await ctx.runtime.database.db
@@ -216,6 +215,44 @@ describe('sealing a poll into its ballot chain', () => {
       .executeTakeFirstOrThrow()
     expect(poll.status).toBe('closed')
   })
+
+  it.runIf(onPostgres)(
+    'answers 503 "sealing" instead of queueing readers behind a seal in progress',
+    async () => {
+      const { pollId } = await pollWithVotes([0, 1], {
+        closesAt: new Date(Date.now() + 1_000).toISOString(),
+      })
+      await new Promise((resolve) => setTimeout(resolve, 1_200))
+      // Another connection holds the poll's row lock, as a seal in progress does.
+      const other = await ctx.testDatabase.open()
+      let release: () => void = () => undefined
+      const held = new Promise<void>((resolve) => (release = resolve))
+      let locked: () => void = () => undefined
+      const lockTaken = new Promise<void>((resolve) => (locked = resolve))
+      const holder = other.db.transaction().execute(async (trx) => {
+        await trx.selectFrom('polls').select('id').where('id', '=', pollId).forUpdate().execute()
+        locked()
+        await held
+      })
+      try {
+        await lockTaken
+        const started = performance.now()
+        const board = await ctx.call('GET', `/api/polls/${pollId}/ballots`)
+        expect(board.status).toBe(503)
+        expect(board.headers.get('retry-after')).toBe('2')
+        expect(((await board.json()) as ErrorBody).error.code).toBe('sealing')
+        const results = await json<Results>(await ctx.call('GET', `/api/polls/${pollId}/results`))
+        expect(results).toMatchObject({ status: 'closed', totalVotes: 2, chain: null })
+        expect(performance.now() - started).toBeLessThan(1_000) // nobody waited for the lock
+      } finally {
+        release()
+        await holder
+        await other.close()
+      }
+      const page = await json<BoardPage>(await ctx.call('GET', `/api/polls/${pollId}/ballots`))
+      expect(page.ballots).toHaveLength(2)
+    },
+  )
 
   it('chains every acknowledged vote when the poll closes in the middle of voting', async () => {
     const { pollId, optionIds } = await ctx.openPoll()

@@ -23,7 +23,8 @@ export function resultsView(initial: Results) {
     )
   }
   const total = h('p', { class: 'total', 'aria-live': 'polite', 'aria-atomic': 'true' })
-  const element = h('section', { class: 'results', 'aria-label': 'Results' }, list, total)
+  const seal = h('p', { class: 'meta', 'data-testid': 'seal' })
+  const element = h('section', { class: 'results', 'aria-label': 'Results' }, list, total, seal)
 
   function update(results: Results) {
     for (const option of results.options) {
@@ -37,6 +38,14 @@ export function resultsView(initial: Results) {
       total,
       `${results.totalVotes} ${results.totalVotes === 1 ? 'vote' : 'votes'}${results.status === 'closed' ? ' · final' : ''}`,
     )
+    // The commitment anyone can check the board against (pages/check.ts, pnpm audit:poll).
+    if (results.chain) {
+      replace(
+        seal,
+        `Sealed: ${String(results.chain.length)} ballots in a hash chain ending in `,
+        h('code', {}, results.chain.head),
+      )
+    }
   }
   update(initial)
   return { element, update }

@@ -4,7 +4,8 @@ import { GENESIS_HASH, type BoardEntry } from './chain.ts'
 import { ensureSealed, type Seal } from './seal.ts'
 
 export type BoardAccess =
-  { ok: true; seal: Seal } | { ok: false; reason: 'not_found' | 'not_closed' | 'not_published' }
+  | { ok: true; seal: Seal }
+  | { ok: false; reason: 'not_found' | 'not_closed' | 'not_published' | 'sealing' }
 
 /**
  * Whether a poll's board can be read: it exists (drafts only for admins), it is closed (its
@@ -24,7 +25,7 @@ export async function openBoard(
   if (poll.status !== 'closed') return { ok: false, reason: 'not_closed' }
   if (!poll.publish_ballots) return { ok: false, reason: 'not_published' }
   const seal = await ensureSealed(db, pollId)
-  if (!seal) return { ok: false, reason: 'not_closed' }
+  if (!seal) return { ok: false, reason: 'sealing' }
   return { ok: true, seal }
 }
 

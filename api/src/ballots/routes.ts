@@ -100,6 +100,7 @@ const boardRoute = createRoute({
     403: errorResponse('`ballots_not_published`: this poll keeps its ballots private'),
     404: errorResponse('No such poll'),
     409: errorResponse('`poll_not_closed`: the board opens when the poll closes'),
+    503: errorResponse('`sealing`: the poll just closed and its chain is being built; retry'),
   },
 })
 
@@ -133,6 +134,7 @@ const ballotRoute = createRoute({
     403: errorResponse('`ballots_not_published`'),
     404: errorResponse('No such poll, or `ballot_not_found`: no ballot with this tracker'),
     409: errorResponse('`poll_not_closed`'),
+    503: errorResponse('`sealing`'),
   },
 })
 
@@ -158,6 +160,10 @@ export function ballotRoutes({ db }: { db: Db }) {
         throw new ApiError(409, 'poll_not_closed', 'The ballots are published once the poll closes')
       case 'not_published':
         throw new ApiError(403, 'ballots_not_published', 'This poll does not publish its ballots')
+      case 'sealing':
+        throw new ApiError(503, 'sealing', 'The ballots are being sealed right now; retry', {
+          headers: { 'Retry-After': '2' },
+        })
     }
   }
 

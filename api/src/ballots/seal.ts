@@ -30,16 +30,20 @@ const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).dige
 export async function sealPoll(
   trx: Transaction<Database>,
   pollId: string,
+  { waitForLock = true }: { waitForLock?: boolean } = {},
 ): Promise<Seal | undefined> {
-  const poll = await trx
+  const locking = trx
     .selectFrom('polls')
     .select(['polls.id', effectiveStatus.as('status')])
     .where('polls.id', '=', pollId)
     .forUpdate()
-    .executeTakeFirst()
+  const poll = await (waitForLock ? locking : locking.noWait()).executeTakeFirst()
   if (poll?.status !== 'closed') return undefined
   const existing = await findSeal(trx, pollId)
   if (existing) return existing
+  // Each statement here touches every ballot of the poll: a big poll's seal may take longer than
+  // the pool's per-statement limit for requests, so it gets its own (operations.md has numbers).
+  await sql`set local statement_timeout = '120s'`.execute(trx)
 
   const ballots = await trx
     .selectFrom('ballots')
@@ -115,11 +119,20 @@ export async function findSeal(db: Queryable, pollId: string): Promise<Seal | un
 
 /**
  * The seal of a closed poll, sealing it now if nobody has: a poll that closed by its closing
- * time (no request closed it) is sealed by the first read that needs its chain.
+ * time (no request closed it) is sealed by the first read that needs its chain. Undefined while
+ * another request is sealing it: readers do not queue up behind a seal (each would hold a pooled
+ * connection meanwhile), they hear "not yet" and retry.
  */
 export async function ensureSealed(db: Queryable, pollId: string): Promise<Seal | undefined> {
   const existing = await findSeal(db, pollId)
   if (existing) return existing
   if (db.isTransaction) return sealPoll(db as Transaction<Database>, pollId)
-  return db.transaction().execute((trx) => sealPoll(trx, pollId))
+  try {
+    return await db.transaction().execute((trx) => sealPoll(trx, pollId, { waitForLock: false }))
+  } catch (error) {
+    if ((error as { code?: unknown }).code === LOCK_NOT_AVAILABLE) return undefined
+    throw error
+  }
 }
+
+const LOCK_NOT_AVAILABLE = '55P03'

@@ -213,7 +213,11 @@ export async function checkPage(
         if (!chain) {
           replace(
             status,
-            notice('This poll is not closed yet: ballots are published when it closes.'),
+            notice(
+              results.status === 'closed'
+                ? 'The ballots of this poll are being sealed right now. Try again in a moment.'
+                : 'This poll is not closed yet: ballots are published when it closes.',
+            ),
           )
           return
         }
