@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GENESIS_HASH } from '../src/ballots/chain.ts'
 import { createTestContext, type TestContext } from './support/context.ts'
@@ -182,6 +183,16 @@ describe('sealing a poll into its ballot chain', () => {
     expect(rows).toHaveLength(3)
     for (const row of rows)
       expect(row).toMatchObject({ cast_at: null, seq: expect.any(Number) as number })
+    // Nor do the rows' transaction ids tie a ballot to its vote batch (whose id the voter's
+    // participation row still carries): every sealed ballot row was rewritten by the seal.
+    const { rows: xmins } = await sql<{ ballots: string[]; participation: string[] }>`
+      select
+        array(select distinct xmin::text from ballots where poll_id = ${pollId}) as ballots,
+        array(select distinct xmin::text from participation where poll_id = ${pollId}) as participation
+    `.execute(ctx.runtime.database.db)
+    expect(xmins[0]?.ballots).toHaveLength(1)
+    expect(xmins[0]?.participation).toHaveLength(3)
+    expect(xmins[0]?.participation).not.toContain(xmins[0]?.ballots[0])
   })
 
   it('seals an empty poll to the genesis hash', async () => {

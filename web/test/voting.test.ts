@@ -311,6 +311,15 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
       expect(tracker).toMatch(/^[0-9a-f]{32}$/)
 
       await transitionPoll(db, poll.id, 'closed')
+      const seal = await db
+        .selectFrom('poll_seals')
+        .select('chain_head')
+        .where('poll_id', '=', poll.id)
+        .executeTakeFirstOrThrow()
+      // The live results announce the sealed chain's head as soon as the poll closes.
+      await expect
+        .poll(() => page.getByTestId('seal').textContent())
+        .toBe(`Sealed: 10 ballots in a hash chain ending in ${seal.chain_head}`)
       await page.getByRole('link', { name: 'check that yours is there' }).click()
       await expect.poll(() => page.getByLabel('Receipt tracker').inputValue()).toBe(tracker)
       expect(await page.getByLabel('Poll').inputValue()).toBe(poll.id)
@@ -319,11 +328,6 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
       const found = (await page.getByTestId('found').textContent()) ?? ''
       expect(found).toMatch(/Recorded for “On site”, entry #\d+ of 10\./)
       expect(await page.getByTestId('chain-verified').isVisible()).toBe(true)
-      const seal = await db
-        .selectFrom('poll_seals')
-        .select('chain_head')
-        .where('poll_id', '=', poll.id)
-        .executeTakeFirstOrThrow()
       expect(await page.getByTestId('head').textContent()).toBe(seal.chain_head)
       const position = Number(/#(\d+)/.exec(found)?.[1])
       const row = await db
