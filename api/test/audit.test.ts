@@ -139,6 +139,10 @@ describe('pnpm audit:poll', () => {
       options: { votes: number }[]
     }
     expect(results.options[1]?.votes).toBe(14) // the lie is what the API now serves…
+    const poll = (await (await ctx.call('GET', `/api/polls/${pollId}`)).json()) as {
+      totalVotes: number
+    }
+    expect(poll.totalVotes).toBe(22) // everywhere: one published tally
     expect(await problems(pollId)).toEqual([
       `option ${optionIds[1]}: the results say 14 votes, the board holds 4`, // …and the board exposes it
     ])

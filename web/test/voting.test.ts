@@ -40,6 +40,18 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
     await ctx.close()
   })
 
+  /** A poll created and opened straight in the database (the admin page has a test of its own). */
+  async function openPoll(title: string, options: string[]) {
+    const db = ctx.runtime.database.db
+    const poll = await createPoll(
+      db,
+      { title, description: '', options, publishBallots: true },
+      'admin',
+    )
+    await transitionPoll(db, poll.id, 'open')
+    return poll
+  }
+
   async function signInWith(page: Page, email: string, password: string) {
     await page.getByRole('button', { name: 'Sign in', exact: true }).first().click()
     await page.getByLabel('Email').fill(email)
@@ -164,17 +176,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
   })
   it('shows what went wrong: offline, poll closed meanwhile, expired sign-in', async () => {
     const db = ctx.runtime.database.db
-    const poll = await createPoll(
-      db,
-      {
-        title: 'Tabs or spaces?',
-        description: '',
-        options: ['Tabs', 'Spaces'],
-        publishBallots: true,
-      },
-      'admin',
-    )
-    await transitionPoll(db, poll.id, 'open')
+    const poll = await openPoll('Tabs or spaces?', ['Tabs', 'Spaces'])
     const profile = await newProfile()
     try {
       const page = await profile.context.newPage()
@@ -225,12 +227,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
 
   it('retries a vote whose answer was lost without counting it twice: the same receipt comes back', async () => {
     const db = ctx.runtime.database.db
-    const poll = await createPoll(
-      db,
-      { title: 'Lost in transit?', description: '', options: ['Yes', 'No'], publishBallots: true },
-      'admin',
-    )
-    await transitionPoll(db, poll.id, 'open')
+    const poll = await openPoll('Lost in transit?', ['Yes', 'No'])
     await createAccount(db, 'unlucky@example.com', PASSWORD)
     const profile = await newProfile()
     try {
@@ -273,17 +270,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
   })
   it('checks a ballot in the browser: finds a real tracker, rejects an unknown one, notices tampering', async () => {
     const db = ctx.runtime.database.db
-    const poll = await createPoll(
-      db,
-      {
-        title: 'Where should the lab meet?',
-        description: '',
-        options: ['Online', 'On site'],
-        publishBallots: true,
-      },
-      'admin',
-    )
-    await transitionPoll(db, poll.id, 'open')
+    const poll = await openPoll('Where should the lab meet?', ['Online', 'On site'])
     const [online, onSite] = poll.options.map((option) => option.id)
     // Other voters first, so the chain has entries on both sides of ours.
     for (let i = 0; i < 9; i++) {

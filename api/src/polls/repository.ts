@@ -29,12 +29,22 @@ async function withOptionsAndTotals(
       .orderBy('poll_id')
       .orderBy('position')
       .execute(),
-    db
-      .selectFrom('ballots')
-      .select(['poll_id', sql<number>`count(*)::int`.as('votes')])
-      .where('poll_id', 'in', ids)
-      .groupBy('poll_id')
-      .execute(),
+    // A sealed poll's total is its published tally (what its results say), counted once at
+    // close; an open poll's is counted from its ballots.
+    sql<{ poll_id: string; votes: number }>`
+      select poll_id, count(*)::int as votes
+      from ballots
+      where poll_id = any(${ids}::uuid[])
+        and not exists (select from poll_seals where poll_seals.poll_id = ballots.poll_id)
+      group by poll_id
+      union all
+      select poll_id, coalesce(sum(final_votes), 0)::int
+      from poll_options
+      where poll_id = any(${ids}::uuid[])
+        and exists (select from poll_seals where poll_seals.poll_id = poll_options.poll_id)
+      group by poll_id`
+      .execute(db)
+      .then((result) => result.rows),
   ])
   const votesByPoll = new Map(totals.map((total) => [total.poll_id, total.votes]))
   return rows.map((row) => ({
