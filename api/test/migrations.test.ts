@@ -1,9 +1,11 @@
 import { sql } from 'kysely'
+import { Migrator } from 'kysely/migration'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DatabaseHandle } from '../src/db/client.ts'
 import { migrateDownAll, migrateToLatest } from '../src/db/migrate.ts'
 import { migrations } from '../src/db/migrations/index.ts'
 import { DEMO_POLL_IDS, seedDemoPolls } from '../src/db/seed.ts'
+import { getResults } from '../src/polls/repository.ts'
 import { createTestDatabase, onPostgres, type TestDatabase } from './support/databases.ts'
 
 let testDatabase: TestDatabase
@@ -91,5 +93,52 @@ describe('migrations', () => {
       .where('poll_id', '=', DEMO_POLL_IDS.closed)
       .executeTakeFirstOrThrow()
     expect(ballots.n).toBe(32)
+    // The closed demo poll comes sealed, as every closed poll is.
+    const seal = await database.db
+      .selectFrom('poll_seals')
+      .select('ballot_count')
+      .where('poll_id', '=', DEMO_POLL_IDS.closed)
+      .executeTakeFirstOrThrow()
+    expect(seal.ballot_count).toBe(32)
+  })
+
+  it('upgrades a database holding closed polls: they are sealed on their first read', async () => {
+    await migrateDownAll(database.db)
+    const migrator = new Migrator({
+      db: database.db,
+      provider: { getMigrations: () => Promise.resolve(migrations) },
+    })
+    const { error } = await migrator.migrateTo('2026-11-22T0700-vote-idempotency')
+    expect(error).toBeUndefined()
+    // A closed poll as the previous version stored it: numbered ballots with their cast times.
+    const pollId = '00000000-0000-4000-8000-00000000aaaa'
+    const [yes, no] = [
+      '00000000-0000-4000-8000-00000000aaa1',
+      '00000000-0000-4000-8000-00000000aaa2',
+    ]
+    await sql`insert into polls (id, title, status, created_by) values (${pollId}, 'Old', 'closed', 'seed')`.execute(
+      database.db,
+    )
+    await sql`insert into poll_options (id, poll_id, label, position)
+      values (${yes}, ${pollId}, 'Yes', 0), (${no}, ${pollId}, 'No', 1)`.execute(database.db)
+    await sql`insert into ballots (poll_id, option_id, tracker) values
+      (${pollId}, ${yes}, ${'a'.repeat(32)}), (${pollId}, ${no}, ${'b'.repeat(32)}),
+      (${pollId}, ${yes}, ${'c'.repeat(32)})`.execute(database.db)
+
+    expect(await migrateToLatest(database.db)).toEqual(['Up 2026-11-22T0800-ballot-chain'])
+    const results = await getResults(database.db, pollId)
+    expect(results?.chain).toMatchObject({ length: 3, published: true })
+    expect(results?.options.map((option) => option.votes)).toEqual([2, 1])
+    const ballots = await database.db
+      .selectFrom('ballots')
+      .select(['tracker', 'seq', 'cast_at'])
+      .where('poll_id', '=', pollId)
+      .orderBy('seq')
+      .execute()
+    expect(ballots).toEqual([
+      { tracker: 'a'.repeat(32), seq: 1, cast_at: null },
+      { tracker: 'b'.repeat(32), seq: 2, cast_at: null },
+      { tracker: 'c'.repeat(32), seq: 3, cast_at: null },
+    ])
   })
 })

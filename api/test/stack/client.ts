@@ -46,6 +46,15 @@ export async function stackClient(stack: LocalStack) {
       return { pollId: poll.id, optionIds: poll.options.map((o) => o.id) }
     },
 
+    /** Closes a poll as admin, which seals its ballot chain. */
+    async closePoll(pollId: string): Promise<void> {
+      const closed = await fetch(`${stack.url}/api/polls/${pollId}/close`, {
+        method: 'POST',
+        headers: { authorization: admin },
+      })
+      if (closed.status !== 200) throw new Error(`close: ${String(closed.status)}`)
+    },
+
     async voters(prefix: string, count: number): Promise<Voter[]> {
       return Promise.all(
         Array.from({ length: count }, async (_, i) => {

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
+import { auditPoll } from '../../../scripts/audit-poll.ts'
 import { nginxBinary } from '../../../scripts/stack/nginx.ts'
 import { postgresBinDir } from '../../../scripts/stack/postgres.ts'
 import { freePort, startLocalStack, type LocalStack } from '../../../scripts/stack/stack.ts'
@@ -117,6 +118,11 @@ describe.skipIf(!runnable && process.env.CI !== 'true')(
       expect(casts).toHaveLength(voters.length)
       expectCountedExactlyOnce(casts, await countedInDatabase(stack.databaseUrl, pollId))
       console.info('replica killed:', summary(casts))
+
+      // The chain sealed at close holds every acknowledged ballot, audited through nginx.
+      await client.closePoll(pollId)
+      const audit = await auditPoll(stack.url, pollId)
+      expect(audit.report).toMatchObject({ ok: true, entries: voters.length, problems: [] })
     })
 
     it('answers 503 fast while Postgres is down, and is voting and streaming again within 5 s of its return', async () => {
