@@ -124,7 +124,8 @@ export function createApp(deps: AppDeps) {
     info: {
       title: 'votelab API',
       version: '1.0.0',
-      description: 'Polls, one vote per voter, receipts and live results.',
+      description:
+        'Polls, one vote per voter, receipts, live results, and a public bulletin board of sealed ballots.',
     },
     servers: [{ url: '/api' }],
   })
