@@ -25,7 +25,8 @@ const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).dige
  * new row versions all carry this transaction's id instead of the vote batch's, which the voter's
  * participation row shares (docs/decisions/010).
  *
- * Returns undefined for a poll that does not exist or is not closed.
+ * Returns undefined for a poll that does not exist or is not closed. With `waitForLock: false`
+ * it fails at once (Postgres error 55P03) instead of waiting when the poll's row is locked.
  */
 export async function sealPoll(
   trx: Transaction<Database>,
