@@ -312,6 +312,9 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
       expect(await page.getByLabel('Poll').inputValue()).toBe(poll.id)
       await page.getByRole('button', { name: 'Check' }).click()
       await expect.poll(() => page.getByTestId('found').isVisible()).toBe(true)
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe(
+        'Your ballot is on the board',
+      )
       const found = (await page.getByTestId('found').textContent()) ?? ''
       expect(found).toMatch(/Recorded for “On site”, entry #\d+ of 10\./)
       expect(await page.getByTestId('chain-verified').isVisible()).toBe(true)

@@ -235,6 +235,10 @@ export async function checkPage(
         })
         status.replaceChildren()
         result.replaceChildren(outcomeView(poll, chain, outcome))
+        // Screen readers hear the verdict: focus moves to its heading, as it does to a receipt.
+        const heading = result.querySelector('h2')
+        heading?.setAttribute('tabindex', '-1')
+        heading?.focus()
       } catch (error) {
         replace(
           status,
