@@ -327,6 +327,13 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
         .executeTakeFirstOrThrow()
       expect(position).toBe(row.seq)
       await shot(page, 'check-found')
+      // The verdict, the head and the audit command fit a 360 px screen.
+      await page.setViewportSize({ width: 360, height: 740 })
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+        360,
+      )
+      await shot(page, 'check-found-360px')
+      await page.setViewportSize({ width: 1000, height: 800 })
       // The tracker never left the browser: no request carried it.
       expect(requested.filter((url) => url.includes(tracker))).toEqual([])
 
