@@ -12,8 +12,10 @@ import { createHash } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import {
   ChainVerifier,
+  publishedChain,
   type BoardEntry,
   type ChainReport,
+  type PublishedChain,
   type Sha256,
 } from '../api/src/ballots/chain.ts'
 
@@ -34,7 +36,7 @@ export interface Audit {
   pollId: string
   title: string
   boardUrl: string
-  published: { head: string; length: number; tally: Record<string, number> }
+  published: PublishedChain
   labels: Record<string, string>
   report: ChainReport
 }
@@ -46,21 +48,29 @@ export class AuditUnavailable extends Error {}
 // if the format, not one implementation, is right.
 const nodeSha256: Sha256 = (bytes) => Promise.resolve(createHash('sha256').update(bytes).digest())
 
-async function getJson<T>(url: string): Promise<T> {
+/** A successful response from `url`, or AuditUnavailable saying what came back instead. */
+async function fetchOk(url: string): Promise<Response> {
   let response: Response
   try {
-    response = await fetch(url, { headers: { accept: 'application/json' } })
+    response = await fetch(url)
   } catch (error) {
     throw new AuditUnavailable(`cannot reach ${url}: ${(error as Error).message}`)
   }
+  if (response.ok) return response
   const body = (await response.json().catch(() => undefined)) as
-    (T & { error?: { message?: string } }) | undefined
-  if (!response.ok || body === undefined) {
-    throw new AuditUnavailable(
-      `${url} answered ${String(response.status)}${body?.error?.message ? `: ${body.error.message}` : ''}`,
-    )
+    { error?: { message?: string } } | undefined
+  throw new AuditUnavailable(
+    `${url} answered ${String(response.status)}${body?.error?.message ? `: ${body.error.message}` : ''}`,
+  )
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const response = await fetchOk(url)
+  try {
+    return (await response.json()) as T
+  } catch {
+    throw new AuditUnavailable(`${url} did not answer JSON`)
   }
-  return body
 }
 
 /** NDJSON lines as they arrive: the board is never held in memory whole. */
@@ -99,22 +109,10 @@ export async function auditPoll(
   if (!results.chain.published) {
     throw new AuditUnavailable(`poll ${pollId} does not publish its ballots`)
   }
-  const published = {
-    head: results.chain.head,
-    length: results.chain.length,
-    tally: Object.fromEntries(results.options.map((option) => [option.optionId, option.votes])),
-  }
+  const published = publishedChain(results.chain, results.options)
 
   const boardUrl = `${pollUrl}/ballots?format=ndjson`
-  let response: Response
-  try {
-    response = await fetch(boardUrl)
-  } catch (error) {
-    throw new AuditUnavailable(`cannot reach ${boardUrl}: ${(error as Error).message}`)
-  }
-  if (!response.ok) {
-    throw new AuditUnavailable(`${boardUrl} answered ${String(response.status)}`)
-  }
+  const response = await fetchOk(boardUrl)
   const verifier = new ChainVerifier(
     pollId,
     poll.options.map((option) => option.id),

@@ -14,6 +14,7 @@ import { pino } from 'pino'
 import { boardPage } from '../../api/src/ballots/board.ts'
 import {
   ChainVerifier,
+  publishedChain,
   webCryptoSha256,
   type BoardEntry,
   type Sha256,
@@ -82,11 +83,7 @@ try {
   const results = await getResults(db, poll.id)
   if (!results?.chain) throw new Error('the poll was not sealed')
   const { chain } = results
-  const published = {
-    head: chain.head,
-    length: chain.length,
-    tally: Object.fromEntries(results.options.map((option) => [option.optionId, option.votes])),
-  }
+  const published = publishedChain(chain, results.options)
 
   // The export's query pattern: keyset pages of 5,000.
   started = performance.now()

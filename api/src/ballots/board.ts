@@ -1,7 +1,6 @@
 import type { Queryable } from '../db/database.ts'
-import { effectiveStatus } from '../polls/status.ts'
 import { GENESIS_HASH, type BoardEntry } from './chain.ts'
-import { ensureSealed, type Seal } from './seal.ts'
+import { readSealState, type Seal } from './seal.ts'
 
 export type BoardAccess =
   | { ok: true; seal: Seal }
@@ -16,15 +15,11 @@ export async function openBoard(
   pollId: string,
   admin: boolean,
 ): Promise<BoardAccess> {
-  const poll = await db
-    .selectFrom('polls')
-    .select([effectiveStatus.as('status'), 'publish_ballots'])
-    .where('polls.id', '=', pollId)
-    .executeTakeFirst()
+  const poll = await readSealState(db, pollId)
   if (!poll || (poll.status === 'draft' && !admin)) return { ok: false, reason: 'not_found' }
   if (poll.status !== 'closed') return { ok: false, reason: 'not_closed' }
-  if (!poll.publish_ballots) return { ok: false, reason: 'not_published' }
-  const seal = await ensureSealed(db, pollId)
+  if (!poll.publishBallots) return { ok: false, reason: 'not_published' }
+  const seal = poll.seal
   if (!seal) return { ok: false, reason: 'sealing' }
   return { ok: true, seal }
 }

@@ -76,6 +76,18 @@ export interface PublishedChain {
   tally: Record<string, number>
 }
 
+/** The commitment as a poll's results state it: their `chain` and their votes per option. */
+export function publishedChain(
+  chain: { head: string; length: number },
+  options: readonly { optionId: string; votes: number }[],
+): PublishedChain {
+  return {
+    head: chain.head,
+    length: chain.length,
+    tally: Object.fromEntries(options.map((option) => [option.optionId, option.votes])),
+  }
+}
+
 export interface ChainProblem {
   /** Where: the board position, or undefined for the chain as a whole. */
   seq: number | undefined

@@ -6,7 +6,7 @@ import { createRouter } from '../http/openapi.ts'
 import { ChainSchema, ErrorSchema, HASH_PATTERN, PollIdParams } from '../polls/schemas.ts'
 import { boardPage, findBallot, openBoard } from './board.ts'
 import { CHAIN_FORMAT, type BoardEntry } from './chain.ts'
-import type { Seal } from './seal.ts'
+import { publicChain, type Seal } from './seal.ts'
 
 const errorResponse = (description: string) => ({
   description,
@@ -138,13 +138,6 @@ const ballotRoute = createRoute({
   },
 })
 
-const chainOf = (seal: Seal): z.infer<typeof BoardChainSchema> => ({
-  format: CHAIN_FORMAT,
-  head: seal.chainHead,
-  length: seal.ballotCount,
-  sealedAt: new Date(seal.sealedAt).toISOString(),
-})
-
 const ndjsonLine = (entry: BoardEntry) => `${JSON.stringify(entry)}\n`
 const csvLine = (entry: BoardEntry) =>
   `${String(entry.seq)},${entry.tracker},${entry.optionId},${entry.hash}\n`
@@ -218,7 +211,7 @@ export function ballotRoutes({ db }: { db: Db }) {
         last && last.seq < seal.ballotCount
           ? `/api/polls/${pollId}/ballots?after=${String(last.seq)}&limit=${String(limit)}`
           : null
-      return c.json({ pollId, chain: chainOf(seal), ballots, next }, 200)
+      return c.json({ pollId, chain: publicChain(seal), ballots, next }, 200)
     })
     .openapi(ballotRoute, async (c) => {
       const { pollId, tracker } = c.req.valid('param')
@@ -227,6 +220,6 @@ export function ballotRoutes({ db }: { db: Db }) {
       if (!found) {
         throw new ApiError(404, 'ballot_not_found', 'No ballot of this poll has that tracker')
       }
-      return c.json({ pollId, chain: chainOf(seal), ...found }, 200)
+      return c.json({ pollId, chain: publicChain(seal), ...found }, 200)
     })
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { sql, type Transaction } from 'kysely'
-import type { Database, Queryable } from '../db/database.ts'
+import type { Database, PollStatus, Queryable } from '../db/database.ts'
 import { POLL_CHANGED_CHANNEL, effectiveStatus } from '../polls/status.ts'
-import { GENESIS_HASH, entryBytes } from './chain.ts'
+import { CHAIN_FORMAT, GENESIS_HASH, entryBytes } from './chain.ts'
 
 export interface Seal {
   ballotCount: number
@@ -107,7 +107,7 @@ export async function sealPoll(
   return { ballotCount: seal.ballot_count, chainHead: seal.chain_head, sealedAt: seal.sealed_at }
 }
 
-export async function findSeal(db: Queryable, pollId: string): Promise<Seal | undefined> {
+async function findSeal(db: Queryable, pollId: string): Promise<Seal | undefined> {
   const row = await db
     .selectFrom('poll_seals')
     .select(['ballot_count', 'chain_head', 'sealed_at'])
@@ -118,15 +118,60 @@ export async function findSeal(db: Queryable, pollId: string): Promise<Seal | un
   )
 }
 
+/** How results and the board state a seal: the format, the head, the count, when. */
+export function publicChain(seal: Seal): {
+  format: typeof CHAIN_FORMAT
+  head: string
+  length: number
+  sealedAt: string
+} {
+  return {
+    format: CHAIN_FORMAT,
+    head: seal.chainHead,
+    length: seal.ballotCount,
+    sealedAt: new Date(seal.sealedAt).toISOString(),
+  }
+}
+
+export interface SealState {
+  status: PollStatus
+  publishBallots: boolean
+  /** Undefined while the poll is not closed, or while another request is sealing it. */
+  seal: Seal | undefined
+  asOf: Date
+}
+
 /**
- * The seal of a closed poll, sealing it now if nobody has: a poll that closed by its closing
- * time (no request closed it) is sealed by the first read that needs its chain. Undefined while
- * another request is sealing it: readers do not queue up behind a seal (each would hold a pooled
- * connection meanwhile), they hear "not yet" and retry.
+ * A poll's status and seal in one query; a closed poll nobody has sealed yet (it closed by its
+ * closing time) is sealed now, by the first read that needs its chain. Readers do not queue up
+ * behind a seal in progress (each would hold a pooled connection meanwhile): they get no seal and
+ * retry.
  */
-export async function ensureSealed(db: Queryable, pollId: string): Promise<Seal | undefined> {
-  const existing = await findSeal(db, pollId)
-  if (existing) return existing
+export async function readSealState(db: Queryable, pollId: string): Promise<SealState | undefined> {
+  const row = await db
+    .selectFrom('polls')
+    .leftJoin('poll_seals', 'poll_seals.poll_id', 'polls.id')
+    .select([
+      effectiveStatus.as('status'),
+      'polls.publish_ballots',
+      'poll_seals.ballot_count',
+      'poll_seals.chain_head',
+      'poll_seals.sealed_at',
+      sql<Date>`now()`.as('as_of'),
+    ])
+    .where('polls.id', '=', pollId)
+    .executeTakeFirst()
+  if (!row) return undefined
+  const seal =
+    row.chain_head !== null && row.ballot_count !== null && row.sealed_at !== null
+      ? { ballotCount: row.ballot_count, chainHead: row.chain_head, sealedAt: row.sealed_at }
+      : row.status === 'closed'
+        ? await sealNow(db, pollId)
+        : undefined
+  return { status: row.status, publishBallots: row.publish_ballots, seal, asOf: row.as_of }
+}
+
+async function sealNow(db: Queryable, pollId: string): Promise<Seal | undefined> {
   if (db.isTransaction) return sealPoll(db as Transaction<Database>, pollId)
   try {
     return await db.transaction().execute((trx) => sealPoll(trx, pollId, { waitForLock: false }))

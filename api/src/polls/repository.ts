@@ -1,6 +1,5 @@
 import { sql } from 'kysely'
-import { ensureSealed, sealPoll } from '../ballots/seal.ts'
-import { CHAIN_FORMAT } from '../ballots/chain.ts'
+import { publicChain, readSealState, sealPoll } from '../ballots/seal.ts'
 import type { PollStatus, Queryable } from '../db/database.ts'
 import type { CreatePollInput, Poll, Results } from './schemas.ts'
 import { POLL_CHANGED_CHANNEL, effectiveStatus } from './status.ts'
@@ -175,13 +174,9 @@ export async function transitionPoll(
  * head so anyone can recount the board against it.
  */
 export async function getResults(db: Queryable, pollId: string): Promise<Results | undefined> {
-  const poll = await db
-    .selectFrom('polls')
-    .select([effectiveStatus.as('status'), 'publish_ballots', sql<Date>`now()`.as('as_of')])
-    .where('polls.id', '=', pollId)
-    .executeTakeFirst()
+  const poll = await readSealState(db, pollId)
   if (!poll) return undefined
-  const seal = poll.status === 'closed' ? await ensureSealed(db, pollId) : undefined
+  const { seal } = poll
   const options = seal
     ? await db
         .selectFrom('poll_options as o')
@@ -214,15 +209,7 @@ export async function getResults(db: Queryable, pollId: string): Promise<Results
       label: option.label,
       votes: option.votes,
     })),
-    asOf: new Date(poll.as_of).toISOString(),
-    chain: seal
-      ? {
-          format: CHAIN_FORMAT,
-          head: seal.chainHead,
-          length: seal.ballotCount,
-          sealedAt: new Date(seal.sealedAt).toISOString(),
-          published: poll.publish_ballots,
-        }
-      : null,
+    asOf: new Date(poll.asOf).toISOString(),
+    chain: seal ? { ...publicChain(seal), published: poll.publishBallots } : null,
   }
 }

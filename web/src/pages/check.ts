@@ -1,4 +1,9 @@
-import { ChainVerifier, type BoardEntry, type ChainReport } from '@votelab/api/ballot-chain'
+import {
+  ChainVerifier,
+  publishedChain,
+  type BoardEntry,
+  type ChainReport,
+} from '@votelab/api/ballot-chain'
 import { ApiError, type BoardPage, type PollSummary, type Results } from '../api.ts'
 import type { AppContext } from '../app-context.ts'
 import { h, notice, replace } from '../dom.ts'
@@ -47,11 +52,7 @@ async function checkBoard(
     if (!page.next || !last) break
     after = last.seq
   }
-  const report = verifier.finish({
-    head: chain.head,
-    length: chain.length,
-    tally: Object.fromEntries(results.options.map((option) => [option.optionId, option.votes])),
-  })
+  const report = verifier.finish(publishedChain(chain, results.options))
   return { report, found }
 }
 
