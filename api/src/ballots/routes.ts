@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { isAdmin } from '../auth/verify.ts'
 import type { Db } from '../db/database.ts'
 import { ApiError, notFound } from '../http/errors.ts'
+import { INT4_MAX, queryInt } from '../http/fields.ts'
 import { createRouter } from '../http/openapi.ts'
 import { ChainSchema, ErrorSchema, HASH_PATTERN, PollIdParams } from '../polls/schemas.ts'
 import { boardPage, findBallot, openBoard } from './board.ts'
@@ -27,25 +28,14 @@ const BoardEntrySchema = z
   .openapi('BoardEntry')
 
 const BoardQuery = z.object({
-  after: z.coerce
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(0, 'must be 0 or more')
-    .default(0)
-    .openapi({
-      param: { name: 'after', in: 'query' },
-      description: 'Entries after this position (paging; JSON only)',
-    }),
-  limit: z.coerce
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(MAX_PAGE, `must be at most ${String(MAX_PAGE)}`)
-    .default(500)
-    .openapi({
-      param: { name: 'limit', in: 'query' },
-      description: 'Entries per page (JSON only)',
-    }),
+  after: queryInt({ min: 0, max: INT4_MAX, fallback: 0 }).openapi({
+    param: { name: 'after', in: 'query' },
+    description: 'Entries after this position (paging; JSON only)',
+  }),
+  limit: queryInt({ min: 1, max: MAX_PAGE, fallback: 500 }).openapi({
+    param: { name: 'limit', in: 'query' },
+    description: 'Entries per page (JSON only)',
+  }),
   format: z
     .enum(['json', 'ndjson', 'csv'], { error: 'must be json, ndjson or csv' })
     .default('json')

@@ -69,6 +69,16 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   )
 }
 
+/**
+ * Postgres refused a value (class 22, "data exception": a NUL byte, an integer or a date out of
+ * range…). Validation should have caught it first; if it did not, the client still sent a value
+ * the database cannot hold, and nothing was written.
+ */
+function isDataException(error: Error): boolean {
+  const code = (error as { code?: unknown }).code
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code)
+}
+
 export function handleError(error: Error, c: Context<AppEnv>): Response {
   if (error instanceof ApiError) {
     for (const [name, value] of Object.entries(error.headers)) c.header(name, value)
@@ -101,6 +111,10 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
       errorBody('service_unavailable', 'The database is unavailable; retry shortly'),
       503,
     )
+  }
+  if (isDataException(error)) {
+    c.var.logger.warn({ err: error, requestId: c.var.requestId }, 'database refused a value')
+    return c.json(errorBody('invalid_input', 'A value in the request cannot be stored'), 400)
   }
   c.var.logger.error({ err: error, requestId: c.var.requestId }, 'unhandled error')
   return c.json(errorBody('internal_error', 'Something went wrong on our side'), 500)

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { extname, join, normalize, sep } from 'node:path'
 import { Hono } from 'hono'
 import type { AppEnv } from './env.ts'
+import { ApiError } from './errors.ts'
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -35,6 +36,19 @@ const PAGE_HEADERS: Record<string, string> = {
   'Referrer-Policy': 'strict-origin-when-cross-origin',
 }
 
+/**
+ * Hono has decoded all but reserved characters (`%2F`, `%25`…) and left malformed escapes as
+ * they are: finish decoding, and say undefined for what is not a path (`/%`, `/%c0%ae`, NUL).
+ */
+function decodePath(path: string): string | undefined {
+  try {
+    const decoded = decodeURIComponent(path)
+    return decoded.includes('\0') ? undefined : decoded
+  } catch {
+    return undefined
+  }
+}
+
 export interface WebClientConfig {
   issuer: string
   clientId: string
@@ -63,7 +77,10 @@ export function webRoutes(distDir: string, clientConfig: WebClientConfig): Hono<
   }
   const root = normalize(distDir + sep)
   routes.get('*', async (c) => {
-    const path = decodeURIComponent(c.req.path)
+    const path = decodePath(c.req.path)
+    if (path === undefined) {
+      throw new ApiError(400, 'invalid_path', 'The path is not valid percent-encoded UTF-8')
+    }
     // Unknown API and sign-in paths stay JSON 404s, not the page.
     if (/^\/(api|auth)(\/|$)/.test(path)) return c.notFound()
     for (const [name, value] of Object.entries(PAGE_HEADERS)) c.header(name, value)

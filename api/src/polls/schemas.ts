@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { CHAIN_FORMAT } from '../ballots/chain.ts'
+import { instant, text } from '../http/fields.ts'
 import { IDEMPOTENCY_KEY_PATTERN } from '../votes/idempotency.ts'
 
 // One set of schemas validates requests, types the handlers and generates the OpenAPI document.
@@ -52,23 +53,23 @@ export const PollDetailSchema = PollSchema.extend({
   hasVoted: z.boolean().optional().openapi({ description: 'Present when a token was sent.' }),
 }).openapi('PollDetail')
 
-const label = z.string().trim().min(1, 'must not be empty').max(200)
-const timestamp = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' })
+const label = text({ max: 200 })
 
 export const CreatePollBody = z
   .strictObject({
-    title: z.string().trim().min(1, 'must not be empty').max(200),
-    description: z.string().trim().max(2000).default(''),
+    title: text({ max: 200 }),
+    description: text({ max: 2000, min: 0, multiline: true }).default(''),
     options: z
       .array(label)
       .min(2, 'a poll needs at least 2 options')
       .max(20, 'a poll has at most 20 options')
       .refine(
+        // Labels arrive NFC-normalised and trimmed: "é" typed two ways is one label.
         (labels) => new Set(labels.map((l) => l.toLowerCase())).size === labels.length,
-        'option labels must be unique',
+        'option labels must be unique (ignoring case)',
       ),
-    opensAt: timestamp.optional(),
-    closesAt: timestamp.optional(),
+    opensAt: instant().optional(),
+    closesAt: instant().optional(),
     publishBallots: z
       .boolean({ error: 'must be true or false' })
       .default(true)

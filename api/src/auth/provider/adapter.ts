@@ -3,6 +3,14 @@ import type { Adapter, AdapterPayload } from 'oidc-provider'
 import type { Db } from '../../db/database.ts'
 
 /**
+ * Keys the provider hands us come from the client (a code, a refresh token, a request_uri): the
+ * provider's own are short URL-safe strings, and a NUL byte would make Postgres fail the query (a
+ * 500 where "not found" is the answer).
+ */
+const isStorableKey = (value: unknown): value is string =>
+  typeof value === 'string' && value.length <= 512 && /^[\x21-\x7e]+$/.test(value)
+
+/**
  * oidc-provider's storage in the app's database, so sign-in sessions and refresh tokens survive
  * restarts (the provider's memory adapter forgets them) and PGlite and Postgres behave alike.
  */
@@ -40,6 +48,7 @@ export function databaseAdapter(db: Db) {
     }
 
     private async findWhere(column: 'id' | 'uid' | 'user_code', value: string) {
+      if (!isStorableKey(value)) return undefined
       const row = await db
         .selectFrom('oidc_records')
         .select(['payload', 'consumed_at'])
@@ -71,6 +80,7 @@ export function databaseAdapter(db: Db) {
     }
 
     async consume(id: string): Promise<void> {
+      if (!isStorableKey(id)) return
       await db
         .updateTable('oidc_records')
         .set({ consumed_at: sql<Date>`now()` })
@@ -80,6 +90,7 @@ export function databaseAdapter(db: Db) {
     }
 
     async destroy(id: string): Promise<void> {
+      if (!isStorableKey(id)) return
       await db
         .deleteFrom('oidc_records')
         .where('model', '=', this.model)
@@ -88,6 +99,7 @@ export function databaseAdapter(db: Db) {
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
+      if (!isStorableKey(grantId)) return
       await db.deleteFrom('oidc_records').where('grant_id', '=', grantId).execute()
     }
   }

@@ -90,6 +90,9 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
   const formExpired = (c: Context<NodeEnv>) =>
     c.html(errorPage('Form expired', 'Reload the page and try again.'), 403)
 
+  const unreadableForm = (c: Context<NodeEnv>) =>
+    c.html(errorPage('Unreadable form', 'Send the form from the sign-in page.'), 415)
+
   const expired = (c: Context<NodeEnv>) =>
     c.html(errorPage('This sign-in has expired', 'Go back to votelab and sign in again.'), 400)
 
@@ -120,8 +123,12 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
     return c.html(page, 429)
   }
 
-  async function readForm(c: Context<NodeEnv>): Promise<Record<string, string>> {
-    const body = await c.req.parseBody()
+  /** The posted form, or undefined for anything our pages do not send (multipart, JSON, garbage). */
+  async function readForm(c: Context<NodeEnv>): Promise<Record<string, string> | undefined> {
+    const type = c.req.header('content-type') ?? ''
+    if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) return undefined
+    const body = await c.req.parseBody().catch(() => undefined)
+    if (!body) return undefined
     const form: Record<string, string> = {}
     for (const [key, value] of Object.entries(body)) {
       if (typeof value === 'string') form[key] = value.slice(0, FORM_FIELD_MAX)
@@ -159,6 +166,7 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
     const details = await interactionFor(c, uid)
     if (!details) return expired(c)
     const form = await readForm(c)
+    if (!form) return unreadableForm(c)
     if (!csrfValid(uid, form.csrf)) return formExpired(c)
     const view = signInView(uid)
 
@@ -208,6 +216,7 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
     const details = await interactionFor(c, uid)
     if (!details) return expired(c)
     const form = await readForm(c)
+    if (!form) return unreadableForm(c)
     if (!csrfValid(uid, form.csrf)) return formExpired(c)
     const view = signUpView(uid)
     const address = addressOf(c)

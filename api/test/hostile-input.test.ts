@@ -1,0 +1,226 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { HttpListener } from '../src/http-server.ts'
+import { Browser, pkcePair } from './support/browser.ts'
+import { createTestContext, type TestContext } from './support/context.ts'
+
+// Each request here answered 500 once (issue 13). They stay as named regression tests; the
+// generated inputs in hostile-input.property.test.ts look for the ones nobody thought of.
+
+type ErrorBody = {
+  error: { code: string; message: string; details?: { path: string; message: string }[] }
+}
+
+let ctx: TestContext
+let server: HttpListener
+let admin: string
+beforeAll(async () => {
+  const web = mkdtempSync(join(tmpdir(), 'votelab-web-'))
+  writeFileSync(join(web, 'index.html'), '<!doctype html><title>votelab</title>')
+  ctx = await createTestContext({ WEB_DIST_DIR: web })
+  server = await ctx.listen()
+  admin = await ctx.adminToken()
+})
+afterAll(() => ctx.close())
+
+const createPoll = (body: unknown) => ctx.call('POST', '/api/polls', { token: admin, body })
+
+async function expectFieldError(response: Response, field: string, message?: RegExp) {
+  expect(response.status).toBe(400)
+  const { error } = (await response.json()) as ErrorBody
+  expect(error.code).toBe('validation_failed')
+  const detail = error.details?.find((d) => d.path === field)
+  expect(detail, JSON.stringify(error)).toBeDefined()
+  if (message) expect(detail?.message).toMatch(message)
+}
+
+describe('free text: one policy for every field', () => {
+  const fields: [string, (bad: string) => object][] = [
+    ['title', (bad) => ({ title: bad, options: ['a', 'b'] })],
+    ['description', (bad) => ({ title: 'x', description: bad, options: ['a', 'b'] })],
+    ['options.1', (bad) => ({ title: 'x', options: ['a', bad] })],
+  ]
+  const hostile: [string, string, RegExp][] = [
+    ['a NUL byte', 'a\u0000b', /control characters/],
+    ['an escape character', 'a\u001bb', /control characters/],
+    ['a C1 control', 'a\u0085b', /control characters/],
+    ['DEL', 'a\u007fb', /control characters/],
+    ['a right-to-left override', 'a\u202eb', /bidirectional/],
+    ['a first-strong isolate', 'a\u2068b', /bidirectional/],
+    ['a lone high surrogate', 'a\ud800b', /surrogates/],
+    ['a lone low surrogate', 'a\udc00b', /surrogates/],
+  ]
+  for (const [field, body] of fields) {
+    it.each(hostile)(`refuses %s in ${field} with 400 naming the field`, async (_n, bad, why) => {
+      await expectFieldError(await createPoll(body(bad)), field, why)
+    })
+  }
+
+  it('refuses a raw NUL byte in the JSON text itself as invalid JSON', async () => {
+    const response = await ctx.call('POST', '/api/polls', {
+      token: admin,
+      body: '{"title":"a\u0000b","options":["a","b"]}',
+    })
+    expect(response.status).toBe(400)
+    expect(((await response.json()) as ErrorBody).error.code).toBe('invalid_json')
+  })
+
+  it('allows tab and newline in the description only', async () => {
+    const ok = await createPoll({
+      title: 'x',
+      description: 'one\ttwo\r\nthree',
+      options: ['a', 'b'],
+    })
+    expect(ok.status).toBe(201)
+    expect(((await ok.json()) as { description: string }).description).toBe('one\ttwo\nthree')
+    await expectFieldError(await createPoll({ title: 'a\tb', options: ['a', 'b'] }), 'title')
+    await expectFieldError(await createPoll({ title: 'x', options: ['a\nb', 'c'] }), 'options.0')
+  })
+
+  it('stores NFC, trimmed, and refuses two options equal once normalised', async () => {
+    const decomposed = 'Cafe\u0301' // "Café" with a combining accent
+    const response = await createPoll({ title: `  ${decomposed}  `, options: [decomposed, 'Tea'] })
+    expect(response.status).toBe(201)
+    const poll = (await response.json()) as { title: string; options: { label: string }[] }
+    expect(poll.title).toBe('Caf\u00e9')
+    expect(poll.options[0]?.label).toBe('Caf\u00e9')
+    await expectFieldError(
+      await createPoll({ title: 'x', options: [decomposed, ' caf\u00e9'] }),
+      'options',
+      /unique/,
+    )
+  })
+})
+
+describe('instants: one range on both drivers', () => {
+  it.each([
+    '0000-01-01T00:00:00Z',
+    '0001-01-01T00:00:00Z',
+    '1999-12-31T23:59:59.999Z',
+    '9999-12-31T23:00:00-05:00', // year 10000 in UTC
+    '+275760-09-13T00:00:00Z',
+  ])('refuses %s with 400', async (when) => {
+    await expectFieldError(
+      await createPoll({ title: 'x', options: ['a', 'b'], opensAt: when }),
+      'opensAt',
+      /between 2000|ISO 8601/,
+    )
+  })
+
+  it('round-trips the first and last instants of the range exactly', async () => {
+    const opensAt = '2000-01-01T00:00:00.000Z'
+    const closesAt = '9999-12-31T23:59:59.999Z'
+    const response = await createPoll({ title: 'x', options: ['a', 'b'], opensAt, closesAt })
+    expect(response.status).toBe(201)
+    const { id } = (await response.json()) as { id: string }
+    const read = (await (await ctx.call('GET', `/api/polls/${id}`, { token: admin })).json()) as {
+      opensAt: string
+      closesAt: string
+    }
+    expect([read.opensAt, read.closesAt]).toEqual([opensAt, closesAt])
+  })
+})
+
+describe('numbers in query strings stay within their columns', () => {
+  it('answers 400 to after=2147483648 and a page to after=2147483647', async () => {
+    const { pollId } = await ctx.openPoll()
+    expect((await ctx.call('POST', `/api/polls/${pollId}/close`, { token: admin })).status).toBe(
+      200,
+    )
+    const tooBig = await ctx.call('GET', `/api/polls/${pollId}/ballots?after=2147483648`)
+    expect(tooBig.status).toBe(400)
+    expect(((await tooBig.json()) as ErrorBody).error.details?.[0]?.path).toBe('after')
+    expect((await ctx.call('GET', `/api/polls/${pollId}/ballots?after=2147483647`)).status).toBe(
+      200,
+    )
+    for (const after of ['1e400', '-1', '1.5', 'NaN', 'Infinity']) {
+      const response = await ctx.call('GET', `/api/polls/${pollId}/ballots?after=${after}`)
+      expect(response.status, after).toBe(400)
+    }
+  })
+})
+
+describe('paths', () => {
+  it.each(['/%', '/foo%zz', '/%c0%ae%c0%ae/package.json', '/api/nope%', '/%00', '/a%00.js'])(
+    'answers 4xx in JSON to %s over real HTTP',
+    async (path) => {
+      const response = await fetch(server.url + path)
+      expect(response.status).toBeGreaterThanOrEqual(400)
+      expect(response.status).toBeLessThan(500)
+      expect(((await response.json()) as ErrorBody).error.code).toMatch(/invalid_path|not_found/)
+    },
+  )
+})
+
+describe('the sign-in provider', () => {
+  async function interaction() {
+    const browser = new Browser()
+    const { challenge } = pkcePair()
+    const params = new URLSearchParams({
+      client_id: 'votelab-web',
+      response_type: 'code',
+      redirect_uri: 'http://localhost:3000/callback',
+      scope: 'openid email profile',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    })
+    const page = await browser.follow(
+      `${server.url}/auth/oauth2/authorize?${params.toString()}`,
+      server.url,
+    )
+    expect(page.response.status).toBe(200)
+    return { browser, uid: new URL(page.url).pathname.split('/').at(-1) ?? '' }
+  }
+
+  it.each(['login', 'signup'])(
+    'answers 415 to a multipart %s form with a garbage body',
+    async (form) => {
+      const { browser, uid } = await interaction()
+      const response = await browser.fetch(`${server.url}/auth/interaction/${uid}/${form}`, {
+        method: 'POST',
+        headers: { 'content-type': 'multipart/form-data; boundary=XX' },
+        body: 'garbage',
+      })
+      expect(response.status).toBe(415)
+    },
+  )
+
+  const post = (path: string, fields: Record<string, string>) =>
+    fetch(`${server.url}/auth${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    })
+
+  it('answers invalid_grant, not server_error, to a NUL byte in a code or refresh token', async () => {
+    const requests: Record<string, string>[] = [
+      { grant_type: 'refresh_token', refresh_token: 'a\u0000b' },
+      {
+        grant_type: 'authorization_code',
+        code: 'a\u0000b',
+        redirect_uri: 'http://localhost:3000/callback',
+        code_verifier: 'x'.repeat(43),
+      },
+    ]
+    for (const fields of requests) {
+      const response = await post('/oauth2/token', { client_id: 'votelab-web', ...fields })
+      expect(response.status, fields.grant_type).toBe(400)
+      expect(((await response.json()) as { error: string }).error).toBe('invalid_grant')
+    }
+  })
+
+  it('revokes a token with a NUL byte as any unknown token: 200', async () => {
+    const response = await post('/oauth2/revoke', { client_id: 'votelab-web', token: 'a\u0000b' })
+    expect(response.status).toBe(200)
+  })
+
+  it('refuses a request_uri with a NUL byte at authorize with 400', async () => {
+    const params = new URLSearchParams({ client_id: 'votelab-web', request_uri: 'a\u0000b' })
+    const response = await fetch(`${server.url}/auth/oauth2/authorize?${params.toString()}`, {
+      redirect: 'manual',
+    })
+    expect(response.status).toBe(400)
+  })
+})
