@@ -22,6 +22,7 @@ import { pollRoutes } from './polls/routes.ts'
 import { ErrorSchema } from './polls/schemas.ts'
 import type { ResultsHub } from './results/hub.ts'
 import { resultsRoutes } from './results/routes.ts'
+import { StreamSlots } from './results/stream-slots.ts'
 import type { BallotBox } from './votes/ballot-box.ts'
 
 export const MAX_BODY_BYTES = 16 * 1024
@@ -91,7 +92,6 @@ export function createApp(deps: AppDeps) {
   const { database, logger } = deps
 
   const api = createRouter()
-  api.use(limitBody(MAX_BODY_BYTES))
   api.use(authenticate(deps.verifyAccessToken))
   api.use(
     limitWrites({
@@ -109,7 +109,14 @@ export function createApp(deps: AppDeps) {
     .route('/polls', pollRoutes({ db: database.db, ballotBox: deps.ballotBox }))
     .route(
       '/polls',
-      resultsRoutes({ db: database.db, hub: deps.hub, heartbeatMs: deps.heartbeatMs }),
+      resultsRoutes({
+        db: database.db,
+        hub: deps.hub,
+        heartbeatMs: deps.heartbeatMs,
+        slots: new StreamSlots(deps.limits.streams),
+        maxLifetimeMs: deps.limits.streams.maxLifetimeMs,
+        trustProxyHops: deps.limits.trustProxyHops,
+      }),
     )
     .route('/polls', ballotRoutes({ db: database.db }))
 
@@ -137,6 +144,10 @@ export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>()
     .use(requestId())
     .use(requestLog(logger))
+    // Every route, the sign-in provider's included: no request may make the process hold more.
+    .use(
+      limitBody({ maxSize: MAX_BODY_BYTES, lengthRequired: (path) => path.startsWith('/auth/') }),
+    )
     .route('/', healthRoutes(database, deps.isShuttingDown))
     .route('/api', routes)
 

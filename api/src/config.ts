@@ -56,6 +56,15 @@ const envSchema = z
     VOTE_QUEUE_MAX: z.coerce.number().int().min(1).default(5_000),
     VOTE_QUEUE_WAIT_MS: z.coerce.number().int().min(10).default(2_000),
     REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    // Live-result streams (docs/operations.md: ~35 KB each; a 512 MB task holds ~8,000).
+    STREAMS_PER_ADDRESS: z.coerce.number().int().min(0).default(20),
+    STREAMS_PER_PROCESS: z.coerce.number().int().min(0).default(8_000),
+    STREAM_MAX_LIFETIME_MS: z.coerce
+      .number()
+      .int()
+      .min(1_000)
+      .default(30 * 60_000),
+    BODY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   })
   .refine((env) => env.DATABASE_SSL === 'disable' || env.DATABASE_URL, {
     path: ['DATABASE_SSL'],
@@ -119,6 +128,10 @@ export interface Config {
     readonly voteQueueWaitMs: number
     /** Reads answer within this or get 503 (votes are bounded by the queue wait instead). */
     readonly requestTimeoutMs: number
+    /** Open live-result streams per client address and per process (0 = no cap), and their lifetime. */
+    readonly streams: { perAddress: number; perProcess: number; maxLifetimeMs: number }
+    /** A request body must arrive within this after its headers, or 408 and the socket closes. */
+    readonly bodyTimeoutMs: number
   }
 }
 
@@ -198,6 +211,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       voteQueueMax: env.VOTE_QUEUE_MAX,
       voteQueueWaitMs: env.VOTE_QUEUE_WAIT_MS,
       requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+      bodyTimeoutMs: env.BODY_TIMEOUT_MS,
+      streams: {
+        perAddress: env.STREAMS_PER_ADDRESS,
+        perProcess: env.STREAMS_PER_PROCESS,
+        maxLifetimeMs: env.STREAM_MAX_LIFETIME_MS,
+      },
     },
   })
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import type { Logger } from 'pino'
 import type { Config } from './config.ts'
+import { guardConnections } from './http/connection-guards.ts'
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.ts'
 
 export interface HttpListener {
@@ -30,6 +31,7 @@ export async function listen(
   server.keepAliveTimeout = 65_000
   server.headersTimeout = 66_000
   server.requestTimeout = 30_000
+  guardConnections(server, { bodyTimeoutMs: config.limits.bodyTimeoutMs, logger })
   const { port } = server.address() as AddressInfo
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
 

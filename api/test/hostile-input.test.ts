@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { HttpListener } from '../src/http-server.ts'
 import { Browser, pkcePair } from './support/browser.ts'
 import { createTestContext, type TestContext } from './support/context.ts'
+import { rawExchange } from './support/raw-http.ts'
 
 // Each request here answered 500 once (issue 13). They stay as named regression tests; the
 // generated inputs in hostile-input.property.test.ts look for the ones nobody thought of.
@@ -222,5 +223,175 @@ describe('the sign-in provider', () => {
       redirect: 'manual',
     })
     expect(response.status).toBe(400)
+  })
+})
+
+describe('no request makes the process hold more than it should', () => {
+  let guarded: TestContext
+  let url: string
+  beforeAll(async () => {
+    guarded = await createTestContext({ BODY_TIMEOUT_MS: '1000' })
+    url = (await guarded.listen()).url
+  })
+  afterAll(() => guarded.close())
+
+  const MB = 1024 * 1024
+  const chunk = Buffer.alloc(64 * 1024, 'a')
+
+  async function signInFormPath() {
+    const browser = new Browser()
+    const { challenge } = pkcePair()
+    const params = new URLSearchParams({
+      client_id: 'votelab-web',
+      response_type: 'code',
+      redirect_uri: 'http://localhost:3000/callback',
+      scope: 'openid email profile',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    })
+    const page = await browser.follow(`${url}/auth/oauth2/authorize?${params.toString()}`, url)
+    return new URL(page.url).pathname + '/login'
+  }
+
+  it('answers a 100 KB Authorization header with a JSON 431', async () => {
+    const result = await rawExchange(
+      url,
+      `GET /api/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'a'.repeat(100_000)}\r\n\r\n`,
+    )
+    expect(result.status).toBe(431)
+    expect(JSON.parse(result.body)).toEqual({
+      error: { code: 'headers_too_large', message: expect.any(String) as string },
+    })
+  })
+
+  it('answers malformed HTTP with a JSON 400', async () => {
+    const result = await rawExchange(url, 'GET / HTTP/1.1\r\nHost x\r\n\r\n')
+    expect(result.status).toBe(400)
+    expect((JSON.parse(result.body) as ErrorBody).error.code).toBe('bad_request')
+  })
+
+  it('refuses a 64 MB sign-in form at once: 413, the connection closed, memory flat', async () => {
+    const path = await signInFormPath()
+    const before = process.memoryUsage().rss
+    const result = await rawExchange(
+      url,
+      `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
+        `Content-Length: ${String(64 * MB)}\r\n\r\n`,
+      { total: 64 * MB, chunk },
+    )
+    const grewMb = (process.memoryUsage().rss - before) / MB
+    expect(result.status).toBe(413)
+    expect(result.closed).toBe(true)
+    expect((JSON.parse(result.body) as ErrorBody).error.code).toBe('payload_too_large')
+    expect(result.sent).toBeLessThan(64 * MB)
+    expect(grewMb).toBeLessThan(8)
+  })
+
+  it('stops reading a chunked 64 MB body at the limit: 413 on /api, 411 on /auth', async () => {
+    const chunked = (path: string) =>
+      rawExchange(
+        url,
+        `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+          'Transfer-Encoding: chunked\r\n\r\n',
+        // One 64 KiB chunk per write, chunk-framed; the body never ends on its own.
+        {
+          total: 64 * MB,
+          chunk: Buffer.concat([Buffer.from('10000\r\n'), chunk, Buffer.from('\r\n')]),
+        },
+      )
+    const api = await chunked('/api/polls')
+    expect(api.status).toBe(413)
+    expect(api.sent).toBeLessThan(64 * MB)
+    const auth = await chunked('/auth/oauth2/token')
+    expect(auth.status).toBe(411)
+    expect((JSON.parse(auth.body) as ErrorBody).error.code).toBe('length_required')
+  })
+
+  it('ends a trickling body with 408 and a closed socket after BODY_TIMEOUT_MS', async () => {
+    const token = await guarded.adminToken()
+    const result = await rawExchange(
+      url,
+      `POST /api/polls HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n` +
+        'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n',
+      { total: 1000, chunk: Buffer.from('a'), intervalMs: 100 },
+    )
+    expect(result.status).toBe(408)
+    expect((JSON.parse(result.body) as ErrorBody).error.code).toBe('request_timeout')
+  })
+
+  it('closes the connection of a body still trickling after its answer', async () => {
+    const token = await guarded.adminToken()
+    // The sign-in form answers at once (no interaction cookie); the body must not keep it open.
+    for (const path of [await signInFormPath()]) {
+      const result = await rawExchange(
+        url,
+        `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n` +
+          'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n',
+        { total: 1000, chunk: Buffer.from('a'), intervalMs: 100 },
+      )
+      expect(result.closed, path).toBe(true)
+      expect(result.ms).toBeLessThan(5_000)
+    }
+    expect((await fetch(`${url}/healthz`)).status).toBe(200)
+  })
+})
+
+describe('live-result streams are capped per address and per process, and expire', () => {
+  let capped: TestContext
+  let url: string
+  let pollId: string
+  beforeAll(async () => {
+    capped = await createTestContext({
+      STREAMS_PER_ADDRESS: '3',
+      STREAMS_PER_PROCESS: '5',
+      STREAM_MAX_LIFETIME_MS: '1000',
+      SSE_HEARTBEAT_MS: '100',
+      TRUST_PROXY_HOPS: '1', // addresses come from X-Forwarded-For, as behind nginx
+    })
+    url = (await capped.listen()).url
+    ;({ pollId } = await capped.openPoll())
+  })
+  afterAll(() => capped.close())
+
+  const streamFrom = (address: string) =>
+    fetch(`${url}/api/polls/${pollId}/results/stream`, {
+      headers: { 'x-forwarded-for': address },
+    })
+
+  it('ends a stream after STREAM_MAX_LIFETIME_MS (±10 %), so clients reconnect', async () => {
+    const started = performance.now()
+    const response = await streamFrom('192.0.2.9')
+    expect(response.status).toBe(200)
+    await response.text() // resolves when the server ends the stream
+    const lived = performance.now() - started
+    expect(lived).toBeGreaterThan(800)
+    expect(lived).toBeLessThan(2_500)
+  })
+
+  it('answers 429 past STREAMS_PER_ADDRESS and 503 past STREAMS_PER_PROCESS, with Retry-After', async () => {
+    const fromA = await Promise.all([1, 2, 3].map(() => streamFrom('192.0.2.1')))
+    expect(fromA.map((r) => r.status)).toEqual([200, 200, 200])
+    const fourth = await streamFrom('192.0.2.1')
+    expect(fourth.status).toBe(429)
+    expect(Number(fourth.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(((await fourth.json()) as ErrorBody).error.code).toBe('too_many_streams')
+
+    const fromB = await Promise.all([1, 2].map(() => streamFrom('192.0.2.2')))
+    expect(fromB.map((r) => r.status)).toEqual([200, 200])
+    const full = await streamFrom('192.0.2.3')
+    expect(full.status).toBe(503)
+    expect(Number(full.headers.get('retry-after'))).toBeGreaterThan(0)
+
+    // A closed stream gives its slot back.
+    await fromA[0]?.body?.cancel()
+    await expect
+      .poll(async () => {
+        const again = await streamFrom('192.0.2.3')
+        await again.body?.cancel()
+        return again.status
+      })
+      .toBe(200)
+    for (const response of [...fromA, ...fromB])
+      await response.body?.cancel().catch(() => undefined)
   })
 })

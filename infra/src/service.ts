@@ -51,6 +51,15 @@ export const keepAutoscaledTaskCount: pulumi.ResourceTransform = (args) =>
  * The API on ECS Fargate: private subnets, no public IP, behind the internal load balancer,
  * rolled out with a circuit breaker, scaled on CPU and on requests per task.
  */
+/**
+ * Live-result streams one task can hold: ~150 MB idle plus ~35 KB per stream (docs/operations.md),
+ * with 70 MB to spare, rounded down to a thousand. 512 MB → 8,000; 1 GB → 23,000.
+ */
+export function streamsForMemory(memoryMiB: number): number {
+  const streams = ((memoryMiB - 220) * 1024) / 35
+  return Math.max(1_000, Math.floor(streams / 1_000) * 1_000)
+}
+
 export class Service extends pulumi.ComponentResource {
   public readonly clusterName: pulumi.Output<string>
   public readonly serviceName: pulumi.Output<string>
@@ -150,6 +159,7 @@ export class Service extends pulumi.ComponentResource {
       AUTH_CLIENT_IDS: args.auth.clientId,
       // CloudFront then the ALB each append to X-Forwarded-For: the client is two from the end.
       TRUST_PROXY_HOPS: '2',
+      STREAMS_PER_PROCESS: String(streamsForMemory(args.memory)),
     }
 
     const service = new awsx.ecs.FargateService(

@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest'
+import { streamsForMemory } from '../src/service.ts'
 import { CLOUDFRONT_PREFIX_LIST, type Registered, type StackRun } from './harness.ts'
 
 /**
@@ -262,11 +263,14 @@ export function securityInvariants(stack: () => StackRun): void {
       PORT: '3000',
       DATABASE_SSL: 'verify-full',
       TRUST_PROXY_HOPS: '2',
+      STREAMS_PER_PROCESS: String(streamsForMemory(Number(definition.memory))),
       PUBLIC_URL: stack().outputs.siteUrl,
       AUTH_ISSUER: stack().outputs.issuer,
       AUTH_CLIENT_IDS: stack().outputs.webClientId,
     })
     expect(container.readonlyRootFilesystem).toBe(true)
+    // Live-result streams sized from memory (docs/operations.md): the lab's 512 MB task ~8,000.
+    expect([streamsForMemory(512), streamsForMemory(1024)]).toEqual([8_000, 23_000])
   })
 
   it('gives the execution role exactly the image, the log group and the one secret; the task role nothing', () => {

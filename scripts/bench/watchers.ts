@@ -54,6 +54,9 @@ try {
     PORT: values.port,
     RESULTS_COALESCE_MS: values.coalesce,
     RATE_LIMIT_ADDRESS_WRITES_PER_MINUTE: '0',
+    // Every watcher comes from this one address, past any production cap.
+    STREAMS_PER_ADDRESS: '0',
+    STREAMS_PER_PROCESS: '0',
   })
   try {
     const admin = `Bearer ${await issuer.mintAccessToken({ sub: 'bench-admin', groups: ['admins'] })}`

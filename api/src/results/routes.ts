@@ -10,7 +10,9 @@ import { createRouter } from '../http/openapi.ts'
 import { notFound } from '../http/errors.ts'
 import { getResults } from '../polls/repository.ts'
 import { ErrorSchema, PollIdParams, ResultsSchema, type Results } from '../polls/schemas.ts'
+import { clientAddress } from '../http/client-address.ts'
 import type { ResultsHub } from './hub.ts'
+import type { StreamSlots } from './stream-slots.ts'
 
 const resultsRoute = createRoute({
   method: 'get',
@@ -38,6 +40,14 @@ const streamRoute = createRoute({
       content: { 'text/event-stream': { schema: ResultsSchema } },
     },
     404: { description: 'No such poll', content: { 'application/json': { schema: ErrorSchema } } },
+    429: {
+      description: 'Too many open streams from this client address; see Retry-After',
+      content: { 'application/json': { schema: ErrorSchema } },
+    },
+    503: {
+      description: 'This server holds as many streams as it can; see Retry-After',
+      content: { 'application/json': { schema: ErrorSchema } },
+    },
   },
 })
 
@@ -57,9 +67,20 @@ export interface ResultsRoutesDeps {
   db: Db
   hub: ResultsHub
   heartbeatMs: number
+  slots: StreamSlots
+  /** A stream ends after about this long (±10 %, so reconnects spread out); clients reconnect. */
+  maxLifetimeMs: number
+  trustProxyHops: number
 }
 
-export function resultsRoutes({ db, hub, heartbeatMs }: ResultsRoutesDeps) {
+export function resultsRoutes({
+  db,
+  hub,
+  heartbeatMs,
+  slots,
+  maxLifetimeMs,
+  trustProxyHops,
+}: ResultsRoutesDeps) {
   /** Drafts are invisible to everyone but admins, here as everywhere. */
   async function visibleResults(pollId: string, admin: boolean): Promise<Results> {
     const results = await getResults(db, pollId)
@@ -80,8 +101,9 @@ export function resultsRoutes({ db, hub, heartbeatMs }: ResultsRoutesDeps) {
       if (!cached || (cached.results.status === 'draft' && !admin)) {
         await visibleResults(pollId, admin) // a missing poll is a plain 404, not an empty stream
       }
+      const release = slots.acquire(clientAddress(c, trustProxyHops))
       const res = (c.env as Partial<HttpBindings> | undefined)?.outgoing
-      if (!res) return streamWithWebStreams(c, pollId)
+      if (!res) return streamWithWebStreams(c, pollId, release)
 
       // Straight onto the socket: Web Streams cost ~50 KB and a serialization per watcher, this
       // a few KB, and every watcher shares one JSON string per broadcast (docs/operations.md).
@@ -99,14 +121,21 @@ export function resultsRoutes({ db, hub, heartbeatMs }: ResultsRoutesDeps) {
         sentUpdate = true
         send(json)
       })
-      const heartbeat = setInterval(() => {
-        if (!res.writableEnded) res.write(': heartbeat\n\n')
-      }, heartbeatMs)
+      // The heartbeat also ends the stream at its lifetime: no second timer per stream.
+      const endsAt = Date.now() + maxLifetimeMs * (0.9 + Math.random() * 0.2)
+      const heartbeat = setInterval(
+        () => {
+          if (Date.now() >= endsAt) res.end()
+          else if (!res.writableEnded) res.write(': heartbeat\n\n')
+        },
+        Math.min(heartbeatMs, maxLifetimeMs),
+      )
       const stopOnClose = hub.onClose(() => res.end())
       res.once('close', () => {
         clearInterval(heartbeat)
         unwatch()
         stopOnClose()
+        release()
       })
       // Loaded after watching, so no change can slip between the snapshot and the updates.
       const initial =
@@ -120,9 +149,10 @@ export function resultsRoutes({ db, hub, heartbeatMs }: ResultsRoutesDeps) {
     })
 
   /** For `app.request()` without a Node socket (unit tests): the same stream through Hono. */
-  function streamWithWebStreams(c: Context<AppEnv>, pollId: string) {
+  function streamWithWebStreams(c: Context<AppEnv>, pollId: string, release: () => void) {
     c.header('X-Accel-Buffering', 'no')
     return streamSSE(c, async (stream) => {
+      stream.onAbort(release)
       let sentUpdate = false
       const send = (json: string) =>
         stream.writeSSE({ event: 'results', data: json }).catch(() => undefined)
@@ -142,6 +172,7 @@ export function resultsRoutes({ db, hub, heartbeatMs }: ResultsRoutesDeps) {
       })
       clearInterval(heartbeat)
       unwatch()
+      release()
     })
   }
 }
