@@ -106,7 +106,14 @@ export function createApp(deps: AppDeps) {
       const { sub, username, groups } = c.var.principal ?? { sub: '', username: '', groups: [] }
       return c.json({ sub, username, groups }, 200)
     })
-    .route('/polls', pollRoutes({ db: database.db, ballotBox: deps.ballotBox }))
+    .route(
+      '/polls',
+      pollRoutes({
+        db: database.db,
+        ballotBox: deps.ballotBox,
+        pollsPerAdminPerHour: deps.limits.pollsPerAdminPerHour,
+      }),
+    )
     .route(
       '/polls',
       resultsRoutes({

@@ -56,6 +56,7 @@ const envSchema = z
     VOTE_QUEUE_MAX: z.coerce.number().int().min(1).default(5_000),
     VOTE_QUEUE_WAIT_MS: z.coerce.number().int().min(10).default(2_000),
     REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    POLLS_PER_ADMIN_PER_HOUR: z.coerce.number().int().min(0).default(60),
     // Live-result streams (docs/operations.md: ~35 KB each; a 512 MB task holds ~8,000).
     STREAMS_PER_ADDRESS: z.coerce.number().int().min(0).default(20),
     STREAMS_PER_PROCESS: z.coerce.number().int().min(0).default(8_000),
@@ -128,6 +129,8 @@ export interface Config {
     readonly voteQueueWaitMs: number
     /** Reads answer within this or get 503 (votes are bounded by the queue wait instead). */
     readonly requestTimeoutMs: number
+    /** New polls one admin may create per hour; undefined = no cap. */
+    readonly pollsPerAdminPerHour: number | undefined
     /** Open live-result streams per client address and per process (0 = no cap), and their lifetime. */
     readonly streams: { perAddress: number; perProcess: number; maxLifetimeMs: number }
     /** A request body must arrive within this after its headers, or 408 and the socket closes. */
@@ -212,6 +215,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       voteQueueWaitMs: env.VOTE_QUEUE_WAIT_MS,
       requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
       bodyTimeoutMs: env.BODY_TIMEOUT_MS,
+      pollsPerAdminPerHour: env.POLLS_PER_ADMIN_PER_HOUR || undefined,
       streams: {
         perAddress: env.STREAMS_PER_ADDRESS,
         perProcess: env.STREAMS_PER_PROCESS,

@@ -125,7 +125,10 @@ describe('migrations', () => {
       (${pollId}, ${yes}, ${'a'.repeat(32)}), (${pollId}, ${no}, ${'b'.repeat(32)}),
       (${pollId}, ${yes}, ${'c'.repeat(32)})`.execute(database.db)
 
-    expect(await migrateToLatest(database.db)).toEqual(['Up 2026-11-22T0800-ballot-chain'])
+    expect(await migrateToLatest(database.db)).toEqual([
+      'Up 2026-11-22T0800-ballot-chain',
+      'Up 2026-11-30T0900-polls-by-creator',
+    ])
     const results = await getResults(database.db, pollId)
     expect(results?.chain).toMatchObject({ length: 3, published: true })
     expect(results?.options.map((option) => option.votes)).toEqual([2, 1])

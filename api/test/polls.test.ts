@@ -131,6 +131,47 @@ describe('listing and visibility', () => {
     expect(closed.polls.map((p) => p.id)).not.toContain(pollId)
   })
 
+  it('pages the list newest first: following `next` visits every poll exactly once', async () => {
+    await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        createDraft({ title: `Paged ${i}`, options: ['a', 'b'] }),
+      ),
+    )
+    const whole = (await (
+      await ctx.call('GET', '/api/polls?limit=100', { token: admin })
+    ).json()) as { polls: PollBody[]; next: string | null }
+    expect(whole.polls.length).toBeGreaterThanOrEqual(25)
+
+    const visited: string[] = []
+    let next: string | null = '/api/polls?limit=7'
+    let pages = 0
+    while (next) {
+      const response = await ctx.call('GET', next, { token: admin })
+      expect(response.status).toBe(200)
+      const page = (await response.json()) as { polls: PollBody[]; next: string | null }
+      expect(page.polls.length).toBeLessThanOrEqual(7)
+      visited.push(...page.polls.map((p) => p.id))
+      next = page.next
+      pages += 1
+    }
+    expect(visited).toEqual(whole.polls.map((p) => p.id))
+    expect(pages).toBe(Math.ceil(visited.length / 7))
+  })
+
+  it('keeps the status filter in `next`, and refuses limits outside 1–100 and bad cursors', async () => {
+    await ctx.openPoll()
+    await ctx.openPoll()
+    const first = (await (await ctx.call('GET', '/api/polls?status=open&limit=1')).json()) as {
+      next: string | null
+    }
+    expect(new URL(first.next ?? '', 'http://x').searchParams.get('status')).toBe('open')
+    for (const query of ['limit=0', 'limit=101', 'limit=1e9', 'after=1', 'after=%00']) {
+      const response = await ctx.call('GET', `/api/polls?${query}`)
+      expect(response.status, query).toBe(400)
+      expect(((await response.json()) as ErrorBody).error.code).toBe('validation_failed')
+    }
+  })
+
   it('says whether the caller has voted when a token is sent', async () => {
     const { pollId, optionIds } = await ctx.openPoll()
     const before = (await (
@@ -299,5 +340,28 @@ describe('health and docs', () => {
     const ui = await ctx.call('GET', '/api/docs')
     expect(ui.status).toBe(200)
     expect(await ui.text()).toContain('swagger')
+  })
+})
+
+describe('creation cap per admin', () => {
+  it('answers 429 too_many_polls with Retry-After past POLLS_PER_ADMIN_PER_HOUR, per admin', async () => {
+    const capped = await createTestContext({ POLLS_PER_ADMIN_PER_HOUR: '3' })
+    try {
+      const token = await capped.adminToken()
+      const body = { title: 'x', options: ['a', 'b'] }
+      for (let i = 0; i < 3; i++) {
+        expect((await capped.call('POST', '/api/polls', { token, body })).status).toBe(201)
+      }
+      const refused = await capped.call('POST', '/api/polls', { token, body })
+      expect(refused.status).toBe(429)
+      expect(((await refused.json()) as ErrorBody).error.code).toBe('too_many_polls')
+      const retryAfter = Number(refused.headers.get('retry-after'))
+      expect(retryAfter).toBeGreaterThan(3500)
+      expect(retryAfter).toBeLessThanOrEqual(3600)
+      const other = await capped.issuer.mintAccessToken({ sub: 'admin-2', groups: ['admins'] })
+      expect((await capped.call('POST', '/api/polls', { token: other, body })).status).toBe(201)
+    } finally {
+      await capped.close()
+    }
   })
 })

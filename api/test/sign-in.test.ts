@@ -406,13 +406,15 @@ describe('the local sign-in provider, with short limits', () => {
   let server: HttpListener
   beforeAll(async () => {
     ctx = await createTestContext(
-      {},
+      // Client addresses come from X-Forwarded-For, as behind nginx: tests play several clients.
+      { TRUST_PROXY_HOPS: '1' },
       {
         signIn: {
           authorizationCodeTtlSeconds: 1,
           limits: {
-            perAccount: { max: 3, windowMs: 60_000 },
+            perAccountAddress: { max: 3, windowMs: 60_000 },
             perAddress: { max: 8, windowMs: 60_000 },
+            accountBackoff: { after: 3, windowMs: 60_000, baseMs: 300, maxMs: 600 },
           },
         },
       },
@@ -430,19 +432,43 @@ describe('the local sign-in provider, with short limits', () => {
     expect(((await response.json()) as { error: string }).error).toBe('invalid_grant')
   })
 
-  it('rate-limits failed sign-ins per account (429 with Retry-After), even with the right password', async () => {
-    for (let i = 0; i < 3; i++)
-      expect((await signIn(server, 'lin@example.com', 'Wrong-pass-1')).result.response.status).toBe(
-        401,
-      )
-    const blocked = await signIn(server, 'lin@example.com', PASSWORD)
+  it('refuses an address that keeps failing for an account, yet lets the owner in from another', async () => {
+    const attacker = () => new Browser({ 'x-forwarded-for': '198.51.100.7' })
+    for (let i = 0; i < 3; i++) {
+      const attempt = await signIn(server, 'lin@example.com', 'Wrong-pass-1', attacker())
+      expect(attempt.result.response.status).toBe(401)
+    }
+    // The attacker's address is refused for this account, even with the right password…
+    const blocked = await signIn(server, 'lin@example.com', PASSWORD, attacker())
     expect(blocked.result.response.status).toBe(429)
     expect(Number(blocked.result.response.headers.get('retry-after'))).toBeGreaterThan(0)
+
+    // …while the owner, from an address that has not failed, signs in: slowed down, not locked out.
+    const started = performance.now()
+    const owner = await signIn(
+      server,
+      'lin@example.com',
+      PASSWORD,
+      new Browser({ 'x-forwarded-for': '203.0.113.5' }),
+    )
+    expect(owner.result.response.status).toBe(303)
+    expect(codeFrom(owner.result.url)).toBeTruthy()
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290)
+
+    // A fresh attacker address may still try, but each of its failures slows the account further.
+    const second = await signIn(
+      server,
+      'lin@example.com',
+      'Wrong-pass-1',
+      new Browser({ 'x-forwarded-for': '198.51.100.8' }),
+    )
+    expect(second.result.response.status).toBe(401)
   })
 
   it('rate-limits attempts per client address', async () => {
     let last: Response | undefined
-    for (let i = 0; i < 6; i++)
+    // Eight per address here; the expired-code test above made one from this address already.
+    for (let i = 0; i < 8; i++)
       last = (await signIn(server, `stranger-${i}@example.com`, 'Wrong-pass-1')).result.response
     expect(last?.status).toBe(429)
     expect(last?.headers.get('retry-after')).toBeTruthy()

@@ -363,4 +363,28 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
       await profile.close()
     }
   })
+
+  it('shows a long list a page at a time: 20 open polls, then "Show more" for the rest', async () => {
+    const titles = Array.from(
+      { length: 23 },
+      (_, i) => `Paged poll ${String(i + 1).padStart(2, '0')}`,
+    )
+    for (const title of titles) await openPoll(title, ['Yes', 'No'])
+    const profile = await newProfile()
+    try {
+      const page = await profile.context.newPage()
+      await page.goto(base)
+      const openSection = page.locator('h2:has-text("Open now") + div')
+      await expect.poll(() => openSection.locator('li.card').count()).toBe(20)
+      await openSection.getByRole('button', { name: 'Show more' }).click()
+      await expect.poll(() => openSection.getByText('Paged poll 01').isVisible()).toBe(true)
+      // Every open poll once (the demo's open poll included), and no button once all are shown.
+      const shown = await openSection.locator('li.card h3').allTextContents()
+      expect(new Set(shown).size).toBe(shown.length)
+      for (const title of titles) expect(shown).toContain(title)
+      expect(await openSection.getByRole('button', { name: 'Show more' }).count()).toBe(0)
+    } finally {
+      await profile.close()
+    }
+  })
 })

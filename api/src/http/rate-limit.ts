@@ -24,6 +24,12 @@ export class RateLimiter {
     return Math.max(1, Math.ceil((entry.resetAt - Date.now()) / 1000))
   }
 
+  /** Attempts counted for `key` in its current window. */
+  count(key: string): number {
+    const entry = this.hits.get(key)
+    return !entry || entry.resetAt <= Date.now() ? 0 : entry.count
+  }
+
   hit(key: string): void {
     const now = Date.now()
     const entry = this.hits.get(key)

@@ -75,13 +75,55 @@ function selectPolls(db: Queryable) {
     ])
 }
 
-export async function listPolls(db: Queryable, statuses: readonly PollStatus[]): Promise<Poll[]> {
-  const rows = await selectPolls(db)
-    .where(effectiveStatus, 'in', statuses)
+export interface PollPage {
+  polls: Poll[]
+  /** The last poll's id when more follow: the next page starts after it. */
+  nextAfter: string | null
+}
+
+/**
+ * Newest first, `limit` at a time. The cursor is a poll id and the position is read from its row
+ * (keyset paging): timestamps keep their microseconds, which a cursor through JavaScript would lose.
+ */
+export async function listPolls(
+  db: Queryable,
+  statuses: readonly PollStatus[],
+  { limit, after }: { limit: number; after?: string },
+): Promise<PollPage> {
+  let query = selectPolls(db).where(effectiveStatus, 'in', statuses)
+  if (after) {
+    query = query.where(
+      sql<boolean>`(polls.created_at, polls.id) < (select created_at, id from polls where id = ${after})`,
+    )
+  }
+  const rows = await query
     .orderBy('polls.created_at', 'desc')
-    .orderBy('polls.id')
+    .orderBy('polls.id', 'desc')
+    .limit(limit + 1)
     .execute()
-  return withOptionsAndTotals(db, rows)
+  const page = rows.slice(0, limit)
+  return {
+    polls: await withOptionsAndTotals(db, page),
+    nextAfter: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
+  }
+}
+
+/** How many polls `createdBy` created since `since`, and when the first of them was: the per-admin cap. */
+export async function pollsCreatedSince(
+  db: Queryable,
+  createdBy: string,
+  since: Date,
+): Promise<{ count: number; first: Date | null }> {
+  const row = await db
+    .selectFrom('polls')
+    .select((eb) => [
+      eb.fn.countAll<number | string>().as('count'),
+      eb.fn.min<Date | null>('created_at').as('first'),
+    ])
+    .where('created_by', '=', createdBy)
+    .where('created_at', '>', since)
+    .executeTakeFirstOrThrow()
+  return { count: Number(row.count), first: row.first }
 }
 
 export async function findPoll(db: Queryable, pollId: string): Promise<Poll | undefined> {

@@ -34,8 +34,15 @@ const listRoute = createRoute({
   request: { query: ListPollsQuery },
   responses: {
     200: {
-      description: 'Polls, newest first',
-      content: { 'application/json': { schema: z.object({ polls: z.array(PollSchema) }) } },
+      description: 'Polls, newest first, a page at a time',
+      content: {
+        'application/json': {
+          schema: z.object({
+            polls: z.array(PollSchema),
+            next: z.string().nullable().openapi({ description: 'The next page’s URL, if any' }),
+          }),
+        },
+      },
     },
     400: errorResponse('Invalid query'),
     403: errorResponse('Drafts asked for by a non-admin'),
@@ -69,6 +76,7 @@ const createPollRoute = createRoute({
     400: errorResponse('Invalid body'),
     401: errorResponse('No valid token'),
     403: errorResponse('Not an admin'),
+    429: errorResponse('`too_many_polls`: this admin created its hourly maximum; see Retry-After'),
   },
 })
 
@@ -124,9 +132,13 @@ const voteRoute = createRoute({
 export interface PollRoutesDeps {
   db: Db
   ballotBox: BallotBox
+  /** Polls one admin may create per hour (all replicas together); undefined = no cap. */
+  pollsPerAdminPerHour: number | undefined
 }
 
-export function pollRoutes({ db, ballotBox }: PollRoutesDeps) {
+const HOUR_MS = 60 * 60_000
+
+export function pollRoutes({ db, ballotBox, pollsPerAdminPerHour }: PollRoutesDeps) {
   async function visiblePoll(pollId: string, admin: boolean) {
     const poll = await polls.findPoll(db, pollId)
     if (!poll || (poll.status === 'draft' && !admin)) throw notFound('Poll')
@@ -146,7 +158,7 @@ export function pollRoutes({ db, ballotBox }: PollRoutesDeps) {
 
   return createRouter()
     .openapi(listRoute, async (c) => {
-      const { status } = c.req.valid('query')
+      const { status, limit, after } = c.req.valid('query')
       const admin = isAdmin(c.var.principal)
       if (status === 'draft' && !admin)
         throw new ApiError(403, 'forbidden', 'Only admins may list drafts')
@@ -155,7 +167,14 @@ export function pollRoutes({ db, ballotBox }: PollRoutesDeps) {
         : admin
           ? ['draft', 'open', 'closed']
           : ['open', 'closed']
-      return c.json({ polls: await polls.listPolls(db, statuses) }, 200)
+      const page = await polls.listPolls(db, statuses, { limit, after })
+      let next: string | null = null
+      if (page.nextAfter) {
+        const query = new URLSearchParams({ limit: String(limit), after: page.nextAfter })
+        if (status) query.set('status', status)
+        next = `/api/polls?${query.toString()}`
+      }
+      return c.json({ polls: page.polls, next }, 200)
     })
     .openapi(getRoute, async (c) => {
       const { pollId } = c.req.valid('param')
@@ -168,6 +187,27 @@ export function pollRoutes({ db, ballotBox }: PollRoutesDeps) {
       const input = c.req.valid('json')
       const principal = c.var.principal
       if (!principal) throw new Error('requireAdmin let an anonymous caller through')
+      if (pollsPerAdminPerHour) {
+        // Counted in the database, so the cap holds across replicas and restarts.
+        const recent = await polls.pollsCreatedSince(
+          db,
+          principal.sub,
+          new Date(Date.now() - HOUR_MS),
+        )
+        if (recent.count >= pollsPerAdminPerHour) {
+          const freesAt = (recent.first?.getTime() ?? Date.now()) + HOUR_MS
+          throw new ApiError(
+            429,
+            'too_many_polls',
+            `At most ${String(pollsPerAdminPerHour)} new polls per admin per hour`,
+            {
+              headers: {
+                'Retry-After': String(Math.max(1, Math.ceil((freesAt - Date.now()) / 1000))),
+              },
+            },
+          )
+        }
+      }
       return c.json(await polls.createPoll(db, input, principal.sub), 201)
     })
     .openapi(transitionRoute('open'), async (c) =>

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { CHAIN_FORMAT } from '../ballots/chain.ts'
-import { instant, text } from '../http/fields.ts'
+import { instant, queryInt, text } from '../http/fields.ts'
 import { IDEMPOTENCY_KEY_PATTERN } from '../votes/idempotency.ts'
 
 // One set of schemas validates requests, types the handlers and generates the OpenAPI document.
@@ -24,11 +24,25 @@ export const PollIdParams = z.object({
   }),
 })
 
+export const MAX_POLLS_PAGE = 100
+
 export const ListPollsQuery = z.object({
   status: PollStatusSchema.optional().openapi({
     param: { name: 'status', in: 'query' },
     description: 'Only polls in this state; `draft` is for admins only.',
   }),
+  limit: queryInt({ min: 1, max: MAX_POLLS_PAGE, fallback: 20 }).openapi({
+    param: { name: 'limit', in: 'query' },
+    description: `Polls per page (1–${String(MAX_POLLS_PAGE)})`,
+  }),
+  after: z
+    .uuid({ error: 'must be the id of a poll (the cursor from `next`)' })
+    .optional()
+    .openapi({
+      param: { name: 'after', in: 'query' },
+      description:
+        'Polls after this one, in the list’s order: follow `next` instead of building it.',
+    }),
 })
 
 export const OptionSchema = z.object({ id: z.uuid(), label: z.string() }).openapi('PollOption')

@@ -6,6 +6,12 @@ import { createHash, randomBytes } from 'node:crypto'
  */
 export class Browser {
   private readonly cookies = new Map<string, { value: string; path: string }>()
+  /** Sent with every request (e.g. X-Forwarded-For, to be another client behind our proxy). */
+  private readonly defaultHeaders: Record<string, string>
+
+  constructor(defaultHeaders: Record<string, string> = {}) {
+    this.defaultHeaders = defaultHeaders
+  }
 
   async fetch(url: string, init: RequestInit = {}): Promise<Response> {
     const target = new URL(url)
@@ -14,6 +20,9 @@ export class Browser {
       .map(([name, cookie]) => `${name}=${cookie.value}`)
       .join('; ')
     const headers = new Headers(init.headers)
+    for (const [name, value] of Object.entries(this.defaultHeaders)) {
+      if (!headers.has(name)) headers.set(name, value)
+    }
     if (jar) headers.set('cookie', jar)
     // Browsers send Origin with every POST; the sign-in forms' CSRF check relies on it.
     if ((init.method ?? 'GET') !== 'GET' && !headers.has('origin'))

@@ -28,6 +28,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     // Suites hammer one voter and one address on purpose; limits have tests of their own.
     RATE_LIMIT_VOTER_WRITES_PER_MINUTE: '0',
     RATE_LIMIT_ADDRESS_WRITES_PER_MINUTE: '0',
+    POLLS_PER_ADMIN_PER_HOUR: '0',
     DATA_DIR: mkdtempSync(join(tmpdir(), 'votelab-test-')),
     ...overrides,
   })

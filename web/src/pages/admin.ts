@@ -1,6 +1,7 @@
 import { ApiError, type PollSummary } from '../api.ts'
 import type { AppContext } from '../app-context.ts'
 import { h, notice, replace } from '../dom.ts'
+import { pagedPollList } from '../poll-list.ts'
 
 export async function adminPage(main: HTMLElement, ctx: AppContext): Promise<void> {
   if (!ctx.isAdmin) {
@@ -22,8 +23,7 @@ export async function adminPage(main: HTMLElement, ctx: AppContext): Promise<voi
 
   async function refresh() {
     try {
-      const { polls } = await ctx.api.read(ctx.api.client.api.polls.$get({ query: {} }))
-      replace(list, h('ul', { class: 'cards' }, ...polls.map((poll) => pollRow(poll))))
+      replace(list, await pagedPollList(ctx, undefined, pollRow, 'No polls yet.'))
     } catch (error) {
       replace(
         status,

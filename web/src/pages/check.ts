@@ -7,6 +7,7 @@ import {
 import { ApiError, type BoardPage, type PollSummary, type Results } from '../api.ts'
 import type { AppContext } from '../app-context.ts'
 import { h, notice, replace } from '../dom.ts'
+import { allPolls } from '../poll-list.ts'
 import { savedReceipt } from '../receipts.ts'
 
 const TRACKER = /^[0-9a-f]{32}$/
@@ -125,8 +126,7 @@ export async function checkPage(
   main.replaceChildren(h('h1', {}, 'Check my ballot'), notice('Loading closed polls…'))
   let polls: PollSummary[]
   try {
-    polls = (await ctx.api.read(ctx.api.client.api.polls.$get({ query: { status: 'closed' } })))
-      .polls
+    polls = await allPolls(ctx, 'closed')
   } catch (error) {
     main.replaceChildren(
       h('h1', {}, 'Check my ballot'),

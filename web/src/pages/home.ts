@@ -1,6 +1,7 @@
 import { ApiError, type PollSummary } from '../api.ts'
 import type { AppContext } from '../app-context.ts'
 import { h, notice, replace } from '../dom.ts'
+import { pagedPollList } from '../poll-list.ts'
 
 function pollCard(poll: PollSummary) {
   return h(
@@ -20,20 +21,16 @@ export async function homePage(main: HTMLElement, ctx: AppContext): Promise<void
   main.replaceChildren(h('h1', {}, 'Polls'), notice('Loading polls…'))
   try {
     const [open, closed] = await Promise.all([
-      ctx.api.read(ctx.api.client.api.polls.$get({ query: { status: 'open' } })),
-      ctx.api.read(ctx.api.client.api.polls.$get({ query: { status: 'closed' } })),
+      pagedPollList(ctx, 'open', pollCard, 'No poll is open right now.'),
+      pagedPollList(ctx, 'closed', pollCard, 'No closed polls yet.'),
     ])
     replace(
       main,
       h('h1', {}, 'Polls'),
       h('h2', {}, 'Open now'),
-      open.polls.length
-        ? h('ul', { class: 'cards' }, ...open.polls.map(pollCard))
-        : h('p', {}, 'No poll is open right now.'),
+      open,
       h('h2', {}, 'Closed'),
-      closed.polls.length
-        ? h('ul', { class: 'cards' }, ...closed.polls.map(pollCard))
-        : h('p', {}, 'No closed polls yet.'),
+      closed,
     )
   } catch (error) {
     main.replaceChildren(

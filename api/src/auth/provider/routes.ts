@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
+import { setTimeout } from 'node:timers/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { HttpBindings } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
@@ -20,7 +21,7 @@ import {
 import { SCOPES } from './index.ts'
 import { errorPage, signInPage, signUpPage } from './pages.ts'
 import { clientAddress } from '../../http/client-address.ts'
-import { RateLimiter, type Limit } from '../../http/rate-limit.ts'
+import { DEFAULT_SIGN_IN_LIMITS, SignInThrottle, type SignInLimits } from './throttle.ts'
 
 type NodeEnv = AppEnv & { Bindings: HttpBindings }
 
@@ -32,8 +33,8 @@ export interface SignInRoutesOptions {
   secret: string
   /** The API's own verifier: userInfo accepts the same access tokens the API does, as Cognito's does. */
   verifyAccessToken: AccessTokenVerifier
-  /** Failed sign-ins per account, and sign-in attempts per client address. */
-  limits?: { perAccount?: Limit; perAddress?: Limit }
+  /** Sign-in throttling (throttle.ts); tests tighten it. */
+  limits?: Partial<SignInLimits>
   /** Proxies of ours in front of the API: who the client is (http/client-address.ts). */
   trustProxyHops?: number
 }
@@ -44,12 +45,7 @@ const FORM_FIELD_MAX = 1_000
 /** The provider (a Koa app) and the sign-in pages, under `/auth` in the API process. */
 export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
   const { provider, db } = options
-  const perAccount = new RateLimiter(
-    options.limits?.perAccount ?? { max: 5, windowMs: 15 * 60_000 },
-  )
-  const perAddress = new RateLimiter(
-    options.limits?.perAddress ?? { max: 30, windowMs: 5 * 60_000 },
-  )
+  const throttle = new SignInThrottle({ ...DEFAULT_SIGN_IN_LIMITS, ...options.limits })
   const handleWithProvider = provider.callback()
 
   const csrfToken = (uid: string) =>
@@ -173,11 +169,9 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
     const email = emailSchema.safeParse(form.email ?? '')
     const typedEmail = (form.email ?? '').trim()
     const address = addressOf(c)
-    const wait = Math.max(
-      perAddress.retryAfter(address),
-      email.success ? perAccount.retryAfter(email.data) : 0,
-    )
-    if (wait > 0) {
+    const verdict = throttle.signIn(email.success ? email.data : undefined, address)
+    if (verdict.kind === 'refuse') {
+      const wait = verdict.retryAfterSeconds
       return tooMany(
         c,
         wait,
@@ -188,20 +182,21 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
         }),
       )
     }
-    perAddress.hit(address)
+    // An account under attack answers more slowly, for everyone: never a lock-out.
+    if (verdict.delayMs > 0) await setTimeout(verdict.delayMs)
     const account =
       email.success && form.password
         ? await checkCredentials(db, email.data, form.password)
         : undefined
     if (!account) {
-      if (email.success) perAccount.hit(email.data)
+      if (email.success) throttle.failed(email.data, address)
       // The same words whether the email is unknown or the password wrong.
       return c.html(
         signInPage({ ...view, email: typedEmail, error: 'Email or password is incorrect.' }),
         401,
       )
     }
-    perAccount.reset(account.email)
+    throttle.succeeded(account.email, address)
     return finish(c, account.id, details)
   })
 
@@ -219,15 +214,13 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
     if (!form) return unreadableForm(c)
     if (!csrfValid(uid, form.csrf)) return formExpired(c)
     const view = signUpView(uid)
-    const address = addressOf(c)
-    const wait = perAddress.retryAfter(address)
-    if (wait > 0)
+    const verdict = throttle.signUp(addressOf(c))
+    if (verdict.kind === 'refuse')
       return tooMany(
         c,
-        wait,
+        verdict.retryAfterSeconds,
         signUpPage({ ...view, errors: { form: 'Too many attempts. Try again later.' } }),
       )
-    perAddress.hit(address)
 
     const email = emailSchema.safeParse(form.email ?? '')
     const password = passwordSchema.safeParse(form.password ?? '')

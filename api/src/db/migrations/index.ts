@@ -3,6 +3,7 @@ import * as initialSchema from './2026-11-22T0500-initial-schema.ts'
 import * as localSignIn from './2026-11-22T0600-local-sign-in.ts'
 import * as voteIdempotency from './2026-11-22T0700-vote-idempotency.ts'
 import * as ballotChain from './2026-11-22T0800-ballot-chain.ts'
+import * as pollsByCreator from './2026-11-30T0900-polls-by-creator.ts'
 
 /** Every migration, in order. Listed by hand so bundling or a stray file can never reorder them. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T0600-local-sign-in': localSignIn,
   '2026-11-22T0700-vote-idempotency': voteIdempotency,
   '2026-11-22T0800-ballot-chain': ballotChain,
+  '2026-11-30T0900-polls-by-creator': pollsByCreator,
 }
