@@ -73,12 +73,18 @@ function requestLog(logger: Logger) {
     if (!enabled) return next()
     const started = performance.now()
     await next()
-    logger.info(
+    // Responses written straight to the socket (the sign-in provider, live streams) carry their
+    // real status on the Node response, not on Hono's placeholder.
+    const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing
+    const status = c.res.headers.has('x-hono-already-sent')
+      ? (outgoing?.statusCode ?? c.res.status)
+      : c.res.status
+    logger[status >= 500 ? 'error' : 'info'](
       {
         requestId: c.var.requestId,
         method: c.req.method,
         path: c.req.path,
-        status: c.res.status,
+        status,
         ms: Math.round(performance.now() - started),
       },
       'request',

@@ -76,6 +76,10 @@ export async function createRuntime(
         postLogoutRedirectUris: config.auth.postLogoutRedirectUris,
         authorizationCodeTtlSeconds: options.signIn?.authorizationCodeTtlSeconds,
       })
+      // The provider answers its own errors; without this, its 500s would leave no trace.
+      provider.on('server_error', (_ctx: unknown, error: Error) => {
+        logger.error({ err: error }, 'sign-in provider error')
+      })
       signIn = signInRoutes({
         provider,
         db: database.db,
@@ -84,6 +88,8 @@ export async function createRuntime(
         verifyAccessToken,
         limits: options.signIn?.limits,
         trustProxyHops: config.limits.trustProxyHops,
+        redirectUris: config.auth.redirectUris,
+        postLogoutRedirectUris: config.auth.postLogoutRedirectUris,
       })
     }
 

@@ -97,6 +97,33 @@ describe('access tokens', () => {
     expect((await ctx.call('GET', '/api/me', { token })).status).toBe(200)
   })
 
+  it.each([
+    ['a number as sub', { sub: 42 }],
+    ['an object as sub', { sub: { id: 'carol' } }],
+    ['an empty sub', { sub: '' }],
+    ['a sub with a NUL byte', { sub: 'car\u0000ol' }],
+    ['a 300-character sub', { sub: 'c'.repeat(300) }],
+    ['an iat a minute in the future', { iat: Math.floor(Date.now() / 1000) + 60 }],
+    [
+      'an iat two days ago (older than any access token lives)',
+      { iat: Math.floor(Date.now() / 1000) - 2 * 86400 },
+    ],
+    ['a string as iat', { iat: 'now' }],
+  ])('rejects a token signed by the real key with %s', async (_name, claims) => {
+    const now = Math.floor(Date.now() / 1000)
+    const token = await ctx.signWithIssuerKey({
+      iss: TEST_ISSUER,
+      sub: 'carol',
+      client_id: 'votelab-web',
+      token_use: 'access',
+      scope: 'openid',
+      iat: now,
+      exp: now + 60,
+      ...(claims as Record<string, unknown>),
+    })
+    await expectRejected(token)
+  })
+
   it('rejects alg: none', async () => {
     const good = await ctx.voterToken('alice')
     const [, payload] = good.split('.')

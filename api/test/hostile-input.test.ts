@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -215,6 +216,69 @@ describe('the sign-in provider', () => {
   it('revokes a token with a NUL byte as any unknown token: 200', async () => {
     const response = await post('/oauth2/revoke', { client_id: 'votelab-web', token: 'a\u0000b' })
     expect(response.status).toBe(200)
+  })
+
+  it('sends anti-framing, nosniff, no-store and a script-free CSP with every /auth response', async () => {
+    const { browser, uid } = await interaction()
+    const responses = {
+      signIn: await browser.fetch(`${server.url}/auth/interaction/${uid}`),
+      signUp: await browser.fetch(`${server.url}/auth/interaction/${uid}/signup`),
+      discovery: await fetch(`${server.url}/auth/.well-known/openid-configuration`),
+      unknownClient: await fetch(`${server.url}/auth/oauth2/authorize?client_id=nobody`),
+      signOut: await fetch(`${server.url}/auth/logout`),
+      tokenError: await post('/oauth2/token', { grant_type: 'password' }),
+    }
+    for (const [name, response] of Object.entries(responses)) {
+      const csp = response.headers.get('content-security-policy') ?? ''
+      expect(csp, name).toContain("frame-ancestors 'none'")
+      expect(csp, name).toContain("default-src 'none'")
+      // No script, except the provider's auto-submitting sign-out form, allowed by its hash.
+      expect(csp, name).toMatch(/script-src( 'sha256-[\w+/=]+')?(;|$)/)
+      expect(response.headers.get('x-frame-options'), name).toBe('DENY')
+      expect(response.headers.get('x-content-type-options'), name).toBe('nosniff')
+      expect(response.headers.get('referrer-policy'), name).toBe('no-referrer')
+      expect(response.headers.get('cache-control'), name).toContain('no-store')
+    }
+    // The pages' one inline stylesheet is the one the policy allows, by hash.
+    const html = await responses.signIn.text()
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? ''
+    const hash = createHash('sha256').update(style).digest('base64')
+    expect(responses.signIn.headers.get('content-security-policy')).toContain(`'sha256-${hash}'`)
+    expect(html).not.toMatch(/<script|style="/)
+
+    const signOut = await (await fetch(`${server.url}/auth/logout`)).text()
+    const script = /<script>([\s\S]*?)<\/script>/.exec(signOut)?.[1] ?? ''
+    expect(script).toContain('submit()')
+    const scriptHash = createHash('sha256').update(script).digest('base64')
+    expect(responses.signOut.headers.get('content-security-policy')).toContain(
+      `script-src 'sha256-${scriptHash}'`,
+    )
+  })
+
+  it('serves the favicon every page links to (the same file as the web client’s)', async () => {
+    const { browser, uid } = await interaction()
+    const html = await (await browser.fetch(`${server.url}/auth/interaction/${uid}`)).text()
+    expect(html).toContain('<link rel="icon" href="/auth/favicon.svg"')
+    const icon = await fetch(`${server.url}/auth/favicon.svg`)
+    expect(icon.status).toBe(200)
+    expect(icon.headers.get('content-type')).toBe('image/svg+xml')
+    const webIcon = readFileSync(new URL('../../web/public/favicon.svg', import.meta.url), 'utf8')
+    expect(await icon.text()).toBe(webIcon)
+  })
+
+  it('builds discovery from PUBLIC_URL, whatever Host the client sends', async () => {
+    const result = await rawExchange(
+      server.url,
+      'GET /auth/.well-known/openid-configuration HTTP/1.1\r\nHost: evil.example\r\n' +
+        'X-Forwarded-Host: evil.example\r\nX-Forwarded-Proto: gopher\r\nConnection: close\r\n\r\n',
+    )
+    expect(result.status).toBe(200)
+    const discovery = JSON.parse(result.body) as Record<string, unknown>
+    const urls = Object.values(discovery).filter(
+      (value): value is string => typeof value === 'string' && /^\w+:\/\//.test(value),
+    )
+    expect(urls.length).toBeGreaterThan(5)
+    for (const url of urls) expect(url).toMatch(/^http:\/\/localhost:3000\/auth(\/|$)/)
   })
 
   it('refuses a request_uri with a NUL byte at authorize with 400', async () => {

@@ -155,6 +155,12 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
       await shot(admin, 'admin')
 
       const voter = await voterProfile.context.newPage()
+      // The sign-in pages' CSP (styles by hash, no script, forms to the provider and back) must
+      // not get in the way: the browser reports every violation on the console.
+      const violations: string[] = []
+      voter.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) violations.push(message.text())
+      })
       await voter.goto(base)
       await signInWith(voter, voterAccount.email, voterAccount.password)
       await voter.getByRole('link', { name: 'Best editor for YAML?' }).click()
@@ -169,6 +175,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
       await voter.getByRole('button', { name: 'Yes, sign me out' }).click()
       await expect.poll(() => voter.url()).toBe(`${base}/`)
       await expect.poll(() => voter.getByRole('button', { name: 'Sign in' }).isVisible()).toBe(true)
+      expect(violations).toEqual([])
     } finally {
       await adminProfile.close()
       await voterProfile.close()

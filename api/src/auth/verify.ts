@@ -27,6 +27,16 @@ const ACCEPTED_ALGORITHMS = [
   'EdDSA',
 ]
 const CLOCK_TOLERANCE_SECONDS = 10
+const MAX_TOKEN_AGE_SECONDS = 24 * 3600
+
+/** A subject the API can store and compare: Cognito's are UUIDs; any issuer's are short text. */
+const isUsableSubject = (sub: unknown): sub is string =>
+  typeof sub === 'string' &&
+  sub.length > 0 &&
+  sub.length <= 255 &&
+  sub.isWellFormed() &&
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+  !/[\u0000-\u001F\u007F-\u009F]/.test(sub)
 
 export class InvalidTokenError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -54,10 +64,14 @@ export function createAccessTokenVerifier(options: VerifierOptions): AccessToken
         algorithms: ACCEPTED_ALGORITHMS,
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
         requiredClaims: ['sub', 'exp', 'iat'],
+        // Cognito access tokens live at most a day; with it, jose also refuses an `iat` in the
+        // future (beyond the tolerance), which only a forged or badly minted token carries.
+        maxTokenAge: MAX_TOKEN_AGE_SECONDS,
       }))
     } catch (error) {
       throw new InvalidTokenError(describeJoseError(error), { cause: error })
     }
+    if (!isUsableSubject(payload.sub)) throw new InvalidTokenError('token claim "sub" is invalid')
     // Cognito signs id tokens with the same keys: only an access token may call the API.
     if (payload.token_use !== 'access') throw new InvalidTokenError('not an access token')
     const clientId = payload.client_id
@@ -76,7 +90,7 @@ export function createAccessTokenVerifier(options: VerifierOptions): AccessToken
       throw new InvalidTokenError('token claims are malformed')
     }
     return {
-      sub: payload.sub as string,
+      sub: payload.sub,
       username,
       groups,
       clientId,

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pino } from 'pino'
+import { pino, type Logger } from 'pino'
 import { importJWK, SignJWT, type JWTPayload } from 'jose'
 import {
   createLocalIssuer,
@@ -62,13 +62,13 @@ export interface TestContext {
 /** The app, wired exactly as in production, on a database of the file's own. */
 export async function createTestContext(
   overrides: Record<string, string> = {},
-  runtimeOptions: Pick<RuntimeOptions, 'signIn'> = {},
+  runtimeOptions: Pick<RuntimeOptions, 'signIn'> & { logger?: Logger } = {},
 ): Promise<TestContext> {
   const testDatabase = await createTestDatabase()
   const config = testConfig(overrides)
   const signingKey = await createSigningKey()
   const issuer = await createLocalIssuer(TEST_ISSUER, signingKey)
-  const logger = pino({ level: 'silent' })
+  const logger = runtimeOptions.logger ?? pino({ level: 'silent' })
   const runtime = await createRuntime(config, logger, {
     ...runtimeOptions,
     database: await testDatabase.open(),

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto'
+
 // Server-rendered pages of the local sign-in provider. Plain HTML and one small stylesheet, so
 // they work without JavaScript and read well with a screen reader.
 
@@ -29,7 +31,38 @@ button:focus-visible, input:focus-visible, a:focus-visible { outline: 3px solid 
 .alert { border: 1px solid var(--error); color: var(--error); border-radius: .4rem; padding: .6rem .8rem; }
 .hint { color: var(--muted); font-size: .9rem; margin: 0; }
 p.switch { margin-top: 1.5rem; }
+.actions { display: grid; gap: .75rem; }
 `
+
+/** The votelab mark (the web client ships the same file as web/public/favicon.svg). */
+export const FAVICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#3b5bdb"/><path d="M9 16.5l5 5 9-11" fill="none" stroke="#fff" stroke-width="3.5" stroke-linecap="round" stroke-linejoin="round"/></svg>\n'
+
+/**
+ * Headers for every response under /auth: never framed (clickjacking a sign-in form), never
+ * sniffed, never cached, and the pages' one inline stylesheet allowed by its hash. Forms may post to the provider and redirect to the client's own callback origins.
+ */
+export function securityHeaders(formTargets: readonly string[]): Record<string, string> {
+  const styleHash = createHash('sha256').update(STYLE).digest('base64')
+  const origins = [...new Set(formTargets.map((url) => new URL(url).origin))]
+  return {
+    'Content-Security-Policy': [
+      "default-src 'none'",
+      `style-src 'sha256-${styleHash}'`,
+      // Empty: no script. oidc-provider adds the hash of its one inline script (the form that
+      // auto-submits a sign-out without a session) to this directive itself.
+      'script-src',
+      "img-src 'self'",
+      `form-action 'self' ${origins.join(' ')}`.trim(),
+      "frame-ancestors 'none'",
+      "base-uri 'none'",
+    ].join('; '),
+    'X-Frame-Options': 'DENY',
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-store',
+  }
+}
 
 export function page(title: string, body: string): string {
   return `<!doctype html>
@@ -38,6 +71,7 @@ export function page(title: string, body: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · votelab</title>
+<link rel="icon" href="/auth/favicon.svg" type="image/svg+xml">
 <style>${STYLE}</style>
 </head>
 <body>
@@ -134,7 +168,7 @@ export function signOutPage(form: string): string {
     'Sign out',
     `<h1>Sign out of votelab?</h1>
 ${form}
-<div style="display:grid;gap:.75rem">
+<div class="actions">
 <button type="submit" form="op.logoutForm" name="logout" value="yes" autofocus>Yes, sign me out</button>
 <button type="submit" form="op.logoutForm" class="secondary">No, stay signed in</button>
 </div>`,

@@ -19,7 +19,7 @@ import {
   passwordSchema,
 } from './accounts.ts'
 import { SCOPES } from './index.ts'
-import { errorPage, signInPage, signUpPage } from './pages.ts'
+import { errorPage, FAVICON_SVG, securityHeaders, signInPage, signUpPage } from './pages.ts'
 import { clientAddress } from '../../http/client-address.ts'
 import { DEFAULT_SIGN_IN_LIMITS, SignInThrottle, type SignInLimits } from './throttle.ts'
 
@@ -37,6 +37,9 @@ export interface SignInRoutesOptions {
   limits?: Partial<SignInLimits>
   /** Proxies of ours in front of the API: who the client is (http/client-address.ts). */
   trustProxyHops?: number
+  /** Where the provider may send browsers back to: allowed as form targets by the pages' CSP. */
+  redirectUris: readonly string[]
+  postLogoutRedirectUris: readonly string[]
 }
 
 const MOUNT = '/auth'
@@ -142,6 +145,17 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
       )
     }
     return next()
+  })
+  const headers = securityHeaders([...options.redirectUris, ...options.postLogoutRedirectUris])
+  // On the Node response, so the provider's own answers (written past Hono) carry them too.
+  routes.use(async (c, next) => {
+    const { res } = nodeBindings(c)
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value)
+    await next()
+  })
+  routes.get('/favicon.svg', (c) => {
+    c.header('Cache-Control', 'public, max-age=86400')
+    return c.body(FAVICON_SVG, 200, { 'Content-Type': 'image/svg+xml' })
   })
   // Forms may only be posted from our own pages (Origin / Sec-Fetch-Site), on top of the token.
   routes.use('/interaction/*', csrf())
@@ -276,13 +290,21 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
     }
   })
 
+  // The provider builds its URLs (discovery, redirects) from the request's host and protocol:
+  // they come from the issuer (PUBLIC_URL) instead, never from what the client sent as Host.
+  const issuer = new URL(provider.issuer)
+  provider.proxy = true
+
   // Everything else under /auth is the provider's: discovery, keys, authorize, token, logout…
-  routes.all('*', (c) => {
+  routes.all('*', async (c) => {
     const { req, res } = nodeBindings(c)
     // oidc-provider is mounted below /auth: it must see its own paths, and the original URL.
     Object.assign(req, { originalUrl: req.url })
     req.url = (req.url ?? '/').slice(MOUNT.length) || '/'
-    void handleWithProvider(req, res)
+    req.headers['x-forwarded-host'] = issuer.host
+    req.headers['x-forwarded-proto'] = issuer.protocol.slice(0, -1)
+    // Awaited, so the request log sees the status the provider answered with.
+    await handleWithProvider(req, res)
     return RESPONSE_ALREADY_SENT
   })
   return routes
