@@ -1,5 +1,4 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi'
-import { swaggerUI } from '@hono/swagger-ui'
 import { createMiddleware } from 'hono/factory'
 import { requestId } from 'hono/request-id'
 import type { Logger } from 'pino'
@@ -10,6 +9,7 @@ import type { AccessTokenVerifier } from './auth/verify.ts'
 import type { Config } from './config.ts'
 import type { DatabaseHandle } from './db/client.ts'
 import type { AppEnv } from './http/env.ts'
+import { apiDocsRoutes } from './http/api-docs.ts'
 import { limitBody } from './http/body-limit.ts'
 import { timeReads } from './http/read-timeout.ts'
 import { limitWrites } from './http/write-limits.ts'
@@ -137,7 +137,8 @@ export function createApp(deps: AppDeps) {
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
-    description: 'An access token from Amazon Cognito, or locally from `pnpm token --sub alice`.',
+    description:
+      'An access token from Amazon Cognito, or locally from `pnpm run token --sub alice`.',
   })
   api.doc31('/openapi.json', {
     openapi: '3.1.0',
@@ -149,7 +150,7 @@ export function createApp(deps: AppDeps) {
     },
     servers: [{ url: '/api' }],
   })
-  api.get('/docs', swaggerUI({ url: '/api/openapi.json' }))
+  api.route('/docs', apiDocsRoutes())
   api.notFound((c) =>
     c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404),
   )

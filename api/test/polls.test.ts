@@ -339,7 +339,33 @@ describe('health and docs', () => {
     )
     const ui = await ctx.call('GET', '/api/docs')
     expect(ui.status).toBe(200)
-    expect(await ui.text()).toContain('swagger')
+    const html = await ui.text()
+    expect(html).toContain('swagger-ui')
+    // Served from here, under a policy that allows nothing from elsewhere and no inline script.
+    expect(html).not.toMatch(/https?:\/\//)
+    expect(html).not.toMatch(/<script>/)
+    const csp = ui.headers.get('content-security-policy') ?? ''
+    expect(csp).toContain("script-src 'self'")
+    expect(csp).not.toContain('unsafe-inline')
+    for (const [path, type] of [
+      ['/api/docs/swagger-ui-bundle.js', 'text/javascript'],
+      ['/api/docs/swagger-ui.css', 'text/css'],
+      ['/api/docs/init.js', 'text/javascript'],
+    ] as const) {
+      const asset = await ctx.call('GET', path)
+      expect(asset.status, path).toBe(200)
+      expect(asset.headers.get('content-type'), path).toContain(type)
+    }
+    expect(await (await ctx.call('GET', '/api/docs/init.js')).text()).toContain('/api/openapi.json')
+    expect((await ctx.call('GET', '/api/docs/package.json')).status).toBe(404)
+    expect((await ctx.call('GET', '/api/docs/..%2F..%2Fpackage.json')).status).toBe(404)
+  })
+
+  it('says `pnpm run token` where it tells people how to get a token', async () => {
+    const doc = (await (await ctx.call('GET', '/api/openapi.json')).json()) as {
+      components: { securitySchemes: { bearerAuth: { description: string } } }
+    }
+    expect(doc.components.securitySchemes.bearerAuth.description).toContain('pnpm run token')
   })
 })
 

@@ -394,4 +394,34 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
       await profile.close()
     }
   })
+
+  it('shows the API in Swagger UI from this server alone: offline, under its CSP', async () => {
+    const profile = await newProfile()
+    try {
+      const page = await profile.context.newPage()
+      const elsewhere: string[] = []
+      await page.route('**/*', (route) => {
+        const url = route.request().url()
+        if (url.startsWith(base) || url.startsWith('data:')) return route.continue()
+        elsewhere.push(url)
+        return route.abort()
+      })
+      const violations: string[] = []
+      page.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) violations.push(message.text())
+      })
+      await page.goto(`${base}/api/docs`)
+      await expect
+        .poll(() => page.getByText('/polls/{pollId}/votes', { exact: true }).first().isVisible())
+        .toBe(true)
+      await expect
+        .poll(() => page.getByRole('heading', { name: /votelab API/ }).isVisible())
+        .toBe(true)
+      expect(elsewhere).toEqual([])
+      expect(violations).toEqual([])
+      await shot(page, 'api-docs')
+    } finally {
+      await profile.close()
+    }
+  })
 })

@@ -6,7 +6,7 @@ import { ADMIN_GROUP } from '../auth/verify.ts'
 import { configOrExit } from './shared.ts'
 
 const usage =
-  'usage: pnpm token --sub <name> [--admin] [--count N] [--ttl 1h|30m|90s] [--client-id ID]'
+  'usage: pnpm run token --sub <name> [--admin] [--count N] [--ttl 1h|30m|90s] [--client-id ID]'
 
 function fail(message: string): never {
   console.error(`${message}\n${usage}`)
