@@ -281,6 +281,27 @@ describe('the sign-in provider', () => {
     for (const url of urls) expect(url).toMatch(/^http:\/\/localhost:3000\/auth(\/|$)/)
   })
 
+  it.each(['state', 'nonce', 'login_hint'])(
+    'answers invalid_request, not a 500, to a NUL byte in %s at authorize (found by the property test)',
+    async (param) => {
+      const params = new URLSearchParams({
+        client_id: 'votelab-web',
+        response_type: 'code',
+        redirect_uri: 'http://localhost:3000/callback',
+        scope: 'openid',
+        code_challenge: pkcePair().challenge,
+        code_challenge_method: 'S256',
+        [param]: 'a\u0000b',
+      })
+      const response = await fetch(`${server.url}/auth/oauth2/authorize?${params.toString()}`, {
+        redirect: 'manual',
+      })
+      expect(response.status).toBe(303)
+      const location = new URL(response.headers.get('location') ?? '')
+      expect(location.searchParams.get('error')).toBe('invalid_request')
+    },
+  )
+
   it('refuses a request_uri with a NUL byte at authorize with 400', async () => {
     const params = new URLSearchParams({ client_id: 'votelab-web', request_uri: 'a\u0000b' })
     const response = await fetch(`${server.url}/auth/oauth2/authorize?${params.toString()}`, {

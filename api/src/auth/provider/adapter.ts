@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { Adapter, AdapterPayload } from 'oidc-provider'
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider'
 import type { Db } from '../../db/database.ts'
 
 /**
@@ -9,6 +9,15 @@ import type { Db } from '../../db/database.ts'
  */
 const isStorableKey = (value: unknown): value is string =>
   typeof value === 'string' && value.length <= 512 && /^[\x21-\x7e]+$/.test(value)
+
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0')
+  if (Array.isArray(value)) return value.some(holdsNul)
+  if (value && typeof value === 'object') {
+    return Object.entries(value).some(([key, item]) => key.includes('\0') || holdsNul(item))
+  }
+  return false
+}
 
 /**
  * oidc-provider's storage in the app's database, so sign-in sessions and refresh tokens survive
@@ -23,6 +32,11 @@ export function databaseAdapter(db: Db) {
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      // Payloads carry request parameters (state, nonce, login_hint…) verbatim; jsonb cannot
+      // hold a NUL character, and the client should hear that, not a server error.
+      if (holdsNul(payload)) {
+        throw new errors.InvalidRequest('request parameters must not contain NUL characters')
+      }
       const row = {
         model: this.model,
         id,
