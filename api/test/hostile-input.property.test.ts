@@ -13,7 +13,7 @@ import { createTestContext, type TestContext } from './support/context.ts'
 // failure with FC_SEED=<seed> (fast-check also prints the shrunk counterexample and its path).
 
 const seed = Number(process.env.FC_SEED ?? Math.floor(Math.random() * 2 ** 31))
-const RUNS = Number(process.env.FC_RUNS ?? 250)
+const RUNS = Number(process.env.FC_RUNS ?? 500)
 
 let ctx: TestContext
 let base: string
