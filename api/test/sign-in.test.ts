@@ -111,8 +111,8 @@ describe('the local sign-in provider', () => {
     const discovery = (await (
       await fetch(`${server.url}/auth/.well-known/openid-configuration`)
     ).json()) as Record<string, unknown>
-    // Endpoints follow the host the request came to; the issuer is the configured one.
-    const base = `${server.url}/auth`
+    // Every endpoint is under the issuer (PUBLIC_URL), whatever host the request came to.
+    const base = TEST_ISSUER
     expect(discovery).toMatchObject({
       issuer: TEST_ISSUER,
       jwks_uri: `${base}/.well-known/jwks.json`,

@@ -4,8 +4,16 @@ import { createHash, randomBytes } from 'node:crypto'
  * Just enough of a browser for sign-in flows over real HTTP: a cookie jar that honours cookie
  * paths, and manual redirects so tests can see every hop.
  */
+/**
+ * Test servers listen on a random port but their PUBLIC_URL is this origin, as behind a proxy;
+ * the provider names its pages by the public URL. The browser plays the proxy: `/auth/…` on this
+ * origin goes to the server the flow started on. (The client's own callback stays untouched.)
+ */
+const PUBLIC_ORIGIN = 'http://localhost:3000'
+
 export class Browser {
   private readonly cookies = new Map<string, { value: string; path: string }>()
+  private serverOrigin: string | undefined
   /** Sent with every request (e.g. X-Forwarded-For, to be another client behind our proxy). */
   private readonly defaultHeaders: Record<string, string>
 
@@ -14,6 +22,7 @@ export class Browser {
   }
 
   async fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    url = this.throughProxy(url)
     const target = new URL(url)
     const jar = [...this.cookies]
       .filter(([, cookie]) => target.pathname.startsWith(cookie.path))
@@ -43,18 +52,24 @@ export class Browser {
     return response
   }
 
+  private throughProxy(url: string): string {
+    if (!this.serverOrigin || !url.startsWith(`${PUBLIC_ORIGIN}/auth/`)) return url
+    return this.serverOrigin + url.slice(PUBLIC_ORIGIN.length)
+  }
+
   /** Follows redirects until a page answers or the next hop leaves `origin` (the client's callback). */
   async follow(
     url: string,
     origin: string,
     init: RequestInit = {},
   ): Promise<{ response: Response; url: string }> {
-    let current = url
+    this.serverOrigin = origin
+    let current = this.throughProxy(url)
     let response = await this.fetch(current, init)
     for (let hops = 0; hops < 10 && response.status >= 300 && response.status < 400; hops++) {
       const location = response.headers.get('location')
       if (!location) break
-      current = new URL(location, current).toString()
+      current = this.throughProxy(new URL(location, current).toString())
       if (!current.startsWith(origin)) return { response, url: current }
       response = await this.fetch(current)
     }

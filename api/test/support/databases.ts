@@ -52,8 +52,21 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     async drop() {
       const client = new pg.Client({ connectionString: adminUrl() })
       await client.connect()
-      await client.query(`drop database if exists ${name} with (force)`)
-      await client.end()
+      try {
+        // An autovacuum worker on the scratch database belongs to the superuser, and `with
+        // (force)` may not end it (42501): it finishes in moments, so try again.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await client.query(`drop database if exists ${name} with (force)`)
+            return
+          } catch (error) {
+            if ((error as { code?: string }).code !== '42501' || attempt >= 20) throw error
+            await new Promise((resolve) => setTimeout(resolve, 250))
+          }
+        }
+      } finally {
+        await client.end()
+      }
     },
   }
 }
