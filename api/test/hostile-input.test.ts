@@ -355,7 +355,7 @@ describe('no request makes the process hold more than it should', () => {
     expect((JSON.parse(result.body) as ErrorBody).error.code).toBe('bad_request')
   })
 
-  it('refuses a 64 MB sign-in form at once: 413, the connection closed, memory flat', async () => {
+  it('refuses a 64 MB sign-in form at once: 413, the rest discarded unbuffered, memory flat', async () => {
     const path = await signInFormPath()
     const before = process.memoryUsage().rss
     const result = await rawExchange(

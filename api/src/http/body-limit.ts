@@ -14,17 +14,17 @@ export interface BodyLimitOptions {
 }
 
 /**
- * Refuses request bodies over `maxSize` bytes with 413 before reading them, and closes the
- * connection so the rest is not read either. Hono's bodyLimit reaches for the Web `Request.body`
+ * Refuses request bodies over `maxSize` bytes with 413 before reading them. Hono's bodyLimit reaches for the Web `Request.body`
  * stream, which on Node forces a slow conversion of every request; the common case — a
  * Content-Length header — needs only the header, so only chunked bodies go through it (it stops
  * reading at the limit).
  */
 export function limitBody({ maxSize, lengthRequired = () => false }: BodyLimitOptions) {
+  // No `Connection: close`: closing with the body still arriving makes the kernel reset the
+  // connection, and the client may never read the answer. Node discards the rest of the body
+  // unbuffered instead, and the body deadline (connection-guards.ts) cuts one that keeps coming.
   const tooLarge = () =>
-    new ApiError(413, 'payload_too_large', `Request body is larger than ${maxSize / 1024} KiB`, {
-      headers: { Connection: 'close' },
-    })
+    new ApiError(413, 'payload_too_large', `Request body is larger than ${maxSize / 1024} KiB`)
   const chunked = bodyLimit({
     maxSize,
     onError: () => {
@@ -46,9 +46,7 @@ export function limitBody({ maxSize, lengthRequired = () => false }: BodyLimitOp
       return next()
     }
     if (lengthRequired(c.req.path)) {
-      throw new ApiError(411, 'length_required', 'Send a Content-Length with the request body', {
-        headers: { Connection: 'close' },
-      })
+      throw new ApiError(411, 'length_required', 'Send a Content-Length with the request body')
     }
     return chunked(c, next)
   })
