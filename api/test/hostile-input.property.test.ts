@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Browser, pkcePair } from './support/browser.ts'
+import { authorizeParams, startInteraction, type Browser } from './support/browser.ts'
 import { createTestContext, type TestContext } from './support/context.ts'
 
 // Generated hostile input against every route (issue 13): the routes come from the API's own
@@ -28,14 +28,6 @@ const ids: { open: string; closed: string; draft: string; option: string; tracke
 let interactionUid = ''
 let interactionBrowser: Browser
 let routes: { method: string; path: string; query: string[] }[] = []
-const validAuthorize = {
-  client_id: 'votelab-web',
-  response_type: 'code',
-  redirect_uri: 'http://localhost:3000/callback',
-  scope: 'openid email profile',
-  code_challenge: pkcePair().challenge,
-  code_challenge_method: 'S256',
-}
 
 beforeAll(async () => {
   console.log(
@@ -81,10 +73,7 @@ beforeAll(async () => {
   )
   expect(routes.length).toBeGreaterThanOrEqual(11)
 
-  interactionBrowser = new Browser()
-  const params = new URLSearchParams(validAuthorize).toString()
-  const page = await interactionBrowser.follow(`${base}/auth/oauth2/authorize?${params}`, base)
-  interactionUid = new URL(page.url).pathname.split('/').at(-1) ?? ''
+  ;({ browser: interactionBrowser, uid: interactionUid } = await startInteraction(base))
 })
 afterAll(() => ctx.close())
 
@@ -345,10 +334,9 @@ describe(`generated hostile input (seed ${String(seed)})`, () => {
           revoke: () => post('/oauth2/revoke'),
           // A valid request with hostile parameters mixed in, so they reach the provider's storage.
           authorize: () =>
-            fetch(
-              `${base}/auth/oauth2/authorize?${new URLSearchParams({ ...validAuthorize, ...request.fields }).toString()}`,
-              { redirect: 'manual' },
-            ),
+            fetch(`${base}/auth/oauth2/authorize?${authorizeParams(request.fields).toString()}`, {
+              redirect: 'manual',
+            }),
           userinfo: () =>
             fetch(`${base}/auth/oauth2/userInfo`, {
               headers: {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { HttpListener } from '../src/http-server.ts'
-import { Browser, pkcePair } from './support/browser.ts'
+import { authorizeParams, startInteraction } from './support/browser.ts'
 import { createTestContext, type TestContext } from './support/context.ts'
 import { rawExchange } from './support/raw-http.ts'
 
@@ -157,24 +157,7 @@ describe('paths', () => {
 })
 
 describe('the sign-in provider', () => {
-  async function interaction() {
-    const browser = new Browser()
-    const { challenge } = pkcePair()
-    const params = new URLSearchParams({
-      client_id: 'votelab-web',
-      response_type: 'code',
-      redirect_uri: 'http://localhost:3000/callback',
-      scope: 'openid email profile',
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-    })
-    const page = await browser.follow(
-      `${server.url}/auth/oauth2/authorize?${params.toString()}`,
-      server.url,
-    )
-    expect(page.response.status).toBe(200)
-    return { browser, uid: new URL(page.url).pathname.split('/').at(-1) ?? '' }
-  }
+  const interaction = () => startInteraction(server.url)
 
   it.each(['login', 'signup'])(
     'answers 415 to a multipart %s form with a garbage body',
@@ -284,15 +267,7 @@ describe('the sign-in provider', () => {
   it.each(['state', 'nonce', 'login_hint'])(
     'answers invalid_request, not a 500, to a NUL byte in %s at authorize (found by the property test)',
     async (param) => {
-      const params = new URLSearchParams({
-        client_id: 'votelab-web',
-        response_type: 'code',
-        redirect_uri: 'http://localhost:3000/callback',
-        scope: 'openid',
-        code_challenge: pkcePair().challenge,
-        code_challenge_method: 'S256',
-        [param]: 'a\u0000b',
-      })
+      const params = authorizeParams({ [param]: 'a\u0000b' })
       const response = await fetch(`${server.url}/auth/oauth2/authorize?${params.toString()}`, {
         redirect: 'manual',
       })
@@ -324,18 +299,8 @@ describe('no request makes the process hold more than it should', () => {
   const chunk = Buffer.alloc(64 * 1024, 'a')
 
   async function signInFormPath() {
-    const browser = new Browser()
-    const { challenge } = pkcePair()
-    const params = new URLSearchParams({
-      client_id: 'votelab-web',
-      response_type: 'code',
-      redirect_uri: 'http://localhost:3000/callback',
-      scope: 'openid email profile',
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-    })
-    const page = await browser.follow(`${url}/auth/oauth2/authorize?${params.toString()}`, url)
-    return new URL(page.url).pathname + '/login'
+    const { uid } = await startInteraction(url)
+    return `/auth/interaction/${uid}/login`
   }
 
   it('answers a 100 KB Authorization header with a JSON 431', async () => {

@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../src/logger.ts'
 import type { HttpListener } from '../src/http-server.ts'
-import { pkcePair } from './support/browser.ts'
+import { authorizeParams } from './support/browser.ts'
 import { createTestContext, type TestContext } from './support/context.ts'
 
 // What the process writes to its log, captured line by line from the real logger.
@@ -68,17 +68,12 @@ describe('the request log', () => {
     const db = ctx.runtime.database.db
     await sql`alter table oidc_records rename to oidc_records_away`.execute(db)
     try {
-      const params = new URLSearchParams({
-        client_id: 'votelab-web',
-        response_type: 'code',
-        redirect_uri: 'http://localhost:3000/callback',
-        scope: 'openid',
-        code_challenge: pkcePair().challenge,
-        code_challenge_method: 'S256',
-      })
-      const response = await fetch(`${server.url}/auth/oauth2/authorize?${params.toString()}`, {
-        redirect: 'manual',
-      })
+      const response = await fetch(
+        `${server.url}/auth/oauth2/authorize?${authorizeParams().toString()}`,
+        {
+          redirect: 'manual',
+        },
+      )
       expect(response.status).toBe(500)
     } finally {
       await sql`alter table oidc_records_away rename to oidc_records`.execute(db)

@@ -99,3 +99,29 @@ export function formAction(html: string, id?: string): string {
   if (!action) throw new Error(`no form ${id ?? ''} in page`)
   return action.replace(/&amp;/g, '&')
 }
+
+/** A valid authorize request of the web client, with `extra` parameters mixed in. */
+export function authorizeParams(extra: Record<string, string> = {}): URLSearchParams {
+  return new URLSearchParams({
+    client_id: 'votelab-web',
+    response_type: 'code',
+    redirect_uri: 'http://localhost:3000/callback',
+    scope: 'openid email profile',
+    code_challenge: pkcePair().challenge,
+    code_challenge_method: 'S256',
+    ...extra,
+  })
+}
+
+/** Starts a sign-in at `serverUrl`: the browser holding its cookies, and the interaction's id. */
+export async function startInteraction(
+  serverUrl: string,
+  browser = new Browser(),
+): Promise<{ browser: Browser; uid: string }> {
+  const page = await browser.follow(
+    `${serverUrl}/auth/oauth2/authorize?${authorizeParams().toString()}`,
+    serverUrl,
+  )
+  if (page.response.status !== 200) throw new Error(`authorize: ${String(page.response.status)}`)
+  return { browser, uid: new URL(page.url).pathname.split('/').at(-1) ?? '' }
+}
