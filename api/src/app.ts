@@ -74,11 +74,10 @@ function requestLog(logger: Logger) {
     const started = performance.now()
     await next()
     // Responses written straight to the socket (the sign-in provider, live streams) carry their
-    // real status on the Node response, not on Hono's placeholder.
+    // real status on the Node response; Hono's own are sent only after this. (Reading
+    // `c.res.headers` instead would build a full Response per request: ~5 % of a vote's CPU.)
     const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing
-    const status = c.res.headers.has('x-hono-already-sent')
-      ? (outgoing?.statusCode ?? c.res.status)
-      : c.res.status
+    const status = outgoing?.headersSent ? outgoing.statusCode : c.res.status
     logger[status >= 500 ? 'error' : 'info'](
       {
         requestId: c.var.requestId,
