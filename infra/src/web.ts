@@ -90,9 +90,9 @@ export class Site extends pulumi.ComponentResource {
       },
       { parent: this },
     )
-    // Both the page and the API get HSTS, no sniffing, no framing. The page also gets a strict
-    // content security policy; the API's Swagger UI (/api/docs) loads its assets from a CDN, so
-    // its responses go without one.
+    // Both the page and the API get HSTS, no sniffing, no framing, and a content security policy:
+    // the page a strict one; the API `default-src 'none'` unless it sends its own (Swagger UI at
+    // /api/docs does: its assets come from the API itself, api/src/http/api-docs.ts).
     const baseHeaders = {
       strictTransportSecurity: {
         accessControlMaxAgeSec: 63_072_000,
@@ -130,7 +130,16 @@ export class Site extends pulumi.ComponentResource {
     )
     const apiHeaders = new aws.cloudfront.ResponseHeadersPolicy(
       `${name}-api-headers`,
-      { comment: 'votelab API: HSTS, no framing, no sniffing', securityHeadersConfig: baseHeaders },
+      {
+        comment: 'votelab API: HSTS, CSP unless the API sets one, no framing, no sniffing',
+        securityHeadersConfig: {
+          ...baseHeaders,
+          contentSecurityPolicy: {
+            contentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+            override: false,
+          },
+        },
+      },
       { parent: this },
     )
 

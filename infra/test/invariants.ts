@@ -383,6 +383,11 @@ export function securityInvariants(stack: () => StackRun): void {
       (cdn.defaultCacheBehavior as Record<string, unknown>).responseHeadersPolicyId,
     )
     expect(JSON.stringify(page.contentSecurityPolicy)).toContain("frame-ancestors 'none'")
+    // The API's answers get a deny-all policy, unless the API sends its own (/api/docs).
+    expect(policy(api?.responseHeadersPolicyId).contentSecurityPolicy).toEqual({
+      contentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+      override: false,
+    })
     for (const behavior of behaviors) {
       expect(policy(behavior.responseHeadersPolicyId).strictTransportSecurity).toMatchObject({
         override: true,
