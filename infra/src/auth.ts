@@ -89,7 +89,8 @@ export class SignIn extends pulumi.ComponentResource {
     const domain = new aws.cognito.UserPoolDomain(
       `${name}-domain`,
       { userPoolId: pool.id, domain: args.domainPrefix },
-      { parent: this },
+      // The prefix is a fixed, account-wide name: a replacement must free it first.
+      { parent: this, deleteBeforeReplace: true },
     )
 
     const region = aws.getRegionOutput({}, { parent: this }).region

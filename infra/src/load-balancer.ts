@@ -19,6 +19,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
   /** For CloudWatch dimensions: `app/…` and `targetgroup/…`. */
   public readonly arnSuffix: pulumi.Output<string>
   public readonly targetGroupArnSuffix: pulumi.Output<string>
+  /** Forwards to the target group; ECS refuses a service on a target group nothing forwards to. */
+  public readonly listener: aws.lb.Listener
 
   constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super('votelab:infra:LoadBalancer', name, {}, opts)
@@ -59,7 +61,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
       },
       { parent: this },
     )
-    new aws.lb.Listener(
+    this.listener = new aws.lb.Listener(
       `${name}-http`,
       {
         loadBalancerArn: loadBalancer.arn,

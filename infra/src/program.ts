@@ -70,6 +70,7 @@ export function votelab(config: StackConfig, build: Build) {
     subnetIds: network.privateSubnetIds,
     securityGroupId: network.serviceSecurityGroupId,
     targetGroupArn: loadBalancer.targetGroupArn,
+    listener: loadBalancer.listener,
     requestCountLabel: pulumi.interpolate`${loadBalancer.arnSuffix}/${loadBalancer.targetGroupArnSuffix}`,
     siteUrl: site.url,
     database: {

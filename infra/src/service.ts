@@ -33,24 +33,27 @@ export interface ServiceArgs {
   logRetentionDays: number
   /** IAM path for the task roles (`/votelab/<stack>/`): the pipeline may manage only these. */
   rolePath: string
+  /** The listener forwarding to the target group: the service may exist only after it. */
+  listener: pulumi.Resource
 }
 
 /**
- * Autoscaling owns the task count once the service exists: a later `pulumi up` must not reset
- * it. awsx creates the ECS service inside its component, so the rule reaches it by transform.
+ * Rules for the ECS service awsx creates inside its component (they reach it by transform):
+ * autoscaling owns the task count once the service exists, so a later `pulumi up` must not reset
+ * it; and the service has a fixed name, so a replacement must delete the old one first (creating
+ * the new one first fails with "already exists").
  */
-export const keepAutoscaledTaskCount: pulumi.ResourceTransform = (args) =>
+export const ecsServiceRules: pulumi.ResourceTransform = (args) =>
   args.type === 'aws:ecs/service:Service'
     ? {
         props: args.props,
-        opts: pulumi.mergeOptions(args.opts, { ignoreChanges: ['desiredCount'] }),
+        opts: pulumi.mergeOptions(args.opts, {
+          ignoreChanges: ['desiredCount'],
+          deleteBeforeReplace: true,
+        }),
       }
     : undefined
 
-/**
- * The API on ECS Fargate: private subnets, no public IP, behind the internal load balancer,
- * rolled out with a circuit breaker, scaled on CPU and on requests per task.
- */
 /**
  * Live-result streams one task can hold: ~150 MB idle plus ~35 KB per stream (docs/operations.md),
  * with 70 MB to spare, rounded down to a thousand. 512 MB → 8,000; 1 GB → 23,000.
@@ -59,6 +62,11 @@ export function streamsForMemory(memoryMiB: number): number {
   const streams = ((memoryMiB - 220) * 1024) / 35
   return Math.max(1_000, Math.floor(streams / 1_000) * 1_000)
 }
+
+/**
+ * The API on ECS Fargate: private subnets, no public IP, behind the internal load balancer,
+ * rolled out with a circuit breaker, scaled on CPU and on requests per task.
+ */
 
 export class Service extends pulumi.ComponentResource {
   public readonly clusterName: pulumi.Output<string>
@@ -100,7 +108,7 @@ export class Service extends pulumi.ComponentResource {
       },
       { parent: this },
     )
-    new aws.iam.RolePolicy(
+    const executionPolicy = new aws.iam.RolePolicy(
       `${name}-execution-policy`,
       {
         role: executionRole.id,
@@ -225,7 +233,14 @@ export class Service extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, ignoreChanges: ['desiredCount'], transforms: [keepAutoscaledTaskCount] },
+      {
+        parent: this,
+        ignoreChanges: ['desiredCount'],
+        transforms: [ecsServiceRules],
+        // ECS refuses a service whose target group no load balancer forwards to yet, and the
+        // first tasks need their execution role's policy to read the database password.
+        dependsOn: [args.listener, executionPolicy],
+      },
     )
 
     const scaling = new aws.appautoscaling.Target(

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import * as aws from '@pulumi/aws'
 import * as pulumi from '@pulumi/pulumi'
 import { spaRoutingFunctionCode } from './spa-routing.ts'
@@ -68,7 +69,14 @@ export class Site extends pulumi.ComponentResource {
       `${name}-api-origin`,
       {
         vpcOriginEndpointConfig: {
-          name: `${name}-api`,
+          // Named after the load balancer it fronts (whose replacement replaces it): the new
+          // origin is created, the distribution moved to it, then the old one deleted — with a
+          // fixed name the creation would fail with "already exists".
+          name: pulumi
+            .output(args.loadBalancerArn)
+            .apply(
+              (arn) => `${name}-api-${createHash('sha256').update(arn).digest('hex').slice(0, 8)}`,
+            ),
           arn: args.loadBalancerArn,
           httpPort: 80,
           httpsPort: 443,

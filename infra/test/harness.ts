@@ -18,6 +18,12 @@ export interface Registered {
   inputs: Record<string, unknown>
   /** Transforms passed with the resource (how rules reach awsx's hidden children). */
   transforms: number
+  /** Resource options mocks never see, captured as the program passed them. */
+  options: {
+    deleteBeforeReplace: boolean
+    /** The resources named in `dependsOn`, as `type::name`. */
+    dependsOn: string[]
+  }
 }
 
 export interface StackRun {
@@ -120,16 +126,22 @@ export async function runStack(
   overrides: Record<string, unknown> = {},
 ): Promise<StackRun> {
   const resources: Registered[] = []
+  // Options as the program passed them (the mocks see inputs only), read by a stack transformation.
+  const options = new Map<string, { deleteBeforeReplace: boolean; dependsOn: unknown[] }>()
+  const names = new Map<unknown, string>()
+  const key = (type: string, name: string) => `${type}::${name}`
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
         const inputs = args.inputs as Record<string, unknown>
+        if (args.type === 'pulumi:pulumi:Stack') return { id: 'stack', state: {} }
         resources.push({
           type: args.type,
           name: args.name,
           custom: args.custom ?? true,
           inputs,
           transforms: args.transforms?.length ?? 0,
+          options: { deleteBeforeReplace: false, dependsOn: [] },
         })
         return {
           id: `${args.name}-id`,
@@ -166,10 +178,30 @@ export async function runStack(
 
   const { readConfig } = await import('../src/config.ts')
   const { votelab } = await import('../src/program.ts')
-  const program = votelab(readConfig(), { root: ROOT, imageTag: 'test1234' })
-  const outputs = await resolve(pulumi.output(program))
+  const outputs = ((await pulumi.runtime.runInPulumiStack(() => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      names.set(args.resource, key(args.type, args.name))
+      const dependsOn = args.opts.dependsOn
+      options.set(key(args.type, args.name), {
+        deleteBeforeReplace: Boolean(
+          (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace,
+        ),
+        dependsOn: Array.isArray(dependsOn) ? dependsOn : dependsOn ? [dependsOn] : [],
+      })
+      return undefined
+    })
+    return Promise.resolve(votelab(readConfig(), { root: ROOT, imageTag: 'test1234' }))
+  })) ?? {}) as Record<string, unknown>
   // Resources no output depends on (alarms, uploads) register later: wait for every RPC.
   await pulumi.runtime.disconnect()
+  for (const resource of resources) {
+    const captured = options.get(key(resource.type, resource.name))
+    if (!captured) continue
+    resource.options = {
+      deleteBeforeReplace: captured.deleteBeforeReplace,
+      dependsOn: captured.dependsOn.map((dependency) => names.get(dependency) ?? '?'),
+    }
+  }
   return {
     resources,
     outputs,

@@ -470,6 +470,32 @@ export function securityInvariants(stack: () => StackRun): void {
     }
   })
 
+  it('orders what mocks never show (issue 14, finding 6): the ECS service after the listener and the execution policy', () => {
+    const service = stack().one('awsx:ecs:FargateService')
+    const listener = stack().one('aws:lb/listener:Listener')
+    const policy = stack().one('aws:iam/rolePolicy:RolePolicy', 'execution-policy')
+    expect(service.options.dependsOn).toEqual(
+      expect.arrayContaining([
+        `${listener.type}::${listener.name}`,
+        `${policy.type}::${policy.name}`,
+      ]),
+    )
+  })
+
+  it('replaces fixed-name resources without an "already exists" (issue 14, finding 7)', () => {
+    // The Cognito domain prefix is account-wide: the old one must go first.
+    expect(
+      stack().one('aws:cognito/userPoolDomain:UserPoolDomain').options.deleteBeforeReplace,
+    ).toBe(true)
+    // The ECS service (inside awsx) gets deleteBeforeReplace by transform (units.test.ts).
+    expect(stack().one('awsx:ecs:FargateService').transforms).toBeGreaterThan(0)
+    // The VPC origin is named after the load balancer it fronts, so its replacement (a new load
+    // balancer) gets a new name and can be created before the old one goes.
+    const origin = stack().one('aws:cloudfront/vpcOrigin:VpcOrigin').inputs
+      .vpcOriginEndpointConfig as { name: string }
+    expect(origin.name).toMatch(/-api-[0-9a-f]{8}$/)
+  })
+
   it('scales on CPU and requests per task, and never resets the scaled task count on deploy', () => {
     const policies = stack()
       .ofType('aws:appautoscaling/policy:Policy')

@@ -7,7 +7,7 @@ import * as pulumi from '@pulumi/pulumi'
 import { describe, expect, it } from 'vitest'
 import { readConfig } from '../src/config.ts'
 import { sourceVersion } from '../src/image.ts'
-import { keepAutoscaledTaskCount } from '../src/service.ts'
+import { ecsServiceRules } from '../src/service.ts'
 import { cacheControlFor } from '../src/site-content.ts'
 import { spaRoutingFunctionCode } from '../src/spa-routing.ts'
 
@@ -44,9 +44,9 @@ describe('site files', () => {
   })
 })
 
-describe('keepAutoscaledTaskCount', () => {
-  it('adds ignoreChanges on desiredCount to the ECS service awsx creates, and to nothing else', async () => {
-    const service = await keepAutoscaledTaskCount({
+describe('ecsServiceRules', () => {
+  it('keeps the autoscaled task count and deletes before replacing the ECS service awsx creates, and touches nothing else', async () => {
+    const service = await ecsServiceRules({
       type: 'aws:ecs/service:Service',
       name: 'api',
       custom: true,
@@ -54,8 +54,9 @@ describe('keepAutoscaledTaskCount', () => {
       opts: { ignoreChanges: ['tags'] },
     })
     expect(service?.opts.ignoreChanges).toEqual(['tags', 'desiredCount'])
+    expect(service?.opts).toMatchObject({ deleteBeforeReplace: true })
     expect(service?.props).toEqual({ desiredCount: 2 })
-    const other = await keepAutoscaledTaskCount({
+    const other = await ecsServiceRules({
       type: 'aws:ecs/taskDefinition:TaskDefinition',
       name: 'api',
       custom: true,
