@@ -65,6 +65,32 @@ const atLeast = (value: number, min: number, key: string): number => {
   return value
 }
 
+/**
+ * Origins besides the site that Cognito may send people back to. The lab (`dev`) trusts the
+ * laptop by default, so `pnpm dev` can sign in against it; any other stack must say what it
+ * trusts — a production pool that redirects to `http://localhost` hands codes to whatever runs
+ * on a voter's machine.
+ */
+function signInExtraOrigins(config: pulumi.Config): string[] {
+  const configured = config.getObject<string[]>('signInExtraOrigins')
+  if (configured) {
+    for (const origin of configured) {
+      const url = URL.parse(origin)
+      if (!url || !['http:', 'https:'].includes(url.protocol) || url.pathname !== '/') {
+        throw new Error(
+          `votelab:signInExtraOrigins: "${origin}" is not an absolute URL (an origin like https://example.com)`,
+        )
+      }
+    }
+    return configured
+  }
+  if (pulumi.getStack() === 'dev') return ['http://localhost:3000']
+  throw new Error(
+    `votelab:signInExtraOrigins must be set for stack "${pulumi.getStack()}" ([] for none): ` +
+      'only the dev stack trusts http://localhost:3000 by default',
+  )
+}
+
 export function readConfig(): StackConfig {
   const config = new pulumi.Config('votelab')
   const minTasks = atLeast(config.getNumber('minTasks') ?? 1, 1, 'minTasks')
@@ -122,7 +148,7 @@ export function readConfig(): StackConfig {
     },
     signIn: {
       deletionProtection: config.getBoolean('deletionProtection') ?? false,
-      extraOrigins: config.getObject<string[]>('signInExtraOrigins') ?? ['http://localhost:3000'],
+      extraOrigins: signInExtraOrigins(config),
     },
     web: {
       distDir: config.get('webDistDir') ?? 'web/dist',

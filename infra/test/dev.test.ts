@@ -32,6 +32,12 @@ describe('dev stack', () => {
     expect(stack.one('aws:cognito/userPool:UserPool').inputs.deletionProtection).toBe('INACTIVE')
   })
 
+  it('lets a laptop sign in against the lab pool (dev trusts http://localhost:3000 by default)', () => {
+    const client = stack.one('aws:cognito/userPoolClient:UserPoolClient').inputs
+    expect(client.callbackUrls).toContain('http://localhost:3000/callback')
+    expect(client.logoutUrls).toContain('http://localhost:3000/')
+  })
+
   it('lets the dev environment deploy and pull requests preview', () => {
     const trust = (role: string) =>
       (

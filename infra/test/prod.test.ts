@@ -22,6 +22,13 @@ describe('prod stack', () => {
     expect(scaling.minCapacity).toBeGreaterThanOrEqual(2)
   })
 
+  it('sends sign-ins back to the site only, never to localhost (issue 14, finding 9)', () => {
+    const client = stack.one('aws:cognito/userPoolClient:UserPoolClient').inputs
+    const urls = [...(client.callbackUrls as string[]), ...(client.logoutUrls as string[])]
+    expect(urls.length).toBeGreaterThan(0)
+    for (const url of urls) expect(url).toMatch(/^https:\/\/d111111abcdef8\.cloudfront\.net\//)
+  })
+
   it('protects its data: deletion protection, a final snapshot, seven days of backups', () => {
     expect(stack.one('aws:rds/instance:Instance').inputs).toMatchObject({
       deletionProtection: true,

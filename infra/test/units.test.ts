@@ -93,8 +93,11 @@ describe('readConfig', () => {
     return readConfig()
   }
 
-  it('fills the lab defaults around the one required setting', () => {
-    const config = withConfig({ 'votelab:githubRepository': 'me/votelab' })
+  it('fills the lab defaults around the required settings', () => {
+    const config = withConfig({
+      'votelab:githubRepository': 'me/votelab',
+      'votelab:signInExtraOrigins': '["http://localhost:3000"]',
+    })
     expect(config).toMatchObject({
       natGateways: 'Single',
       availabilityZones: 2,
@@ -102,6 +105,23 @@ describe('readConfig', () => {
       service: { minTasks: 1, maxTasks: 2 },
       pipeline: { githubRepository: 'me/votelab', deploySubjects: ['environment:stack'] },
     })
+  })
+
+  it('trusts laptop origins for sign-in by default in dev only (issue 14, finding 9)', () => {
+    // These tests run as stack "stack": not dev, so the origins must be named.
+    expect(() => withConfig({ 'votelab:githubRepository': 'me/v' })).toThrow(
+      /signInExtraOrigins must be set for stack "stack"/,
+    )
+    expect(
+      withConfig({ 'votelab:githubRepository': 'me/v', 'votelab:signInExtraOrigins': '[]' }).signIn
+        .extraOrigins,
+    ).toEqual([])
+    expect(() =>
+      withConfig({
+        'votelab:githubRepository': 'me/v',
+        'votelab:signInExtraOrigins': '["localhost:3000"]',
+      }),
+    ).toThrow(/not an absolute URL/)
   })
 
   it('refuses settings that would build something broken, naming the key', () => {
