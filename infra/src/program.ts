@@ -26,6 +26,7 @@ export interface Build {
  * and config → alarms → the pipeline's access.
  */
 export function votelab(config: StackConfig, build: Build) {
+  const region = aws.getRegionOutput().region
   const prefix = `${config.project}-${config.stack}`
   const rolePath = `/votelab/${config.stack}/`
 
@@ -126,7 +127,8 @@ export function votelab(config: StackConfig, build: Build) {
     cluster: service.clusterName,
     service: service.serviceName,
     logGroup: service.logGroupName,
-    dashboard: pulumi.interpolate`https://console.aws.amazon.com/cloudwatch/home#dashboards:name=${observability.dashboardName}`,
+    // The console opens dashboards in its default region unless the link names one.
+    dashboard: pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${observability.dashboardName}`,
     alarmTopicArn: observability.alarmTopicArn,
     pipelineDeployRoleArn: pipeline.deployRoleArn,
     pipelinePreviewRoleArn: pipeline.previewRoleArn,

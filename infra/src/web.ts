@@ -201,7 +201,10 @@ export class Site extends pulumi.ComponentResource {
         orderedCacheBehaviors: [
           // Streams go out as written: compression would hold bytes back.
           { ...api, pathPattern: '/api/polls/*/results/stream', compress: false },
-          { ...api, pathPattern: '/api/*', compress: true },
+          // No compression: CloudFront compresses only what it caches, and nothing here is.
+          { ...api, pathPattern: '/api/*', compress: false },
+          // Bare /api is the API's too (a JSON 404), not the page's index.html.
+          { ...api, pathPattern: '/api', compress: false },
           { ...api, pathPattern: '/healthz', compress: false },
         ],
         restrictions: { geoRestriction: { restrictionType: 'none' } },

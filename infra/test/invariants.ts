@@ -128,6 +128,10 @@ export function expectedResources(stack: () => StackRun): void {
       ]),
     )
     expect(String(outputs.siteUrl)).toMatch(/^https:\/\/[a-z0-9]+\.cloudfront\.net$/)
+    // Issue 14, finding 8: the console link names the stack's region.
+    expect(String(outputs.dashboard)).toMatch(
+      /^https:\/\/eu-west-1\.console\.aws\.amazon\.com\/cloudwatch\/home\?region=eu-west-1#dashboards\/dashboard\//,
+    )
     expect(Object.keys(outputs).filter((key) => /password(?!SecretArn)/i.test(key))).toEqual([])
   })
 }
@@ -367,6 +371,14 @@ export function securityInvariants(stack: () => StackRun): void {
     })
     const stream = behaviors.find((b) => b.pathPattern === '/api/polls/*/results/stream')
     expect(stream).toMatchObject({ targetOriginId: 'api', compress: false })
+    // Issue 14, finding 8: bare /api reaches the API (a JSON 404), not the page; nothing uncached
+    // claims compression it cannot get.
+    expect(behaviors.find((b) => b.pathPattern === '/api')?.targetOriginId).toBe('api')
+    for (const behavior of behaviors) {
+      if (behavior.cachePolicyId === '4135ea2d-6df8-44a3-9df3-4b5a84be39ad') {
+        expect(behavior.compress).toBe(false)
+      }
+    }
     // The more specific path must come first: CloudFront takes the first match.
     expect(behaviors.indexOf(stream ?? {})).toBeLessThan(behaviors.indexOf(api ?? {}))
     const origins = cdn.origins as Record<string, unknown>[]
