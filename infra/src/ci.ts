@@ -18,8 +18,8 @@ export interface PipelineAccessArgs {
 }
 
 /**
- * Lets GitHub Actions reach AWS without stored keys: GitHub's OIDC identity provider and two
- * roles its workflows assume for an hour: `deploy` (what `pulumi up` of this stack needs) and
+ * Lets GitHub Actions reach AWS without stored keys: two roles its workflows assume, trusting
+ * the account's GitHub OIDC identity provider for an hour: `deploy` (what `pulumi up` of this stack needs) and
  * `preview` (read-only, for pull requests). Each trusts only tokens whose audience is STS and
  * whose subject names this repository and one of the configured branches or environments.
  *
@@ -35,11 +35,13 @@ export class PipelineAccess extends pulumi.ComponentResource {
   constructor(name: string, args: PipelineAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super('votelab:infra:PipelineAccess', name, {}, opts)
 
+    // IAM allows one provider per URL per account, and every stack's roles trust it: it is an
+    // account-wide resource, created once (infra/README.md, step 2), never by a stack — a second
+    // stack could not create it, and destroying the first would cut the others off.
     const oidcProviderArn = args.existingOidcProviderArn
       ? pulumi.output(args.existingOidcProviderArn)
-      : new aws.iam.OpenIdConnectProvider(
-          `${name}-github`,
-          { url: `https://${GITHUB_ISSUER}`, clientIdLists: ['sts.amazonaws.com'] },
+      : aws.iam.getOpenIdConnectProviderOutput(
+          { url: `https://${GITHUB_ISSUER}` },
           { parent: this },
         ).arn
 

@@ -46,7 +46,7 @@ export interface StackConfig {
     readonly deploySubjects: readonly string[]
     /** Subjects allowed the read-only preview role, e.g. `pull_request`. */
     readonly previewSubjects: readonly string[]
-    /** Reuse the account's GitHub OIDC provider when one exists (there can be only one). */
+    /** The account's GitHub OIDC provider; looked up by its URL when not given (one per account). */
     readonly existingOidcProviderArn: string | undefined
   }
   /** Alarm notifications go to this address (a subscription to confirm), if set. */

@@ -9,6 +9,7 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const ACCOUNT = '123456789012'
 export const REGION = 'eu-west-1'
 export const CLOUDFRONT_PREFIX_LIST = 'pl-4fa04526'
+export const GITHUB_OIDC_PROVIDER_ARN = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`
 
 /** One resource the program registered, with the inputs it asked for. */
 export interface Registered {
@@ -158,6 +159,9 @@ export async function runStack(
             }
           case 'aws:index/getRegion:getRegion':
             return { name: REGION, region: REGION, id: REGION }
+          case 'aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider':
+            // The account's one provider, created once outside every stack.
+            return { arn: GITHUB_OIDC_PROVIDER_ARN, url: 'token.actions.githubusercontent.com' }
           case 'aws:ec2/getManagedPrefixList:getManagedPrefixList':
             return {
               id: CLOUDFRONT_PREFIX_LIST,

@@ -58,7 +58,8 @@ export function expectedResources(stack: () => StackRun): void {
       'aws:cloudfront/vpcOrigin:VpcOrigin': 1,
       'aws:cloudfront/function:Function': 1,
       'aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy': 2,
-      'aws:iam/openIdConnectProvider:OpenIdConnectProvider': 1,
+      // Account-wide, created once outside every stack (issue 14, finding 1; account.test.ts).
+      'aws:iam/openIdConnectProvider:OpenIdConnectProvider': 0,
       'aws:iam/role:Role': 4,
       'aws:cloudwatch/logGroup:LogGroup': 1,
       'aws:cloudwatch/metricAlarm:MetricAlarm': 5,
