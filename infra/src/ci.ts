@@ -239,8 +239,11 @@ function previewPolicy() {
           'ecr:GetRepositoryPolicy',
           'rds:Describe*',
           'rds:ListTagsForResource',
+          // Not List*: ListUsers and ListUsersInGroup would show pull requests voters' emails.
           'cognito-idp:Describe*',
-          'cognito-idp:List*',
+          'cognito-idp:ListTagsForResource',
+          'cognito-idp:ListUserPoolClients',
+          'cognito-idp:ListGroups',
           'cognito-idp:GetGroup',
           'cognito-idp:GetUserPoolMfaConfig',
           's3:GetBucket*',

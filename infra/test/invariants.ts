@@ -449,6 +449,29 @@ export function securityInvariants(stack: () => StackRun): void {
     }
   })
 
+  it('lets the preview role read no voter and no secret (issue 14, finding 3, preview part)', () => {
+    const allowed = statements(
+      stack().one('aws:iam/rolePolicy:RolePolicy', 'pipeline-preview-policy').inputs.policy,
+    )
+      .filter((statement) => statement.Effect === 'Allow')
+      .flatMap((statement) => list(statement.Action))
+    const grants = (action: string) =>
+      allowed.some((pattern) =>
+        new RegExp(`^${pattern.replace(/[.]/g, '\\.').replace(/\*/g, '.*')}$`, 'i').test(action),
+      )
+    expect(grants('cognito-idp:DescribeUserPool')).toBe(true) // control: the matcher matches
+    for (const action of [
+      'cognito-idp:ListUsers',
+      'cognito-idp:ListUsersInGroup',
+      'cognito-idp:AdminGetUser',
+      'secretsmanager:GetSecretValue',
+      'ssm:GetParameter',
+      's3:GetObject',
+    ]) {
+      expect(grants(action), action).toBe(false)
+    }
+  })
+
   it("keeps the deploy role from managing its own or other stacks' roles", () => {
     const policy = statements(
       stack().one('aws:iam/rolePolicy:RolePolicy', 'pipeline-deploy-policy').inputs.policy,
