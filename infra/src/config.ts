@@ -48,6 +48,8 @@ export interface StackConfig {
     readonly previewSubjects: readonly string[]
     /** The account's GitHub OIDC provider; looked up by its URL when not given (one per account). */
     readonly existingOidcProviderArn: string | undefined
+    /** The S3 bucket of a self-managed state backend, which the pipeline roles then may use. */
+    readonly stateBucket: string | undefined
   }
   /** Alarm notifications go to this address (a subscription to confirm), if set. */
   readonly alarmEmail: string | undefined
@@ -161,6 +163,7 @@ export function readConfig(): StackConfig {
       ],
       previewSubjects: config.getObject<string[]>('previewSubjects') ?? ['pull_request'],
       existingOidcProviderArn: config.get('githubOidcProviderArn'),
+      stateBucket: config.get('stateBucket'),
     },
     alarmEmail: config.get('alarmEmail'),
   }
