@@ -148,16 +148,43 @@ function deployPolicy(
         Condition: inRegion,
       },
       {
-        Sid: 'DatabasePasswordRotationSettingsOnly',
+        Sid: 'ListSecrets',
         Effect: 'Allow',
-        Action: [
-          'secretsmanager:DescribeSecret',
-          'secretsmanager:RotateSecret',
-          'secretsmanager:CancelRotateSecret',
-          'secretsmanager:ListSecrets',
-        ],
+        Action: 'secretsmanager:ListSecrets',
         Resource: '*',
         Condition: inRegion,
+      },
+      {
+        // manageMasterUserPassword: RDS creates, tags, rotates and deletes the password's secret
+        // (named rds!…) with the caller's rights. Never GetSecretValue: the pipeline cannot read it.
+        Sid: 'DatabasePasswordSecretLifecycle',
+        Effect: 'Allow',
+        Action: [
+          'secretsmanager:CreateSecret',
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:UpdateSecret',
+          'secretsmanager:DeleteSecret',
+          'secretsmanager:TagResource',
+          'secretsmanager:UntagResource',
+          'secretsmanager:RotateSecret',
+          'secretsmanager:CancelRotateSecret',
+        ],
+        Resource: pulumi.interpolate`arn:aws:secretsmanager:${region}:${account}:secret:rds!*`,
+      },
+      {
+        // The secret is encrypted with Secrets Manager's key, used on the caller's behalf.
+        Sid: 'DatabasePasswordSecretEncryption',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey', 'kms:CreateGrant'],
+        Resource: '*',
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': [
+              pulumi.interpolate`secretsmanager.${region}.amazonaws.com`,
+              pulumi.interpolate`rds.${region}.amazonaws.com`,
+            ],
+          },
+        },
       },
       { Sid: 'RegistryLogin', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
       {

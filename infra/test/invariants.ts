@@ -8,6 +8,7 @@ import { CLOUDFRONT_PREFIX_LIST, type Registered, type StackRun } from './harnes
  */
 
 interface Statement {
+  Sid?: string
   Effect: string
   Action: string | string[]
   Resource: string | string[]
@@ -469,6 +470,32 @@ export function securityInvariants(stack: () => StackRun): void {
       's3:GetObject',
     ]) {
       expect(grants(action), action).toBe(false)
+    }
+  })
+
+  it('lets the pipeline create, replace and delete the database and its managed password (issue 14, finding 4)', () => {
+    const policy = statements(
+      stack().one('aws:iam/rolePolicy:RolePolicy', 'pipeline-deploy-policy').inputs.policy,
+    )
+    const lifecycle = policy.find((s) => s.Sid === 'DatabasePasswordSecretLifecycle')
+    expect(lifecycle?.Resource).toBe(`arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!*`)
+    expect(list(lifecycle?.Action as string | string[])).toEqual(
+      expect.arrayContaining([
+        'secretsmanager:CreateSecret',
+        'secretsmanager:TagResource',
+        'secretsmanager:DeleteSecret',
+      ]),
+    )
+    const kms = policy.find((s) => s.Sid === 'DatabasePasswordSecretEncryption')
+    expect(list(kms?.Action as string | string[])).toEqual(
+      expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey']),
+    )
+    expect(JSON.stringify(kms?.Condition)).toContain('secretsmanager.eu-west-1.amazonaws.com')
+    // Still never the value.
+    for (const statement of policy) {
+      for (const action of list(statement.Action)) {
+        expect(action).not.toMatch(/^secretsmanager:(GetSecretValue|\*)$/)
+      }
     }
   })
 
