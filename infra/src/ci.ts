@@ -200,6 +200,18 @@ function deployPolicy(
         Resource: [`arn:aws:s3:::${prefix}-*`, `arn:aws:s3:::${prefix}-*/*`],
       },
       { Sid: 'ListBuckets', Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' },
+      {
+        Sid: 'StackBudget',
+        Effect: 'Allow',
+        Action: [
+          'budgets:ViewBudget',
+          'budgets:ModifyBudget',
+          'budgets:ListTagsForResource',
+          'budgets:TagResource',
+          'budgets:UntagResource',
+        ],
+        Resource: pulumi.interpolate`arn:aws:budgets::${account}:budget/${prefix}-*`,
+      },
       { Sid: 'Distribution', Effect: 'Allow', Action: 'cloudfront:*', Resource: '*' },
       {
         Sid: 'StackRoles',
@@ -319,6 +331,8 @@ function previewPolicy(stateBucket: string | undefined) {
           'cloudwatch:GetDashboard',
           'cloudwatch:ListTagsForResource',
           'sns:GetTopicAttributes',
+          'budgets:ViewBudget',
+          'budgets:ListTagsForResource',
           'sns:GetSubscriptionAttributes',
           'sns:ListTagsForResource',
           'application-autoscaling:Describe*',

@@ -53,6 +53,8 @@ export interface StackConfig {
   }
   /** Alarm notifications go to this address (a subscription to confirm), if set. */
   readonly alarmEmail: string | undefined
+  /** A monthly AWS Budgets budget for the account: alerts at 80 % forecast and 100 % spent. */
+  readonly monthlyBudgetUsd: number
 }
 
 const oneOf = <T extends string>(value: string, allowed: readonly T[], key: string): T => {
@@ -166,5 +168,6 @@ export function readConfig(): StackConfig {
       stateBucket: config.get('stateBucket'),
     },
     alarmEmail: config.get('alarmEmail'),
+    monthlyBudgetUsd: atLeast(config.getNumber('monthlyBudgetUsd') ?? 100, 1, 'monthlyBudgetUsd'),
   }
 }

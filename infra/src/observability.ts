@@ -9,6 +9,7 @@ export interface ObservabilityArgs {
   databaseInstanceId: pulumi.Input<string>
   logGroupName: pulumi.Input<string>
   alarmEmail: string | undefined
+  monthlyBudgetUsd: number
 }
 
 /** The alarms that mean "voters are affected", an SNS topic they report to, and one dashboard. */
@@ -28,6 +29,71 @@ export class Observability extends pulumi.ComponentResource {
         { parent: this },
       )
     }
+
+    // A lab left running costs money every hour: the account's spending reports to the same topic
+    // (and email) as the alarms, at 80 % of the month's budget forecast and at 100 % spent.
+    const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId
+    new aws.sns.TopicPolicy(
+      `${name}-alarms-policy`,
+      {
+        arn: topic.arn,
+        policy: pulumi.jsonStringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'BudgetsOfThisAccount',
+              Effect: 'Allow',
+              Principal: { Service: 'budgets.amazonaws.com' },
+              Action: 'SNS:Publish',
+              Resource: topic.arn,
+              Condition: { StringEquals: { 'aws:SourceAccount': account } },
+            },
+            {
+              Sid: 'AlarmsOfThisAccount',
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: 'SNS:Publish',
+              Resource: topic.arn,
+              Condition: { StringEquals: { 'aws:SourceAccount': account } },
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    )
+    const subscribers = {
+      subscriberSnsTopicArns: [topic.arn],
+      ...(args.alarmEmail ? { subscriberEmailAddresses: [args.alarmEmail] } : {}),
+    }
+    new aws.budgets.Budget(
+      `${name}-budget`,
+      {
+        // Budget names are per account: the stack's prefix keeps dev's and prod's apart.
+        name: `${name}-monthly`,
+        budgetType: 'COST',
+        limitAmount: String(args.monthlyBudgetUsd),
+        limitUnit: 'USD',
+        timeUnit: 'MONTHLY',
+        notifications: [
+          {
+            comparisonOperator: 'GREATER_THAN',
+            threshold: 80,
+            thresholdType: 'PERCENTAGE',
+            notificationType: 'FORECASTED',
+            ...subscribers,
+          },
+          {
+            comparisonOperator: 'GREATER_THAN',
+            threshold: 100,
+            thresholdType: 'PERCENTAGE',
+            notificationType: 'ACTUAL',
+            ...subscribers,
+          },
+        ],
+      },
+      // A fixed name: a replacement must delete the old budget first.
+      { parent: this, deleteBeforeReplace: true },
+    )
 
     const loadBalancer = { LoadBalancer: args.loadBalancerArnSuffix }
     const database = { DBInstanceIdentifier: args.databaseInstanceId }

@@ -105,6 +105,7 @@ export function votelab(config: StackConfig, build: Build) {
     databaseInstanceId: database.instanceIdentifier,
     logGroupName: service.logGroupName,
     alarmEmail: config.alarmEmail,
+    monthlyBudgetUsd: config.monthlyBudgetUsd,
   })
   const pipeline = new PipelineAccess(`${prefix}-pipeline`, {
     ...config.pipeline,

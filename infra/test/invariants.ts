@@ -66,6 +66,8 @@ export function expectedResources(stack: () => StackRun): void {
       'aws:cloudwatch/metricAlarm:MetricAlarm': 5,
       'aws:cloudwatch/dashboard:Dashboard': 1,
       'aws:sns/topic:Topic': 1,
+      'aws:sns/topicPolicy:TopicPolicy': 1,
+      'aws:budgets/budget:Budget': 1,
     }
     expect(Object.fromEntries(Object.keys(expected).map((type) => [type, counts(type)]))).toEqual(
       expected,
@@ -528,7 +530,7 @@ export function securityInvariants(stack: () => StackRun): void {
       stack().one('aws:iam/rolePolicy:RolePolicy', 'pipeline-preview-policy').inputs.policy,
     )
     for (const action of preview.flatMap((s) => list(s.Action))) {
-      expect(action).toMatch(/:(Describe|Get|List)|^ecr:GetAuthorizationToken$/)
+      expect(action).toMatch(/:(Describe|Get|List|View)|^ecr:GetAuthorizationToken$/)
       expect(action).not.toBe('secretsmanager:GetSecretValue')
       expect(action).not.toBe('s3:GetObject')
     }
@@ -571,6 +573,41 @@ export function securityInvariants(stack: () => StackRun): void {
     )
     expect(metrics.sort()).toEqual(['ALBRequestCountPerTarget', 'ECSServiceAverageCPUUtilization'])
     expect(stack().one('awsx:ecs:FargateService').transforms).toBe(1)
+  })
+
+  it('warns before the lab gets expensive: a monthly budget reporting to the alarm topic (issue 14, finding 10)', () => {
+    const budget = stack().one('aws:budgets/budget:Budget')
+    const topic = stack().one('aws:sns/topic:Topic')
+    expect(budget.inputs).toMatchObject({
+      budgetType: 'COST',
+      limitUnit: 'USD',
+      timeUnit: 'MONTHLY',
+    })
+    expect(Number(budget.inputs.limitAmount)).toBeGreaterThan(0)
+    const notifications = budget.inputs.notifications as Record<string, unknown>[]
+    expect(notifications.map((n) => [n.notificationType, n.threshold])).toEqual([
+      ['FORECASTED', 80],
+      ['ACTUAL', 100],
+    ])
+    for (const notification of notifications) {
+      expect(notification.subscriberSnsTopicArns).toEqual([
+        `arn:aws:sns:eu-west-1:123456789012:${topic.name}`,
+      ])
+    }
+    expect(budget.options.deleteBeforeReplace).toBe(true)
+    // Budgets may publish to the topic only for this account.
+    const policy = statements(stack().one('aws:sns/topicPolicy:TopicPolicy').inputs.policy)
+    const budgets = policy.find((s) =>
+      JSON.stringify(s.Principal).includes('budgets.amazonaws.com'),
+    )
+    expect(budgets?.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': '123456789012' } })
+    // The deploy role manages this stack's budgets only.
+    const deploy = statements(
+      stack().one('aws:iam/rolePolicy:RolePolicy', 'pipeline-deploy-policy').inputs.policy,
+    )
+    expect(deploy.find((s) => s.Sid === 'StackBudget')?.Resource).toMatch(
+      /^arn:aws:budgets::123456789012:budget\/votelab-(dev|prod)-\*$/,
+    )
   })
 
   it('scans and pins images, and reports alarms somewhere', () => {
