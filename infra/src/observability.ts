@@ -41,17 +41,9 @@ export class Observability extends pulumi.ComponentResource {
           Version: '2012-10-17',
           Statement: [
             {
-              Sid: 'BudgetsOfThisAccount',
+              Sid: 'BudgetsAndAlarmsOfThisAccount',
               Effect: 'Allow',
-              Principal: { Service: 'budgets.amazonaws.com' },
-              Action: 'SNS:Publish',
-              Resource: topic.arn,
-              Condition: { StringEquals: { 'aws:SourceAccount': account } },
-            },
-            {
-              Sid: 'AlarmsOfThisAccount',
-              Effect: 'Allow',
-              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Principal: { Service: ['budgets.amazonaws.com', 'cloudwatch.amazonaws.com'] },
               Action: 'SNS:Publish',
               Resource: topic.arn,
               Condition: { StringEquals: { 'aws:SourceAccount': account } },
