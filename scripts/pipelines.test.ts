@@ -174,6 +174,13 @@ describe('GitHub Actions workflows', () => {
     expect(steps[up + 1]?.env?.SITE_URL).toBe('${{ steps.up.outputs.siteUrl }}')
   })
 
+  it('gates every preview and update with the policy pack (infra/policy)', () => {
+    const pulumiSteps = allSteps().filter(({ step }) => step.uses?.startsWith('pulumi/actions'))
+    expect(pulumiSteps.map(({ step }) => step.with?.command).sort()).toEqual(['preview', 'up'])
+    for (const { step } of pulumiSteps) expect(step.with?.policyPacks).toBe('infra/policy')
+    expect(existsSync(join(ROOT, 'infra/policy/PulumiPolicy.yaml'))).toBe(true)
+  })
+
   it("checks the deploy role is the stack's own before assuming it (issue 14, finding 5)", () => {
     const steps = (cd.jobs.deploy as Job).steps
     const check = steps.findIndex((s) => s.run?.startsWith('pnpm deploy:check-role'))

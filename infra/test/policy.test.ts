@@ -1,0 +1,153 @@
+import type { ResourceValidationArgs, ResourceValidationPolicy } from '@pulumi/policy'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { policies } from '../policy/policies.ts'
+import { runStack, type StackRun } from './harness.ts'
+
+// The CrossGuard policy pack (infra/policy), run over every resource both stacks register under
+// mocks: the real program passes, and a resource changed in the one way each policy forbids fails.
+let stacks: StackRun[]
+beforeAll(async () => {
+  stacks = [await runStack('dev'), await runStack('prod')]
+})
+
+function violations(policy: ResourceValidationPolicy, type: string, props: object): string[] {
+  const found: string[] = []
+  const validations = [policy.validateResource ?? []].flat()
+  for (const validate of validations) {
+    void validate(
+      {
+        type,
+        props,
+        urn: `urn:pulumi:test::votelab::${type}::x`,
+        name: 'x',
+      } as unknown as ResourceValidationArgs,
+      (message) => found.push(message),
+    )
+  }
+  return found
+}
+
+const byName = (name: string) => {
+  const found = policies.find((p) => p.name === name)
+  if (!found) throw new Error(`no policy ${name}`)
+  return found
+}
+/** The dev stack's inputs for a type; `{}` for types awsx creates out of the mocks' sight. */
+const inputsOf = (type: string): Record<string, unknown> => stacks[0]?.ofType(type)[0]?.inputs ?? {}
+
+describe('the policy pack', () => {
+  it('passes every resource of the dev and prod programs, and each policy meets a resource it checks', () => {
+    for (const policy of policies) {
+      let checked = 0
+      for (const stack of stacks) {
+        for (const resource of stack.resources) {
+          expect(
+            violations(policy, resource.type, resource.inputs),
+            `${policy.name} ${resource.name}`,
+          ).toEqual([])
+          // A probe: would a resource of this type be checked at all?
+          if (violations(policy, resource.type, { __probe: true }).length > 0) checked += 1
+        }
+      }
+      if (
+        policy.name !== 'no-ingress-from-anywhere' &&
+        policy.name !== 'no-wildcard-admin' &&
+        policy.name !== 'no-secrets-in-environment'
+      ) {
+        expect(checked, policy.name).toBeGreaterThan(0)
+      }
+    }
+  })
+
+  const violating: [string, string, (props: Record<string, unknown>) => object][] = [
+    [
+      'rds-private-encrypted-managed-password',
+      'aws:rds/instance:Instance',
+      (p) => ({ ...p, publiclyAccessible: true }),
+    ],
+    [
+      'rds-private-encrypted-managed-password',
+      'aws:rds/instance:Instance',
+      (p) => ({ ...p, storageEncrypted: false }),
+    ],
+    [
+      'rds-private-encrypted-managed-password',
+      'aws:rds/instance:Instance',
+      (p) => ({ ...p, manageMasterUserPassword: false, password: 'hunter2hunter2' }),
+    ],
+    [
+      'no-ingress-from-anywhere',
+      'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule',
+      (p) => ({ ...p, prefixListId: undefined, cidrIpv4: '0.0.0.0/0' }),
+    ],
+    [
+      'no-ingress-from-anywhere',
+      'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule',
+      (p) => ({ ...p, cidrIpv6: '::/0' }),
+    ],
+    [
+      'https-only-on-cloudfront',
+      'aws:cloudfront/distribution:Distribution',
+      (p) => ({
+        ...p,
+        defaultCacheBehavior: {
+          ...(p.defaultCacheBehavior as object),
+          viewerProtocolPolicy: 'allow-all',
+        },
+      }),
+    ],
+    [
+      'log-retention',
+      'aws:cloudwatch/logGroup:LogGroup',
+      (p) => ({ ...p, retentionInDays: undefined }),
+    ],
+    [
+      's3-public-access-blocked',
+      'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock',
+      (p) => ({ ...p, restrictPublicBuckets: false }),
+    ],
+    [
+      'no-secrets-in-environment',
+      'aws:ecs/taskDefinition:TaskDefinition',
+      () => ({
+        containerDefinitions: JSON.stringify([
+          { name: 'api', environment: [{ name: 'DATABASE_PASSWORD', value: 'x' }] },
+        ]),
+      }),
+    ],
+    [
+      'no-secrets-in-environment',
+      'awsx:ecs:FargateService',
+      (p) => {
+        const definition = p.taskDefinitionArgs as { container: { environment: object[] } }
+        return {
+          ...p,
+          taskDefinitionArgs: {
+            ...definition,
+            container: {
+              ...definition.container,
+              environment: [
+                ...definition.container.environment,
+                { name: 'AUTH_TOKEN', value: 'x' },
+              ],
+            },
+          },
+        }
+      },
+    ],
+    [
+      'no-wildcard-admin',
+      'aws:iam/rolePolicy:RolePolicy',
+      (p) => ({
+        ...p,
+        policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+        }),
+      }),
+    ],
+  ]
+  it.each(violating)('%s reports a %s changed the way it forbids', (name, type, change) => {
+    expect(violations(byName(name), type, change(inputsOf(type))).length).toBeGreaterThan(0)
+  })
+})
