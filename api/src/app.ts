@@ -22,7 +22,6 @@ import { pollRoutes } from './polls/routes.ts'
 import { ErrorSchema } from './polls/schemas.ts'
 import type { ResultsHub } from './results/hub.ts'
 import { resultsRoutes } from './results/routes.ts'
-import { StreamSlots } from './results/stream-slots.ts'
 import type { BallotBox } from './votes/ballot-box.ts'
 
 export const MAX_BODY_BYTES = 16 * 1024
@@ -125,8 +124,7 @@ export function createApp(deps: AppDeps) {
         db: database.db,
         hub: deps.hub,
         heartbeatMs: deps.heartbeatMs,
-        slots: new StreamSlots(deps.limits.streams),
-        maxLifetimeMs: deps.limits.streams.maxLifetimeMs,
+        streams: deps.limits.streams,
         trustProxyHops: deps.limits.trustProxyHops,
       }),
     )

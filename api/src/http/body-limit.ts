@@ -14,10 +14,10 @@ export interface BodyLimitOptions {
 }
 
 /**
- * Refuses request bodies over `maxSize` bytes with 413 before reading them. Hono's bodyLimit reaches for the Web `Request.body`
- * stream, which on Node forces a slow conversion of every request; the common case — a
- * Content-Length header — needs only the header, so only chunked bodies go through it (it stops
- * reading at the limit).
+ * Refuses request bodies over `maxSize` bytes with 413 before reading them. Hono's bodyLimit
+ * reaches for the Web `Request.body` stream, which on Node forces a slow conversion of every
+ * request; the common case — a Content-Length header — needs only the header, so only chunked
+ * bodies go through it (it stops reading at the limit).
  */
 export function limitBody({ maxSize, lengthRequired = () => false }: BodyLimitOptions) {
   // No `Connection: close`: closing with the body still arriving makes the kernel reset the

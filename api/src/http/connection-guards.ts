@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Logger } from 'pino'
 import { errorBody } from './errors.ts'
@@ -29,16 +29,10 @@ const CLIENT_ERRORS: Record<string, { status: number; code: string; message: str
 }
 const BAD_REQUEST = { status: 400, code: 'bad_request', message: 'Malformed HTTP request' }
 
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  408: 'Request Timeout',
-  431: 'Request Header Fields Too Large',
-}
-
 function writeJsonAndClose(socket: Socket, status: number, code: string, message: string) {
   const body = JSON.stringify(errorBody(code, message))
   socket.end(
-    `HTTP/1.1 ${String(status)} ${REASONS[status] ?? ''}\r\n` +
+    `HTTP/1.1 ${String(status)} ${STATUS_CODES[status] ?? ''}\r\n` +
       'Content-Type: application/json\r\n' +
       `Content-Length: ${String(Buffer.byteLength(body))}\r\n` +
       'Connection: close\r\n\r\n' +

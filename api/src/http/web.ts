@@ -49,6 +49,10 @@ function decodePath(path: string): string | undefined {
   }
 }
 
+/** The Content-Type of a file the API serves, by its extension. */
+export const contentTypeOf = (file: string): string =>
+  TYPES[extname(file)] ?? 'application/octet-stream'
+
 export interface WebClientConfig {
   issuer: string
   clientId: string
@@ -92,7 +96,7 @@ export function webRoutes(distDir: string, clientConfig: WebClientConfig): Hono<
         'Cache-Control',
         path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
       )
-      c.header('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream')
+      c.header('Content-Type', contentTypeOf(file))
       return c.body(await readFile(file))
     }
     if (extname(path) !== '') return c.notFound()

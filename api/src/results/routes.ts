@@ -12,7 +12,7 @@ import { getResults } from '../polls/repository.ts'
 import { ErrorSchema, PollIdParams, ResultsSchema, type Results } from '../polls/schemas.ts'
 import { clientAddress } from '../http/client-address.ts'
 import type { ResultsHub } from './hub.ts'
-import type { StreamSlots } from './stream-slots.ts'
+import { StreamSlots, type StreamSlotLimits } from './stream-slots.ts'
 
 const resultsRoute = createRoute({
   method: 'get',
@@ -67,9 +67,8 @@ export interface ResultsRoutesDeps {
   db: Db
   hub: ResultsHub
   heartbeatMs: number
-  slots: StreamSlots
-  /** A stream ends after about this long (±10 %, so reconnects spread out); clients reconnect. */
-  maxLifetimeMs: number
+  /** Caps per client address and per process, and a lifetime (±10 %, so reconnects spread out). */
+  streams: StreamSlotLimits & { maxLifetimeMs: number }
   trustProxyHops: number
 }
 
@@ -77,10 +76,11 @@ export function resultsRoutes({
   db,
   hub,
   heartbeatMs,
-  slots,
-  maxLifetimeMs,
+  streams,
   trustProxyHops,
 }: ResultsRoutesDeps) {
+  const slots = new StreamSlots(streams)
+  const { maxLifetimeMs } = streams
   /** Drafts are invisible to everyone but admins, here as everywhere. */
   async function visibleResults(pollId: string, admin: boolean): Promise<Results> {
     const results = await getResults(db, pollId)

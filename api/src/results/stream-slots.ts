@@ -21,10 +21,6 @@ export class StreamSlots {
     this.limits = limits
   }
 
-  get size(): number {
-    return this.open
-  }
-
   /** Takes a slot for `address`, or throws 429/503 with Retry-After. Call `release` once. */
   acquire(address: string): () => void {
     const { perAddress, perProcess } = this.limits

@@ -151,5 +151,9 @@ export function createSignInProvider(options: SignInProviderOptions): Provider {
       )
     },
   }
-  return new Provider(options.issuer, configuration)
+  const provider = new Provider(options.issuer, configuration)
+  // URLs from X-Forwarded-Host/-Proto, which the routes set to the issuer's for every request
+  // (routes.ts): never from the client's Host header.
+  provider.proxy = true
+  return provider
 }

@@ -40,7 +40,8 @@ export const FAVICON_SVG =
 
 /**
  * Headers for every response under /auth: never framed (clickjacking a sign-in form), never
- * sniffed, never cached, and the pages' one inline stylesheet allowed by its hash. Forms may post to the provider and redirect to the client's own callback origins.
+ * sniffed, never cached, and the pages' one inline stylesheet allowed by its hash. Forms may
+ * post to the provider and redirect to the client's own callback origins.
  */
 export function securityHeaders(formTargets: readonly string[]): Record<string, string> {
   const styleHash = createHash('sha256').update(STYLE).digest('base64')

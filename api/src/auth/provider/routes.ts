@@ -290,10 +290,9 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
     }
   })
 
-  // The provider builds its URLs (discovery, redirects) from the request's host and protocol:
-  // they come from the issuer (PUBLIC_URL) instead, never from what the client sent as Host.
+  // The provider builds its URLs (discovery, redirects) from the forwarded host and protocol
+  // (index.ts): they are the issuer's (PUBLIC_URL), never what the client sent as Host.
   const issuer = new URL(provider.issuer)
-  provider.proxy = true
 
   // Everything else under /auth is the provider's: discovery, keys, authorize, token, logout…
   routes.all('*', async (c) => {

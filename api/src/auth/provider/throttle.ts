@@ -47,13 +47,9 @@ export class SignInThrottle {
 
   /** Whether a sign-in for `account` (a normalised email) from `address` may go ahead. Counts the attempt. */
   signIn(account: string | undefined, address: string): Verdict {
-    const wait = Math.max(
-      this.addressAttempts.retryAfter(address),
-      account ? this.pairFailures.retryAfter(pair(account, address)) : 0,
-    )
-    if (wait > 0) return { kind: 'refuse', retryAfterSeconds: wait }
-    this.addressAttempts.hit(address)
-    if (!account) return { kind: 'go', delayMs: 0 }
+    const pairWait = account ? this.pairFailures.retryAfter(pair(account, address)) : 0
+    const verdict = this.attempt(address, pairWait)
+    if (verdict.kind === 'refuse' || !account) return verdict
     const excess = this.accountFailures.count(account) - this.backoff.after
     const delayMs = excess < 0 ? 0 : Math.min(this.backoff.baseMs * 2 ** excess, this.backoff.maxMs)
     return { kind: 'go', delayMs }
@@ -61,7 +57,12 @@ export class SignInThrottle {
 
   /** A sign-up attempt: only the per-address limit applies. Counts the attempt. */
   signUp(address: string): Verdict {
-    const wait = this.addressAttempts.retryAfter(address)
+    return this.attempt(address, 0)
+  }
+
+  /** Refuses past the per-address limit (or `otherWait`), else counts the attempt. */
+  private attempt(address: string, otherWait: number): Verdict {
+    const wait = Math.max(this.addressAttempts.retryAfter(address), otherWait)
     if (wait > 0) return { kind: 'refuse', retryAfterSeconds: wait }
     this.addressAttempts.hit(address)
     return { kind: 'go', delayMs: 0 }
