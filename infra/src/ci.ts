@@ -18,6 +18,10 @@ export interface PipelineAccessArgs {
   /** A self-managed state backend's bucket (`pulumi login s3://…`): deploy reads and writes the
    * state, preview reads it and takes the lock. Unset with Pulumi Cloud. */
   stateBucket: string | undefined
+  /** The stack's name, as its `stack` tag carries it on every resource (`aws:defaultTags`). */
+  stack: string
+  /** This stack's CloudFront resources: CloudFront has no tags to scope by, so ARNs it is. */
+  cloudFrontArns: pulumi.Input<string>[]
 }
 
 /**
@@ -29,11 +33,18 @@ export interface PipelineAccessArgs {
  * Both roles live under the IAM path `/votelab-pipeline/`, outside the stack's `/votelab/<stack>/`
  * path that the deploy role may manage, so a pipeline can never widen its own permissions: changes to this
  * component need a person's `pulumi up` (infra/README.md).
+ *
+ * The roles the deploy role creates for the stack must carry `workloadBoundary`, a permissions
+ * boundary it can neither change nor remove: whatever policy it attaches, a stack role can do no
+ * more than pull this stack's image, write its logs and read its database password
+ * (docs/decisions/012-pipeline-permissions.md; the IAM simulator tests prove it).
  */
 export class PipelineAccess extends pulumi.ComponentResource {
   public readonly deployRoleArn: pulumi.Output<string>
   public readonly previewRoleArn: pulumi.Output<string>
   public readonly oidcProviderArn: pulumi.Output<string>
+  /** The permissions boundary every role of the stack must carry. */
+  public readonly workloadBoundaryArn: pulumi.Output<string>
 
   constructor(name: string, args: PipelineAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super('votelab:infra:PipelineAccess', name, {}, opts)
@@ -72,6 +83,17 @@ export class PipelineAccess extends pulumi.ComponentResource {
     const region = aws.getRegionOutput({}, { parent: this }).region
     const account = identity.accountId
 
+    // Under the pipeline's path, so the deploy role cannot write a wider boundary for itself.
+    const workloadBoundary = new aws.iam.Policy(
+      `${name}-workload-boundary`,
+      {
+        path: '/votelab-pipeline/',
+        description: `The most any ${args.namePrefix} role may do (a permissions boundary)`,
+        policy: workloadBoundaryPolicy(account, region, args.namePrefix),
+      },
+      { parent: this },
+    )
+
     const deploy = new aws.iam.Role(
       `${name}-deploy`,
       {
@@ -86,7 +108,16 @@ export class PipelineAccess extends pulumi.ComponentResource {
       `${name}-deploy-policy`,
       {
         role: deploy.id,
-        policy: deployPolicy(account, region, args.namePrefix, args.rolePath, args.stateBucket),
+        policy: deployPolicy({
+          account,
+          region,
+          prefix: args.namePrefix,
+          stack: args.stack,
+          rolePath: args.rolePath,
+          boundaryArn: workloadBoundary.arn,
+          cloudFrontArns: args.cloudFrontArns,
+          stateBucket: args.stateBucket,
+        }),
       },
       { parent: this },
     )
@@ -110,23 +141,35 @@ export class PipelineAccess extends pulumi.ComponentResource {
     this.deployRoleArn = deploy.arn
     this.previewRoleArn = preview.arn
     this.oidcProviderArn = oidcProviderArn
+    this.workloadBoundaryArn = workloadBoundary.arn
     this.registerOutputs({ deployRoleArn: this.deployRoleArn })
   }
 }
 
+interface DeployPolicyArgs {
+  account: pulumi.Input<string>
+  region: pulumi.Input<string>
+  prefix: string
+  stack: string
+  rolePath: string
+  boundaryArn: pulumi.Input<string>
+  cloudFrontArns: pulumi.Input<string>[]
+  stateBucket: string | undefined
+}
+
 /**
- * What creating and updating this stack touches, and no more: regional services only in the
- * stack's region; S3, ECR and IAM only on names this program creates. Database passwords are
- * never readable (`secretsmanager:GetSecretValue` is not granted).
+ * What creating, replacing and deleting this stack touches, and no more (infra/README.md, "What the
+ * pipeline may do", has it by resource type): regional services only in the stack's region and
+ * never on a resource tagged as another stack's; S3, ECR, CloudFront and IAM only on what this
+ * program creates. Roles only with the workload boundary, policies only as managed policies under
+ * the stack's path, never inline. Database passwords are never readable.
  */
-function deployPolicy(
-  account: pulumi.Input<string>,
-  region: pulumi.Input<string>,
-  prefix: string,
-  rolePath: string,
-  stateBucket: string | undefined,
-) {
+function deployPolicy(args: DeployPolicyArgs) {
+  const { account, region, prefix, rolePath } = args
   const inRegion = { StringEquals: { 'aws:RequestedRegion': region } }
+  const stackRoles = pulumi.interpolate`arn:aws:iam::${account}:role${rolePath}*`
+  const stackPolicies = pulumi.interpolate`arn:aws:iam::${account}:policy${rolePath}*`
+  const withBoundary = { 'iam:PermissionsBoundary': args.boundaryArn }
   return pulumi.jsonStringify({
     Version: '2012-10-17',
     Statement: [
@@ -146,6 +189,18 @@ function deployPolicy(
         ],
         Resource: '*',
         Condition: inRegion,
+      },
+      {
+        // Every resource carries its stack's name (`aws:defaultTags`, checked by readConfig):
+        // dev's pipeline may not stop, modify or delete prod's database, service or network.
+        Sid: 'NeverAnotherStacksResources',
+        Effect: 'Deny',
+        Action: '*',
+        Resource: '*',
+        Condition: {
+          StringNotEquals: { 'aws:ResourceTag/stack': args.stack },
+          Null: { 'aws:ResourceTag/stack': 'false' },
+        },
       },
       {
         Sid: 'ListSecrets',
@@ -212,27 +267,100 @@ function deployPolicy(
         ],
         Resource: pulumi.interpolate`arn:aws:budgets::${account}:budget/${prefix}-*`,
       },
-      { Sid: 'Distribution', Effect: 'Allow', Action: 'cloudfront:*', Resource: '*' },
       {
+        Sid: 'CloudFrontRead',
+        Effect: 'Allow',
+        Action: ['cloudfront:Get*', 'cloudfront:List*', 'cloudfront:Describe*'],
+        Resource: '*',
+      },
+      {
+        // New CloudFront resources get IDs nobody knows in advance; creating one changes nothing
+        // that exists.
+        Sid: 'CloudFrontCreate',
+        Effect: 'Allow',
+        Action: [
+          'cloudfront:CreateDistribution',
+          'cloudfront:CreateFunction',
+          'cloudfront:CreateOriginAccessControl',
+          'cloudfront:CreateResponseHeadersPolicy',
+          'cloudfront:CreateVpcOrigin',
+        ],
+        Resource: '*',
+      },
+      {
+        // CloudFront offers no tag conditions on updates: this stack's resources by ARN. A
+        // replaced one (new ID) therefore needs a person's `pulumi up`, like this policy itself.
+        Sid: 'ThisStacksCloudFront',
+        Effect: 'Allow',
+        Action: [
+          'cloudfront:Update*',
+          'cloudfront:Delete*',
+          'cloudfront:CreateInvalidation',
+          'cloudfront:PublishFunction',
+          'cloudfront:TestFunction',
+          'cloudfront:TagResource',
+          'cloudfront:UntagResource',
+        ],
+        Resource: args.cloudFrontArns,
+      },
+      {
+        Sid: 'CloudFrontTagsOnCreate',
+        Effect: 'Allow',
+        Action: 'cloudfront:TagResource',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:RequestTag/stack': args.stack } },
+      },
+      {
+        // A stack role exists only with the boundary, and keeps it.
+        Sid: 'StackRolesWithBoundary',
+        Effect: 'Allow',
+        Action: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary', 'iam:UpdateAssumeRolePolicy'],
+        Resource: stackRoles,
+        Condition: { StringEquals: withBoundary },
+      },
+      {
+        Sid: 'StackPoliciesOnStackRoles',
+        Effect: 'Allow',
+        Action: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
+        Resource: stackRoles,
+        Condition: {
+          StringEquals: withBoundary,
+          ArnLike: { 'iam:PolicyARN': stackPolicies },
+        },
+      },
+      {
+        // Removing or describing grants nothing. (DeleteRolePolicy: for roles from before the
+        // boundary, which had inline policies.)
         Sid: 'StackRoles',
         Effect: 'Allow',
         Action: [
-          'iam:CreateRole',
           'iam:DeleteRole',
           'iam:UpdateRole',
-          'iam:UpdateAssumeRolePolicy',
-          'iam:PutRolePolicy',
-          'iam:DeleteRolePolicy',
+          'iam:UpdateRoleDescription',
           'iam:TagRole',
           'iam:UntagRole',
+          'iam:DeleteRolePolicy',
         ],
-        Resource: pulumi.interpolate`arn:aws:iam::${account}:role${rolePath}*`,
+        Resource: stackRoles,
+      },
+      {
+        Sid: 'StackPolicies',
+        Effect: 'Allow',
+        Action: [
+          'iam:CreatePolicy',
+          'iam:CreatePolicyVersion',
+          'iam:DeletePolicy',
+          'iam:DeletePolicyVersion',
+          'iam:TagPolicy',
+          'iam:UntagPolicy',
+        ],
+        Resource: stackPolicies,
       },
       {
         Sid: 'PassStackRolesToEcsOnly',
         Effect: 'Allow',
         Action: 'iam:PassRole',
-        Resource: pulumi.interpolate`arn:aws:iam::${account}:role${rolePath}*`,
+        Resource: stackRoles,
         Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       },
       {
@@ -259,7 +387,60 @@ function deployPolicy(
         Resource: '*',
       },
       { Sid: 'WhoAmI', Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' },
-      ...stateBackend(stateBucket, 'readWrite'),
+      // Belt and braces: the deploy role never becomes another role, and no boundary comes off.
+      { Sid: 'NoRoleChaining', Effect: 'Deny', Action: 'sts:AssumeRole', Resource: '*' },
+      {
+        Sid: 'BoundariesStay',
+        Effect: 'Deny',
+        Action: 'iam:DeleteRolePermissionsBoundary',
+        Resource: '*',
+      },
+      ...stateBackend(args.stateBucket, 'readWrite'),
+    ],
+  })
+}
+
+/**
+ * The most a role of this stack may ever do, whatever policy is attached to it: pull the stack's
+ * images, write its logs, read its own database's password (RDS tags that secret with the
+ * database's ARN). Today's task role needs none of it; the execution role needs all three.
+ */
+function workloadBoundaryPolicy(
+  account: pulumi.Input<string>,
+  region: pulumi.Input<string>,
+  prefix: string,
+) {
+  return pulumi.jsonStringify({
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'RegistryLogin', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+      {
+        Sid: 'PullThisStacksImages',
+        Effect: 'Allow',
+        Action: [
+          'ecr:BatchCheckLayerAvailability',
+          'ecr:BatchGetImage',
+          'ecr:GetDownloadUrlForLayer',
+        ],
+        Resource: pulumi.interpolate`arn:aws:ecr:${region}:${account}:repository/${prefix}-*`,
+      },
+      {
+        Sid: 'WriteThisStacksLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: pulumi.interpolate`arn:aws:logs:${region}:${account}:log-group:${prefix}-*`,
+      },
+      {
+        Sid: 'ReadThisStacksDatabasePassword',
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: pulumi.interpolate`arn:aws:secretsmanager:${region}:${account}:secret:rds!*`,
+        Condition: {
+          StringLike: {
+            'aws:ResourceTag/aws:rds:primaryDBInstanceArn': pulumi.interpolate`arn:aws:rds:${region}:${account}:db:${prefix}-*`,
+          },
+        },
+      },
     ],
   })
 }

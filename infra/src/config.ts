@@ -95,7 +95,25 @@ function signInExtraOrigins(config: pulumi.Config): string[] {
   )
 }
 
+/**
+ * Every resource must carry `stack: <this stack>` (`aws:defaultTags` in the stack's file): the
+ * deploy role is denied anything on resources tagged with another stack's name (infra/src/ci.ts).
+ */
+function requireStackTag(): void {
+  const tags = new pulumi.Config('aws').getObject<{ tags?: Record<string, string> }>(
+    'defaultTags',
+  )?.tags
+  if (tags?.stack !== pulumi.getStack()) {
+    throw new Error(
+      `aws:defaultTags must tag every resource with stack: ${pulumi.getStack()} ` +
+        `(got ${JSON.stringify(tags?.stack ?? null)}): the pipeline's guard against touching ` +
+        'another stack reads that tag',
+    )
+  }
+}
+
 export function readConfig(): StackConfig {
+  requireStackTag()
   const config = new pulumi.Config('votelab')
   const minTasks = atLeast(config.getNumber('minTasks') ?? 1, 1, 'minTasks')
   const maxTasks = atLeast(

@@ -22,8 +22,8 @@ export interface Build {
 
 /**
  * The whole system, wired in request order: network → database and load balancer → CloudFront
- * → Cognito (its callback URLs need CloudFront's domain) → the API service → the page's files
- * and config → alarms → the pipeline's access.
+ * → Cognito (its callback URLs need CloudFront's domain) → the pipeline's access (whose boundary
+ * every stack role carries) → the API service → the page's files and config → alarms.
  */
 export function votelab(config: StackConfig, build: Build) {
   const region = aws.getRegionOutput().region
@@ -65,6 +65,14 @@ export function votelab(config: StackConfig, build: Build) {
     tag: build.imageTag,
     keepImages: 20,
   })
+  // Before the service: its roles need the boundary this creates.
+  const pipeline = new PipelineAccess(`${prefix}-pipeline`, {
+    ...config.pipeline,
+    namePrefix: prefix,
+    stack: config.stack,
+    rolePath,
+    cloudFrontArns: site.cloudFrontArns,
+  })
   const service = new Service(prefix, {
     imageUri: image.imageUri,
     repositoryArn: image.repositoryArn,
@@ -83,6 +91,7 @@ export function votelab(config: StackConfig, build: Build) {
     },
     auth: { issuer: signIn.issuer, clientId: signIn.clientId },
     rolePath,
+    permissionsBoundaryArn: pipeline.workloadBoundaryArn,
     ...config.service,
   })
   new SiteContent(`${prefix}-site-content`, {
@@ -106,11 +115,6 @@ export function votelab(config: StackConfig, build: Build) {
     logGroupName: service.logGroupName,
     alarmEmail: config.alarmEmail,
     monthlyBudgetUsd: config.monthlyBudgetUsd,
-  })
-  const pipeline = new PipelineAccess(`${prefix}-pipeline`, {
-    ...config.pipeline,
-    namePrefix: prefix,
-    rolePath,
   })
 
   return {

@@ -31,8 +31,11 @@ export interface ServiceArgs {
   targetCpuPercent: number
   targetRequestsPerTask: number
   logRetentionDays: number
-  /** IAM path for the task roles (`/votelab/<stack>/`): the pipeline may manage only these. */
+  /** IAM path for the task roles and their policies (`/votelab/<stack>/`): the pipeline may
+   * manage only these. */
   rolePath: string
+  /** The permissions boundary the pipeline requires on every role it manages. */
+  permissionsBoundaryArn: pulumi.Input<string>
   /** The listener forwarding to the target group: the service may exist only after it. */
   listener: pulumi.Resource
 }
@@ -103,15 +106,19 @@ export class Service extends pulumi.ComponentResource {
       `${name}-execution`,
       {
         path: args.rolePath,
+        permissionsBoundary: args.permissionsBoundaryArn,
         assumeRolePolicy: assumedByEcsTasks,
         description: 'ECS starts votelab API tasks: image pull, logs, database password',
       },
       { parent: this },
     )
-    const executionPolicy = new aws.iam.RolePolicy(
+    // A managed policy under the stack's path, not an inline one: the pipeline may attach only
+    // those, and only to roles that carry the boundary (infra/src/ci.ts).
+    const executionPolicy = new aws.iam.Policy(
       `${name}-execution-policy`,
       {
-        role: executionRole.id,
+        path: args.rolePath,
+        description: 'ECS starts votelab API tasks: image pull, logs, database password',
         policy: pulumi.jsonStringify({
           Version: '2012-10-17',
           Statement: [
@@ -141,11 +148,17 @@ export class Service extends pulumi.ComponentResource {
       },
       { parent: this },
     )
+    const executionPolicyAttachment = new aws.iam.RolePolicyAttachment(
+      `${name}-execution-policy`,
+      { role: executionRole.name, policyArn: executionPolicy.arn },
+      { parent: this },
+    )
     // The API calls no AWS service: its own role grants nothing.
     const taskRole = new aws.iam.Role(
       `${name}-task`,
       {
         path: args.rolePath,
+        permissionsBoundary: args.permissionsBoundaryArn,
         assumeRolePolicy: assumedByEcsTasks,
         description: 'votelab API tasks (no AWS permissions needed)',
       },
@@ -239,7 +252,7 @@ export class Service extends pulumi.ComponentResource {
         transforms: [ecsServiceRules],
         // ECS refuses a service whose target group no load balancer forwards to yet, and the
         // first tasks need their execution role's policy to read the database password.
-        dependsOn: [args.listener, executionPolicy],
+        dependsOn: [args.listener, executionPolicyAttachment],
       },
     )
 

@@ -25,6 +25,8 @@ export class Site extends pulumi.ComponentResource {
   public readonly domainName: pulumi.Output<string>
   public readonly distributionId: pulumi.Output<string>
   public readonly bucketName: pulumi.Output<string>
+  /** Every CloudFront resource of this site: the only ones the pipeline may change. */
+  public readonly cloudFrontArns: pulumi.Output<string>[]
 
   constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super('votelab:infra:Site', name, {}, opts)
@@ -240,6 +242,14 @@ export class Site extends pulumi.ComponentResource {
     this.url = pulumi.interpolate`https://${distribution.domainName}`
     this.distributionId = distribution.id
     this.bucketName = bucket.bucket
+    this.cloudFrontArns = [
+      distribution.arn,
+      apiOrigin.arn,
+      originAccess.arn,
+      spaRouting.arn,
+      pageHeaders.arn,
+      apiHeaders.arn,
+    ]
     this.registerOutputs({ url: this.url })
   }
 }

@@ -17,6 +17,8 @@ export interface Registered {
   name: string
   custom: boolean
   inputs: Record<string, unknown>
+  /** What the mocked provider answered: inputs plus the values AWS would compute (ARNs, names). */
+  state: Record<string, unknown>
   /** Transforms passed with the resource (how rules reach awsx's hidden children). */
   transforms: number
   /** Resource options mocks never see, captured as the program passed them. */
@@ -52,7 +54,7 @@ function computed(
       return { imageUri: `${String(inputs.repositoryUrl)}@sha256:${'0'.repeat(64)}` }
     case 'aws:rds/instance:Instance':
       return {
-        arn,
+        arn: `arn:aws:rds:${REGION}:${ACCOUNT}:db:${name}`,
         identifier: name,
         address: `${name}.cxyz.${REGION}.rds.amazonaws.com`,
         port: 5432,
@@ -73,7 +75,10 @@ function computed(
     case 'aws:lb/targetGroup:TargetGroup':
       return { arn, arnSuffix: `targetgroup/${name}/def` }
     case 'aws:cloudfront/distribution:Distribution':
-      return { arn, domainName: 'd111111abcdef8.cloudfront.net' }
+      return {
+        arn: `arn:aws:cloudfront::${ACCOUNT}:distribution/E${name.length}ABCDEF`,
+        domainName: 'd111111abcdef8.cloudfront.net',
+      }
     case 'aws:s3/bucket:Bucket':
       return {
         arn: `arn:aws:s3:::${name}-abc1234`,
@@ -81,7 +86,28 @@ function computed(
         bucketRegionalDomainName: `${name}-abc1234.s3.${REGION}.amazonaws.com`,
       }
     case 'aws:ecr/repository:Repository':
-      return { arn, repositoryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${name}-abc1234` }
+      return {
+        arn: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${name}-abc1234`,
+        name: `${name}-abc1234`,
+        repositoryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${name}-abc1234`,
+      }
+    case 'aws:iam/role:Role':
+    case 'aws:iam/policy:Policy': {
+      const kind = type === 'aws:iam/role:Role' ? 'role' : 'policy'
+      const path = typeof inputs.path === 'string' ? inputs.path : '/'
+      return {
+        arn: `arn:aws:iam::${ACCOUNT}:${kind}${path}${name}-abc1234`,
+        name: `${name}-abc1234`,
+      }
+    }
+    case 'aws:cloudfront/vpcOrigin:VpcOrigin':
+      return { arn: `arn:aws:cloudfront::${ACCOUNT}:vpcorigin/vo_${name}` }
+    case 'aws:cloudfront/function:Function':
+      return { arn: `arn:aws:cloudfront::${ACCOUNT}:function/${name}-abc1234` }
+    case 'aws:cloudfront/originAccessControl:OriginAccessControl':
+      return { arn: `arn:aws:cloudfront::${ACCOUNT}:origin-access-control/E${name}` }
+    case 'aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy':
+      return { arn: `arn:aws:cloudfront::${ACCOUNT}:response-headers-policy/${name}-id` }
     case 'aws:ecs/cluster:Cluster':
       return { arn, name: `${name}-abc1234` }
     case 'aws:cloudwatch/logGroup:LogGroup':
@@ -136,18 +162,17 @@ export async function runStack(
       newResource(args) {
         const inputs = args.inputs as Record<string, unknown>
         if (args.type === 'pulumi:pulumi:Stack') return { id: 'stack', state: {} }
+        const state = { ...inputs, ...computed(args.type, args.name, inputs) }
         resources.push({
           type: args.type,
           name: args.name,
           custom: args.custom ?? true,
           inputs,
+          state,
           transforms: args.transforms?.length ?? 0,
           options: { deleteBeforeReplace: false, dependsOn: [] },
         })
-        return {
-          id: `${args.name}-id`,
-          state: { ...inputs, ...computed(args.type, args.name, inputs) },
-        }
+        return { id: `${args.name}-id`, state }
       },
       call(args) {
         switch (args.token) {

@@ -282,9 +282,8 @@ export function securityInvariants(stack: () => StackRun): void {
   })
 
   it('gives the execution role exactly the image, the log group and the one secret; the task role nothing', () => {
-    const policy = statements(
-      stack().one('aws:iam/rolePolicy:RolePolicy', 'execution-policy').inputs.policy,
-    )
+    const executionPolicy = stack().one('aws:iam/policy:Policy', 'execution-policy')
+    const policy = statements(executionPolicy.inputs.policy)
     const resourcesFor = (action: string) =>
       policy.filter((s) => list(s.Action).includes(action)).flatMap((s) => list(s.Resource))
     expect(resourcesFor('secretsmanager:GetSecretValue')).toEqual([
@@ -296,17 +295,39 @@ export function securityInvariants(stack: () => StackRun): void {
     expect(resourcesFor('logs:PutLogEvents')).toEqual([
       expect.stringMatching(/^arn:aws:logs:.*:log-group:.*:\*$/),
     ])
-    const taskRole = stack().one('aws:iam/role:Role', '-task')
-    const attached = stack()
-      .ofType('aws:iam/rolePolicy:RolePolicy')
-      .filter((p) => p.inputs.role === `${taskRole.name}-id`)
-    expect(attached).toEqual([])
-    expect(stack().ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment')).toEqual([])
+    // Attached as a managed policy under the stack's path (issue 14, finding 3): no inline ones.
+    const executionRole = stack().one('aws:iam/role:Role', '-execution')
+    expect(executionPolicy.inputs.path).toBe(executionRole.inputs.path)
+    expect(
+      stack()
+        .ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment')
+        .map((attachment) => attachment.inputs),
+    ).toEqual([
+      {
+        role: `${executionRole.name}-abc1234`,
+        policyArn: `arn:aws:iam::123456789012:policy${String(executionRole.inputs.path)}${executionPolicy.name}-abc1234`,
+      },
+    ])
+    const stackRoles = [executionRole, stack().one('aws:iam/role:Role', '-task')]
+    const inline = stack().ofType('aws:iam/rolePolicy:RolePolicy')
+    expect(inline.map((p) => p.name).every((name) => name.includes('-pipeline-'))).toBe(true)
+    // Both carry the workload boundary the pipeline cannot change.
+    const boundary = stack().one('aws:iam/policy:Policy', 'workload-boundary')
+    for (const role of stackRoles) {
+      expect(role.inputs.permissionsBoundary).toBe(
+        `arn:aws:iam::123456789012:policy/votelab-pipeline/${boundary.name}-abc1234`,
+      )
+    }
   })
 
   it('grants no wildcard-everything, and passes roles to ECS tasks only', () => {
-    for (const policy of stack().ofType('aws:iam/rolePolicy:RolePolicy')) {
+    const policies = [
+      ...stack().ofType('aws:iam/rolePolicy:RolePolicy'),
+      ...stack().ofType('aws:iam/policy:Policy'),
+    ]
+    for (const policy of policies) {
       for (const statement of statements(policy.inputs.policy)) {
+        if (statement.Effect === 'Deny') continue
         expect(list(statement.Action)).not.toContain('*')
         expect(list(statement.Action)).not.toContain('iam:*')
         if (list(statement.Action).includes('iam:PassRole')) {
@@ -521,8 +542,9 @@ export function securityInvariants(stack: () => StackRun): void {
         )
       )
         continue
+      if (statement.Effect === 'Deny') continue
       for (const resource of list(statement.Resource)) {
-        expect(resource).toMatch(new RegExp(`:role${rolePath}\\*$`))
+        expect(resource).toMatch(new RegExp(`:(role|policy)${rolePath}\\*$`))
       }
     }
     expect(policy.flatMap((s) => list(s.Action))).not.toContain('secretsmanager:GetSecretValue')
@@ -539,7 +561,10 @@ export function securityInvariants(stack: () => StackRun): void {
   it('orders what mocks never show (issue 14, finding 6): the ECS service after the listener and the execution policy', () => {
     const service = stack().one('awsx:ecs:FargateService')
     const listener = stack().one('aws:lb/listener:Listener')
-    const policy = stack().one('aws:iam/rolePolicy:RolePolicy', 'execution-policy')
+    const policy = stack().one(
+      'aws:iam/rolePolicyAttachment:RolePolicyAttachment',
+      'execution-policy',
+    )
     expect(service.options.dependsOn).toEqual(
       expect.arrayContaining([
         `${listener.type}::${listener.name}`,

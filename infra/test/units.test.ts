@@ -88,8 +88,10 @@ describe('sourceVersion (the image tag)', () => {
 })
 
 describe('readConfig', () => {
+  // Every stack's file tags its resources with the stack's name (these tests run as "stack").
+  const stackTag = { 'aws:defaultTags': JSON.stringify({ tags: { stack: 'stack' } }) }
   const withConfig = (values: Record<string, string>) => {
-    pulumi.runtime.setAllConfig(values)
+    pulumi.runtime.setAllConfig({ ...stackTag, ...values })
     return readConfig()
   }
 
@@ -139,5 +141,15 @@ describe('readConfig', () => {
     expect(() =>
       withConfig({ 'votelab:githubRepository': 'me/v', 'votelab:availabilityZones': '1' }),
     ).toThrow(/availabilityZones/)
+  })
+
+  it("refuses a stack whose resources would not carry the stack's name (the pipeline's guard reads it)", () => {
+    const valid = { 'votelab:githubRepository': 'me/v', 'votelab:signInExtraOrigins': '[]' }
+    for (const defaultTags of ['{}', JSON.stringify({ tags: { stack: 'dev' } })]) {
+      expect(() => withConfig({ ...valid, 'aws:defaultTags': defaultTags })).toThrow(
+        /aws:defaultTags must tag every resource with stack: stack/,
+      )
+    }
+    expect(withConfig(valid).stack).toBe('stack')
   })
 })

@@ -1,0 +1,475 @@
+import { isWildcardOnlyAction, runSimulation } from '@cloud-copilot/iam-simulate'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { awsManagedKey, type Calls, DEPLOY_ACTIONS, type StackNames } from './deploy-actions.ts'
+import { ACCOUNT, REGION, runStack, type StackRun } from './harness.ts'
+
+/**
+ * The pipeline's roles evaluated as AWS would (issue 14, findings 3 and 4): the policies the
+ * program registers for the dev stack go through `@cloud-copilot/iam-simulate`, an implementation
+ * of IAM's evaluation logic with AWS's own action and condition-key data
+ * (docs/decisions/012-pipeline-permissions.md). Allowed: everything deploying needs, from the
+ * table in deploy-actions.ts. Denied: every way found to turn the deploy role into more.
+ */
+
+type Verdict = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied'
+interface Principal {
+  arn: string
+  policies: unknown[]
+  boundary?: unknown
+}
+
+// IAM, CloudFront and Budgets answer in us-east-1 whatever the stack's region.
+const GLOBAL_SERVICES = new Set(['iam', 'cloudfront', 'budgets'])
+
+let stack: StackRun
+let names: StackNames
+let deployRole: Principal
+let previewRole: Principal
+let boundary: unknown
+let executionPolicy: unknown
+
+const policyOf = (type: string, name: string): unknown =>
+  JSON.parse(String(stack.one(type, name).inputs.policy))
+
+async function simulate(
+  who: Principal,
+  action: string,
+  resource: string,
+  context: Record<string, string | string[]> = {},
+  resourcePolicy?: unknown,
+): Promise<Verdict> {
+  const [service = '', name = ''] = action.split(':')
+  // Actions with no resource type (Describe*, List*, Create* of some services) are evaluated
+  // against "*", whatever they touch.
+  if (await isWildcardOnlyAction(service, name)) resource = '*'
+  const result = await runSimulation(
+    {
+      request: {
+        principal: who.arn,
+        action,
+        resource: { resource, accountId: ACCOUNT },
+        contextVariables: {
+          'aws:RequestedRegion': GLOBAL_SERVICES.has(service) ? 'us-east-1' : REGION,
+          // Every resource of the stack carries its name (aws:defaultTags). Keys that an action
+          // does not support are dropped by the simulator, as AWS would never send them.
+          'aws:ResourceTag/stack': names.stack,
+          ...context,
+        },
+      },
+      identityPolicies: who.policies.map((policy, index) => ({ name: `p${index}`, policy })),
+      ...(who.boundary
+        ? { permissionBoundaryPolicies: [{ name: 'boundary', policy: who.boundary }] }
+        : {}),
+      ...(resourcePolicy ? { resourcePolicy } : {}),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    {},
+  )
+  if (result.resultType === 'error') {
+    throw new Error(`${action} on ${resource}: ${JSON.stringify(result.errors)}`)
+  }
+  return result.overallResult
+}
+
+/** Every action of every call that does not get `expected`, as readable lines. */
+async function misses(who: Principal, calls: Calls[], expected: Verdict | 'Denied') {
+  const wrong: string[] = []
+  for (const call of calls) {
+    for (const action of call.actions) {
+      const verdict = await simulate(who, action, call.resource, call.context, call.resourcePolicy)
+      const ok = expected === 'Denied' ? verdict !== 'Allowed' : verdict === expected
+      if (!ok) wrong.push(`${action} on ${call.resource}: ${verdict}`)
+    }
+  }
+  return wrong
+}
+
+beforeAll(async () => {
+  stack = await runStack('dev')
+  const arnOf = (type: string, name = '') => String(stack.one(type, name).state.arn)
+  const execution = stack.one('aws:iam/role:Role', '-execution')
+  names = {
+    account: ACCOUNT,
+    region: REGION,
+    stack: 'dev',
+    prefix: 'votelab-dev',
+    rolePath: String(execution.inputs.path),
+    boundaryArn: arnOf('aws:iam/policy:Policy', 'workload-boundary'),
+    cloudFront: {
+      distribution: arnOf('aws:cloudfront/distribution:Distribution'),
+      vpcOrigin: arnOf('aws:cloudfront/vpcOrigin:VpcOrigin'),
+      function: arnOf('aws:cloudfront/function:Function'),
+      originAccessControl: arnOf('aws:cloudfront/originAccessControl:OriginAccessControl'),
+      responseHeadersPolicies: stack
+        .ofType('aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy')
+        .map((policy) => String(policy.state.arn)),
+    },
+    pipelineRole: arnOf('aws:iam/role:Role', 'pipeline-deploy'),
+  }
+  deployRole = {
+    arn: `arn:aws:sts::${ACCOUNT}:assumed-role/votelab-dev-pipeline-deploy/votelab-deploy-1`,
+    policies: [policyOf('aws:iam/rolePolicy:RolePolicy', 'pipeline-deploy-policy')],
+  }
+  previewRole = {
+    arn: `arn:aws:sts::${ACCOUNT}:assumed-role/votelab-dev-pipeline-preview/preview-1`,
+    policies: [policyOf('aws:iam/rolePolicy:RolePolicy', 'pipeline-preview-policy')],
+  }
+  boundary = policyOf('aws:iam/policy:Policy', 'workload-boundary')
+  executionPolicy = policyOf('aws:iam/policy:Policy', 'execution-policy')
+}, 120_000)
+
+describe('the deploy role may do everything deploying the stack needs', () => {
+  it('names every resource type the program registers in the table of deploy actions', () => {
+    const registered = new Set(
+      stack.resources
+        .filter((resource) => resource.custom || resource.type.startsWith('awsx:'))
+        .map((resource) => resource.type),
+    )
+    const missing = [...registered].filter((type) => !(type in DEPLOY_ACTIONS))
+    expect(missing).toEqual([])
+  })
+
+  it.each(Object.keys(DEPLOY_ACTIONS))('%s', async (type) => {
+    const calls = (DEPLOY_ACTIONS[type] as (n: StackNames) => Calls[])(names)
+    expect(await misses(deployRole, calls, 'Allowed')).toEqual([])
+  })
+})
+
+describe('the deploy role cannot make itself more (issue 14, finding 3)', () => {
+  const stackRole = () =>
+    `arn:aws:iam::${ACCOUNT}:role${names.rolePath}votelab-dev-execution-abc1234`
+  const stackPolicy = () =>
+    `arn:aws:iam::${ACCOUNT}:policy${names.rolePath}votelab-dev-execution-policy-abc1234`
+  const admin = 'arn:aws:iam::aws:policy/AdministratorAccess'
+
+  it('writes no inline policy into any role, its own included', async () => {
+    const calls: Calls[] = [
+      {
+        actions: ['iam:PutRolePolicy'],
+        resource: stackRole(),
+        context: { 'iam:PermissionsBoundary': names.boundaryArn },
+      },
+      { actions: ['iam:PutRolePolicy'], resource: names.pipelineRole },
+    ]
+    expect(await misses(deployRole, calls, 'Denied')).toEqual([])
+  })
+
+  it('attaches no policy from outside the stack path, AdministratorAccess included', async () => {
+    const calls: Calls[] = [
+      {
+        actions: ['iam:AttachRolePolicy'],
+        resource: stackRole(),
+        context: { 'iam:PermissionsBoundary': names.boundaryArn, 'iam:PolicyARN': admin },
+      },
+      {
+        actions: ['iam:AttachRolePolicy'],
+        resource: stackRole(),
+        context: {
+          'iam:PermissionsBoundary': names.boundaryArn,
+          'iam:PolicyARN': `arn:aws:iam::${ACCOUNT}:policy/votelab/prod/votelab-prod-execution-policy`,
+        },
+      },
+    ]
+    expect(await misses(deployRole, calls, 'Denied')).toEqual([])
+  })
+
+  it('creates, attaches to or re-trusts no role without the workload boundary', async () => {
+    const withoutBoundary: Calls = {
+      actions: ['iam:CreateRole', 'iam:UpdateAssumeRolePolicy', 'iam:PutRolePermissionsBoundary'],
+      resource: stackRole(),
+    }
+    const otherBoundary: Calls = {
+      ...withoutBoundary,
+      context: { 'iam:PermissionsBoundary': admin },
+    }
+    const attachUnbounded: Calls = {
+      actions: ['iam:AttachRolePolicy'],
+      resource: stackRole(),
+      context: { 'iam:PolicyARN': stackPolicy() },
+    }
+    expect(
+      await misses(deployRole, [withoutBoundary, otherBoundary, attachUnbounded], 'Denied'),
+    ).toEqual([])
+  })
+
+  it('never removes a boundary', async () => {
+    expect(
+      await simulate(deployRole, 'iam:DeleteRolePermissionsBoundary', stackRole(), {
+        'iam:PermissionsBoundary': names.boundaryArn,
+      }),
+    ).toBe('ExplicitlyDenied')
+  })
+
+  it('writes no new version of the boundary, and touches no policy outside the stack path', async () => {
+    const calls: Calls[] = [
+      {
+        actions: ['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicy'],
+        resource: names.boundaryArn,
+      },
+      { actions: ['iam:CreatePolicyVersion'], resource: admin },
+      {
+        actions: ['iam:CreatePolicy', 'iam:CreatePolicyVersion'],
+        resource: `arn:aws:iam::${ACCOUNT}:policy/votelab/prod/anything`,
+      },
+    ]
+    expect(await misses(deployRole, calls, 'Denied')).toEqual([])
+  })
+
+  it('passes roles only from the stack path, and only to ECS tasks', async () => {
+    const calls: Calls[] = [
+      ...[
+        `arn:aws:iam::${ACCOUNT}:role/votelab/prod/votelab-prod-execution`,
+        `arn:aws:iam::${ACCOUNT}:role/OrganizationAccountAccessRole`,
+        names.pipelineRole,
+      ].map((resource) => ({
+        actions: ['iam:PassRole'],
+        resource,
+        context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+      })),
+      ...['ec2.amazonaws.com', 'lambda.amazonaws.com', 'cloudformation.amazonaws.com'].map(
+        (service) => ({
+          actions: ['iam:PassRole'],
+          resource: stackRole(),
+          context: { 'iam:PassedToService': service },
+        }),
+      ),
+    ]
+    expect(await misses(deployRole, calls, 'Denied')).toEqual([])
+  })
+
+  it('never becomes another role', async () => {
+    for (const role of [stackRole(), names.pipelineRole]) {
+      expect(await simulate(deployRole, 'sts:AssumeRole', role)).toBe('ExplicitlyDenied')
+    }
+  })
+
+  it("leaves the pipeline's own roles alone, and creates no users or keys", async () => {
+    const calls: Calls[] = [
+      {
+        actions: [
+          'iam:UpdateAssumeRolePolicy',
+          'iam:AttachRolePolicy',
+          'iam:DeleteRolePolicy',
+          'iam:DeleteRole',
+          'iam:TagRole',
+        ],
+        resource: names.pipelineRole,
+        context: { 'iam:PermissionsBoundary': names.boundaryArn },
+      },
+      {
+        actions: [
+          'iam:CreateUser',
+          'iam:CreateAccessKey',
+          'iam:CreateLoginProfile',
+          'iam:AttachUserPolicy',
+        ],
+        resource: `arn:aws:iam::${ACCOUNT}:user/votelab`,
+      },
+    ]
+    expect(await misses(deployRole, calls, 'Denied')).toEqual([])
+  })
+
+  it("changes no other stack's CloudFront distribution, function or headers", async () => {
+    const other = (kind: string) => `arn:aws:cloudfront::${ACCOUNT}:${kind}/EOTHERSTACK`
+    const calls: Calls[] = [
+      {
+        actions: [
+          'cloudfront:UpdateDistribution',
+          'cloudfront:DeleteDistribution',
+          'cloudfront:CreateInvalidation',
+          'cloudfront:TagResource',
+        ],
+        resource: other('distribution'),
+      },
+      {
+        actions: ['cloudfront:UpdateFunction', 'cloudfront:PublishFunction'],
+        resource: other('function'),
+      },
+      {
+        actions: ['cloudfront:UpdateResponseHeadersPolicy'],
+        resource: other('response-headers-policy'),
+      },
+      { actions: ['cloudfront:UpdateVpcOrigin'], resource: other('vpcorigin') },
+    ]
+    expect(await misses(deployRole, calls, 'Denied')).toEqual([])
+  })
+
+  it("stops, changes or deletes nothing tagged as another stack's, nor anything in another region", async () => {
+    const prod = { 'aws:ResourceTag/stack': 'prod' }
+    const calls: Calls[] = [
+      {
+        actions: ['rds:DeleteDBInstance', 'rds:ModifyDBInstance', 'rds:RebootDBInstance'],
+        resource: `arn:aws:rds:${REGION}:${ACCOUNT}:db:votelab-prod-postgres-x`,
+        context: prod,
+      },
+      {
+        actions: ['ecs:UpdateService', 'ecs:DeleteService'],
+        resource: `arn:aws:ecs:${REGION}:${ACCOUNT}:service/votelab-prod-cluster-x/votelab-prod-api`,
+        context: prod,
+      },
+      {
+        actions: ['elasticloadbalancing:DeleteLoadBalancer'],
+        resource: `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:loadbalancer/app/votelab-prod-alb/x`,
+        context: prod,
+      },
+      {
+        actions: ['ec2:DeleteVpc'],
+        resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:vpc/vpc-prod`,
+        context: prod,
+      },
+      {
+        actions: ['ec2:DeleteNatGateway'],
+        resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:natgateway/nat-prod`,
+        context: prod,
+      },
+      {
+        actions: ['cognito-idp:DeleteUserPool', 'cognito-idp:UpdateUserPool'],
+        resource: `arn:aws:cognito-idp:${REGION}:${ACCOUNT}:userpool/${REGION}_Prod`,
+        context: prod,
+      },
+      {
+        actions: ['rds:CreateDBInstance'],
+        resource: `arn:aws:rds:us-west-2:${ACCOUNT}:db:votelab-dev-postgres-x`,
+        context: { 'aws:RequestedRegion': 'us-west-2' },
+      },
+      {
+        actions: ['ec2:CreateVpc'],
+        resource: `arn:aws:ec2:us-west-2:${ACCOUNT}:vpc/*`,
+        context: { 'aws:RequestedRegion': 'us-west-2' },
+      },
+    ]
+    expect(await misses(deployRole, calls, 'Denied')).toEqual([])
+  })
+
+  it('never reads a database password (finding 4: it manages the secret, not its value)', async () => {
+    const secret = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-1234-AbCd`
+    expect(await simulate(deployRole, 'secretsmanager:GetSecretValue', secret)).not.toBe('Allowed')
+    // The key that encrypts it only through Secrets Manager, never directly.
+    const key = awsManagedKey(names, 'secretsmanager', '2222bbbb-0000-4000-8000-000000000002', [
+      'kms:Decrypt',
+    ])
+    expect(await misses(deployRole, [key], 'Allowed')).toEqual([])
+    const direct = { ...key, context: { 'kms:CallerAccount': ACCOUNT } }
+    expect(await misses(deployRole, [direct], 'Denied')).toEqual([])
+  })
+})
+
+describe('a stack role stays inside the workload boundary, whatever the pipeline attaches', () => {
+  const ownDatabase = `arn:aws:rds:${REGION}:${ACCOUNT}:db:votelab-dev-postgres-abc1234`
+  const secret = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-1234-AbCd`
+  const execution = (policy: unknown): Principal => ({
+    arn: `arn:aws:sts::${ACCOUNT}:assumed-role/votelab-dev-execution-abc1234/task`,
+    policies: [policy],
+    boundary,
+  })
+
+  it('leaves the execution role what ECS needs to start a task', async () => {
+    const role = execution(executionPolicy)
+    const calls: Calls[] = [
+      { actions: ['ecr:GetAuthorizationToken'], resource: '*' },
+      {
+        actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+        resource: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/votelab-dev-image-repository-abc1234`,
+      },
+      {
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:votelab-dev-logs-abc1234:log-stream:api/api/1`,
+      },
+      {
+        actions: ['secretsmanager:GetSecretValue'],
+        resource: secret,
+        context: { 'aws:ResourceTag/aws:rds:primaryDBInstanceArn': ownDatabase },
+      },
+    ]
+    expect(await misses(role, calls, 'Allowed')).toEqual([])
+  })
+
+  it('caps even an attached Allow *:* at the boundary', async () => {
+    const role = execution({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+    })
+    const calls: Calls[] = [
+      {
+        actions: ['iam:CreateUser', 'iam:CreateAccessKey'],
+        resource: `arn:aws:iam::${ACCOUNT}:user/x`,
+      },
+      {
+        actions: ['iam:AttachRolePolicy', 'iam:PutRolePolicy'],
+        resource: `arn:aws:iam::${ACCOUNT}:role/votelab-pipeline/votelab-dev-pipeline-deploy`,
+      },
+      { actions: ['s3:GetObject'], resource: 'arn:aws:s3:::my-pulumi-state/.pulumi/stacks/x.json' },
+      {
+        actions: ['secretsmanager:GetSecretValue'],
+        resource: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-prod-XyZ`,
+        context: {
+          'aws:ResourceTag/aws:rds:primaryDBInstanceArn': `arn:aws:rds:${REGION}:${ACCOUNT}:db:votelab-prod-postgres-x`,
+        },
+      },
+      {
+        actions: ['ecr:BatchGetImage'],
+        resource: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/votelab-prod-image-repository-x`,
+      },
+      { actions: ['ec2:RunInstances'], resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/*` },
+    ]
+    expect(await misses(role, calls, 'Denied')).toEqual([])
+  })
+})
+
+describe('the preview role reads configuration, never voters or secrets (finding 3)', () => {
+  it('may describe what a diff needs', async () => {
+    const calls: Calls[] = [
+      {
+        actions: ['cognito-idp:DescribeUserPool', 'cognito-idp:DescribeUserPoolClient'],
+        resource: `arn:aws:cognito-idp:${REGION}:${ACCOUNT}:userpool/${REGION}_AbC123`,
+      },
+      {
+        actions: ['rds:DescribeDBInstances'],
+        resource: `arn:aws:rds:${REGION}:${ACCOUNT}:db:votelab-dev-postgres-abc1234`,
+      },
+      {
+        actions: ['cloudfront:GetDistribution'],
+        resource: names.cloudFront.distribution,
+      },
+      { actions: ['iam:GetRole'], resource: names.pipelineRole },
+      {
+        actions: ['secretsmanager:DescribeSecret'],
+        resource: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-1234-AbCd`,
+      },
+    ]
+    expect(await misses(previewRole, calls, 'Allowed')).toEqual([])
+  })
+
+  it("is denied voters' details, passwords, the site's files and every write", async () => {
+    const calls: Calls[] = [
+      {
+        actions: [
+          'cognito-idp:ListUsers',
+          'cognito-idp:ListUsersInGroup',
+          'cognito-idp:AdminGetUser',
+          'cognito-idp:AdminUpdateUserAttributes',
+        ],
+        resource: `arn:aws:cognito-idp:${REGION}:${ACCOUNT}:userpool/${REGION}_AbC123`,
+      },
+      {
+        actions: ['secretsmanager:GetSecretValue'],
+        resource: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-1234-AbCd`,
+      },
+      {
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resource: 'arn:aws:s3:::votelab-dev-site-files-abc1234/index.html',
+      },
+      {
+        actions: ['ecr:PutImage', 'ecr:InitiateLayerUpload'],
+        resource: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/votelab-dev-image-repository-abc1234`,
+      },
+      { actions: ['ec2:CreateVpc'], resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:vpc/*` },
+      {
+        actions: ['iam:PassRole', 'iam:CreateRole'],
+        resource: `arn:aws:iam::${ACCOUNT}:role${names.rolePath}x`,
+      },
+    ]
+    expect(await misses(previewRole, calls, 'Denied')).toEqual([])
+  })
+})
