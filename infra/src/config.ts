@@ -55,6 +55,37 @@ export interface StackConfig {
   readonly alarmEmail: string | undefined
   /** A monthly AWS Budgets budget for the account: alerts at 80 % forecast and 100 % spent. */
   readonly monthlyBudgetUsd: number
+  /** What the API runs: an image the pipeline pushed, by digest (`VOTELAB_IMAGE`). */
+  readonly image: ImageToDeploy
+}
+
+/**
+ * `digest`: `<repository>@sha256:<64 hex>`, as `pnpm image:publish` prints it. `repositoryOnly`:
+ * a new stack's very first step, which creates just the repository to publish into (scripts/image.ts
+ * runs it, with `--target` so nothing else can change).
+ */
+export type ImageToDeploy =
+  { readonly kind: 'digest'; readonly reference: string } | { readonly kind: 'repositoryOnly' }
+
+export const REPOSITORY_ONLY = 'repository-only'
+
+function imageToDeploy(config: pulumi.Config): ImageToDeploy {
+  const value = process.env.VOTELAB_IMAGE || config.get('image')
+  if (!value) {
+    throw new Error(
+      'VOTELAB_IMAGE must name the image to deploy by digest: `pnpm image:publish ' +
+        `${pulumi.getStack()}\` builds and pushes it and prints the reference (a preview uses ` +
+        `\`pnpm image:deployed ${pulumi.getStack()}\`, the one running now)`,
+    )
+  }
+  if (value === REPOSITORY_ONLY) return { kind: 'repositoryOnly' }
+  if (!/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+@sha256:[0-9a-f]{64}$/.test(value)) {
+    throw new Error(
+      `VOTELAB_IMAGE must be <repository>@sha256:<digest>, not a tag (got "${value}"): ` +
+        'a tag can move, a digest is what was tested',
+    )
+  }
+  return { kind: 'digest', reference: value }
 }
 
 const oneOf = <T extends string>(value: string, allowed: readonly T[], key: string): T => {
@@ -187,5 +218,6 @@ export function readConfig(): StackConfig {
     },
     alarmEmail: config.get('alarmEmail'),
     monthlyBudgetUsd: atLeast(config.getNumber('monthlyBudgetUsd') ?? 100, 1, 'monthlyBudgetUsd'),
+    image: imageToDeploy(config),
   }
 }

@@ -1,33 +1,36 @@
-import { execFileSync } from 'node:child_process'
-import { join } from 'node:path'
 import * as aws from '@pulumi/aws'
-import * as awsx from '@pulumi/awsx'
 import * as pulumi from '@pulumi/pulumi'
 
-export interface ContainerImageArgs {
-  /** The repository root: the build context (`pnpm deploy` needs the whole workspace). */
-  context: string
-  /** Relative to the context. */
-  dockerfile: string
-  /** Tags are immutable, so each build needs its own: the commit it was built from. */
-  tag: string
+export interface ImageRepositoryArgs {
   /** Untagged and old images beyond this many are expired. */
   keepImages: number
 }
 
-/** The API's ECR repository and the image built from `api/Dockerfile` and pushed into it. */
-export class ContainerImage extends pulumi.ComponentResource {
+/**
+ * The API's ECR repository. The program never builds: the pipeline builds and pushes each commit
+ * once (`pnpm image:publish`, scripts/image.ts) and `pulumi up` deploys that digest
+ * (docs/decisions/013-images-built-once-deployed-by-digest.md).
+ */
+export class ImageRepository extends pulumi.ComponentResource {
   public readonly repositoryUrl: pulumi.Output<string>
   public readonly repositoryArn: pulumi.Output<string>
-  /** `repository@sha256:…`: tasks run exactly what was built. */
-  public readonly imageUri: pulumi.Output<string>
 
-  constructor(name: string, args: ContainerImageArgs, opts?: pulumi.ComponentResourceOptions) {
-    super('votelab:infra:ContainerImage', name, {}, opts)
+  constructor(name: string, args: ImageRepositoryArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Was `ContainerImage` (which also built the image): the alias keeps the repository.
+    super(
+      'votelab:infra:ImageRepository',
+      name,
+      {},
+      {
+        ...opts,
+        aliases: [{ type: 'votelab:infra:ContainerImage' }],
+      },
+    )
 
     const repository = new aws.ecr.Repository(
       `${name}-repository`,
       {
+        // A tag names one commit's image for good; re-publishing a commit reuses it.
         imageTagMutability: 'IMMUTABLE',
         imageScanningConfiguration: { scanOnPush: true },
         encryptionConfigurations: [{ encryptionType: 'AES256' }],
@@ -69,42 +72,24 @@ export class ContainerImage extends pulumi.ComponentResource {
       { parent: this },
     )
 
-    const image = new awsx.ecr.Image(
-      `${name}-api`,
-      {
-        repositoryUrl: repository.repositoryUrl,
-        context: args.context,
-        dockerfile: join(args.context, args.dockerfile),
-        platform: 'linux/amd64',
-        imageTag: args.tag,
-      },
-      { parent: this },
-    )
-
     this.repositoryUrl = repository.repositoryUrl
     this.repositoryArn = repository.arn
-    this.imageUri = image.imageUri
-    this.registerOutputs({ imageUri: this.imageUri })
+    this.registerOutputs({ repositoryUrl: this.repositoryUrl })
   }
-}
 
-/**
- * The tag for this build: the commit (GitHub Actions sets GITHUB_SHA), with a suffix when the
- * working tree has uncommitted changes so a laptop build never claims to be that commit.
- */
-export function sourceVersion(root: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (env.GITHUB_SHA) return env.GITHUB_SHA.slice(0, 12)
-  try {
-    const git = (...args: string[]) =>
-      execFileSync('git', args, {
-        cwd: root,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      }).trim()
-    const commit = git('rev-parse', '--short=12', 'HEAD')
-    const dirty = git('status', '--porcelain') !== ''
-    return dirty ? `${commit}-dirty-${Date.now().toString(36)}` : commit
-  } catch {
-    return `local-${Date.now().toString(36)}`
+  /**
+   * `image` if it names a digest in this repository: tasks run exactly what the pipeline pushed,
+   * and the execution role may pull from this repository only.
+   */
+  deployable(image: string): pulumi.Output<string> {
+    return this.repositoryUrl.apply((url) => {
+      if (!image.startsWith(`${url}@sha256:`)) {
+        throw new Error(
+          `VOTELAB_IMAGE (${image}) is not an image of this stack's repository (${url}@sha256:…): ` +
+            'publish it with `pnpm image:publish <stack>`',
+        )
+      }
+      return image
+    })
   }
 }

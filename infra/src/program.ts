@@ -5,7 +5,7 @@ import { SignIn } from './auth.ts'
 import { PipelineAccess } from './ci.ts'
 import type { StackConfig } from './config.ts'
 import { Database } from './database.ts'
-import { ContainerImage } from './image.ts'
+import { ImageRepository } from './image.ts'
 import { LoadBalancer } from './load-balancer.ts'
 import { Network } from './network.ts'
 import { Observability } from './observability.ts'
@@ -14,10 +14,20 @@ import { SiteContent } from './site-content.ts'
 import { Site } from './web.ts'
 
 export interface Build {
-  /** The repository root (the image's build context; `web/dist` is under it). */
+  /** The repository root (`web/dist` is under it). */
   root: string
-  /** The image tag: the commit being deployed. */
-  imageTag: string
+}
+
+const imageRepository = (prefix: string) =>
+  new ImageRepository(`${prefix}-image`, { keepImages: 20 })
+
+/**
+ * A new stack's first step (`pnpm image:publish` runs it with `--target`): only the repository
+ * the first image is pushed to, so that `pulumi up` always deploys an image that exists.
+ */
+export function imageRepositoryOnly(config: StackConfig) {
+  const image = imageRepository(`${config.project}-${config.stack}`)
+  return { imageRepository: image.repositoryUrl }
 }
 
 /**
@@ -59,12 +69,11 @@ export function votelab(config: StackConfig, build: Build) {
     domainPrefix: pulumi.interpolate`${prefix}-${account}`,
     deletionProtection: config.signIn.deletionProtection,
   })
-  const image = new ContainerImage(`${prefix}-image`, {
-    context: build.root,
-    dockerfile: 'api/Dockerfile',
-    tag: build.imageTag,
-    keepImages: 20,
-  })
+  if (config.image.kind !== 'digest') {
+    throw new Error('votelab() deploys an image by digest; see imageRepositoryOnly()')
+  }
+  const image = imageRepository(prefix)
+  const imageUri = image.deployable(config.image.reference)
   // Before the service: its roles need the boundary this creates.
   const pipeline = new PipelineAccess(`${prefix}-pipeline`, {
     ...config.pipeline,
@@ -74,7 +83,7 @@ export function votelab(config: StackConfig, build: Build) {
     cloudFrontArns: site.cloudFrontArns,
   })
   const service = new Service(prefix, {
-    imageUri: image.imageUri,
+    imageUri,
     repositoryArn: image.repositoryArn,
     subnetIds: network.privateSubnetIds,
     securityGroupId: network.serviceSecurityGroupId,
@@ -126,7 +135,7 @@ export function votelab(config: StackConfig, build: Build) {
     webClientId: signIn.clientId,
     issuer: signIn.issuer,
     imageRepository: image.repositoryUrl,
-    image: image.imageUri,
+    image: imageUri,
     databaseEndpoint: database.endpoint,
     databasePasswordSecretArn: database.passwordSecretArn,
     cluster: service.clusterName,

@@ -309,7 +309,8 @@ export const DEPLOY_ACTIONS: Record<string, (n: StackNames) => Calls[]> = {
       resource: `arn:aws:ecr:${n.region}:${n.account}:repository/${n.prefix}-image-repository-abc1234`,
     },
   ],
-  'awsx:ecr:Image': (n) => [
+  // Not a resource: what `pnpm image:publish` does with the deploy role before `pulumi up`.
+  'pnpm image:publish': (n) => [
     { actions: ['ecr:GetAuthorizationToken'], resource: '*' },
     {
       actions: [

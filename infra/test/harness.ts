@@ -9,6 +9,10 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const ACCOUNT = '123456789012'
 export const REGION = 'eu-west-1'
 export const CLOUDFRONT_PREFIX_LIST = 'pl-4fa04526'
+/** The image `pnpm image:publish` pushed: the mocked repository's URL plus this digest. */
+export const IMAGE_DIGEST = `sha256:${'5e'.repeat(32)}`
+export const imageOf = (stack: string) =>
+  `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/votelab-${stack}-image-repository-abc1234@${IMAGE_DIGEST}`
 export const GITHUB_OIDC_PROVIDER_ARN = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`
 
 /** One resource the program registered, with the inputs it asked for. */
@@ -21,6 +25,8 @@ export interface Registered {
   state: Record<string, unknown>
   /** Transforms passed with the resource (how rules reach awsx's hidden children). */
   transforms: number
+  /** The URN the engine gives it (what `pulumi up --target` names). */
+  urn: string
   /** Resource options mocks never see, captured as the program passed them. */
   options: {
     deleteBeforeReplace: boolean
@@ -50,8 +56,6 @@ function computed(
         publicSubnetIds: ['subnet-public-a', 'subnet-public-b'],
         privateSubnetIds: ['subnet-private-a', 'subnet-private-b'],
       }
-    case 'awsx:ecr:Image':
-      return { imageUri: `${String(inputs.repositoryUrl)}@sha256:${'0'.repeat(64)}` }
     case 'aws:rds/instance:Instance':
       return {
         arn: `arn:aws:rds:${REGION}:${ACCOUNT}:db:${name}`,
@@ -151,11 +155,13 @@ export function fakeWebBuild(): string {
 export async function runStack(
   stack: 'dev' | 'prod',
   overrides: Record<string, unknown> = {},
+  program: 'whole' | 'repositoryOnly' = 'whole',
 ): Promise<StackRun> {
   const resources: Registered[] = []
   // Options as the program passed them (the mocks see inputs only), read by a stack transformation.
   const options = new Map<string, { deleteBeforeReplace: boolean; dependsOn: unknown[] }>()
   const names = new Map<unknown, string>()
+  const objects = new Map<string, pulumi.Resource>()
   const key = (type: string, name: string) => `${type}::${name}`
   await pulumi.runtime.setMocks(
     {
@@ -169,6 +175,7 @@ export async function runStack(
           custom: args.custom ?? true,
           inputs,
           state,
+          urn: '',
           transforms: args.transforms?.length ?? 0,
           options: { deleteBeforeReplace: false, dependsOn: [] },
         })
@@ -202,14 +209,19 @@ export async function runStack(
     false,
   )
   pulumi.runtime.setAllConfig(
-    stackConfig(stack, { 'votelab:webDistDir': fakeWebBuild(), ...overrides }),
+    stackConfig(stack, {
+      'votelab:webDistDir': fakeWebBuild(),
+      'votelab:image': imageOf(stack),
+      ...overrides,
+    }),
   )
 
   const { readConfig } = await import('../src/config.ts')
-  const { votelab } = await import('../src/program.ts')
+  const { imageRepositoryOnly, votelab } = await import('../src/program.ts')
   const outputs = ((await pulumi.runtime.runInPulumiStack(() => {
     pulumi.runtime.registerStackTransformation((args) => {
       names.set(args.resource, key(args.type, args.name))
+      objects.set(key(args.type, args.name), args.resource)
       const dependsOn = args.opts.dependsOn
       options.set(key(args.type, args.name), {
         deleteBeforeReplace: Boolean(
@@ -219,11 +231,17 @@ export async function runStack(
       })
       return undefined
     })
-    return Promise.resolve(votelab(readConfig(), { root: ROOT, imageTag: 'test1234' }))
+    const config = readConfig()
+    return Promise.resolve(
+      program === 'whole' ? votelab(config, { root: ROOT }) : imageRepositoryOnly(config),
+    )
   })) ?? {}) as Record<string, unknown>
   // Resources no output depends on (alarms, uploads) register later: wait for every RPC.
   await pulumi.runtime.disconnect()
   for (const resource of resources) {
+    // Set on the resource after the transformation ran: read it once all have registered.
+    const registered = objects.get(key(resource.type, resource.name))
+    if (registered) resource.urn = await resolve(registered.urn)
     const captured = options.get(key(resource.type, resource.name))
     if (!captured) continue
     resource.options = {

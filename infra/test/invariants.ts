@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest'
 import { streamsForMemory } from '../src/service.ts'
-import { CLOUDFRONT_PREFIX_LIST, type Registered, type StackRun } from './harness.ts'
+import { CLOUDFRONT_PREFIX_LIST, IMAGE_DIGEST, type Registered, type StackRun } from './harness.ts'
 
 /**
  * Security and reliability properties every stack must keep, checked over every resource the
@@ -39,7 +39,8 @@ export function expectedResources(stack: () => StackRun): void {
       'aws:secretsmanager/secretRotation:SecretRotation': 1,
       'aws:ecr/repository:Repository': 1,
       'aws:ecr/lifecyclePolicy:LifecyclePolicy': 1,
-      'awsx:ecr:Image': 1,
+      // Never a build: the pipeline pushes the image, the program deploys its digest.
+      'awsx:ecr:Image': 0,
       'aws:ecs/cluster:Cluster': 1,
       'awsx:ecs:FargateService': 1,
       'aws:lb/loadBalancer:LoadBalancer': 1,
@@ -79,8 +80,8 @@ export function expectedResources(stack: () => StackRun): void {
         .map((r) => r.type.split(':')[2])
         .sort(),
     ).toEqual([
-      'ContainerImage',
       'Database',
+      'ImageRepository',
       'LoadBalancer',
       'Network',
       'Observability',
@@ -640,10 +641,9 @@ export function securityInvariants(stack: () => StackRun): void {
       imageTagMutability: 'IMMUTABLE',
       imageScanningConfiguration: { scanOnPush: true },
     })
-    expect(stack().one('awsx:ecr:Image').inputs).toMatchObject({
-      imageTag: 'test1234',
-      dockerfile: expect.stringMatching(/api\/Dockerfile$/) as unknown,
-    })
+    // Tasks run the digest the pipeline pushed (issue 14, finding 2): no build, no tag.
+    expect(stack().outputs.image).toBe(`${String(stack().outputs.imageRepository)}@${IMAGE_DIGEST}`)
+    expect(stack().resources.some((r) => /docker|ecr:Image/i.test(r.type))).toBe(false)
     expect(stack().one('aws:ecs/cluster:Cluster').inputs.settings).toEqual([
       { name: 'containerInsights', value: 'enabled' },
     ])

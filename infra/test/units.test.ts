@@ -1,12 +1,7 @@
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { runInNewContext } from 'node:vm'
 import * as pulumi from '@pulumi/pulumi'
 import { describe, expect, it } from 'vitest'
 import { readConfig } from '../src/config.ts'
-import { sourceVersion } from '../src/image.ts'
 import { ecsServiceRules } from '../src/service.ts'
 import { cacheControlFor } from '../src/site-content.ts'
 import { spaRoutingFunctionCode } from '../src/spa-routing.ts'
@@ -67,31 +62,16 @@ describe('ecsServiceRules', () => {
   })
 })
 
-describe('sourceVersion (the image tag)', () => {
-  it('is the commit GitHub Actions builds', () => {
-    expect(sourceVersion('/nowhere', { GITHUB_SHA: '0123456789abcdef0123' })).toBe('0123456789ab')
-  })
-
-  it('is the commit, marked dirty when the tree has changes', () => {
-    const repo = mkdtempSync(join(tmpdir(), 'votelab-git-'))
-    const git = (...args: string[]) =>
-      execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim()
-    git('init', '-q')
-    writeFileSync(join(repo, 'a.txt'), 'a')
-    git('add', '.')
-    git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'a')
-    const commit = git('rev-parse', '--short=12', 'HEAD')
-    expect(sourceVersion(repo, {})).toBe(commit)
-    writeFileSync(join(repo, 'a.txt'), 'b')
-    expect(sourceVersion(repo, {})).toMatch(new RegExp(`^${commit}-dirty-[a-z0-9]+$`))
-  })
-})
-
 describe('readConfig', () => {
-  // Every stack's file tags its resources with the stack's name (these tests run as "stack").
-  const stackTag = { 'aws:defaultTags': JSON.stringify({ tags: { stack: 'stack' } }) }
+  // Every stack's file tags its resources with the stack's name (these tests run as "stack"),
+  // and every deploy names its image.
+  const image = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/votelab-stack-image-repository-x@sha256:${'0'.repeat(64)}`
+  const always = {
+    'aws:defaultTags': JSON.stringify({ tags: { stack: 'stack' } }),
+    'votelab:image': image,
+  }
   const withConfig = (values: Record<string, string>) => {
-    pulumi.runtime.setAllConfig({ ...stackTag, ...values })
+    pulumi.runtime.setAllConfig({ ...always, ...values })
     return readConfig()
   }
 
@@ -151,5 +131,19 @@ describe('readConfig', () => {
       )
     }
     expect(withConfig(valid).stack).toBe('stack')
+  })
+
+  it('deploys an image by digest only, never a tag and never a build (issue 14, finding 2)', () => {
+    const valid = { 'votelab:githubRepository': 'me/v', 'votelab:signInExtraOrigins': '[]' }
+    expect(withConfig(valid).image).toEqual({ kind: 'digest', reference: image })
+    expect(() => withConfig({ ...valid, 'votelab:image': '' })).toThrow(
+      /VOTELAB_IMAGE must name the image to deploy by digest: `pnpm image:publish stack`/,
+    )
+    expect(() =>
+      withConfig({ ...valid, 'votelab:image': image.replace(/@sha256:.*/, ':0123456789ab') }),
+    ).toThrow(/not a tag/)
+    expect(withConfig({ ...valid, 'votelab:image': 'repository-only' }).image).toEqual({
+      kind: 'repositoryOnly',
+    })
   })
 })
