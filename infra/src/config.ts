@@ -8,6 +8,8 @@ export interface StackConfig {
   readonly natGateways: 'Single' | 'OnePerAz'
   readonly availabilityZones: number
   readonly database: {
+    /** The RDS instance identifier (`<project>-<stack>-postgres` unless set). */
+    readonly identifier: string
     readonly instanceClass: string
     readonly allocatedStorageGb: number
     readonly maxAllocatedStorageGb: number
@@ -143,6 +145,17 @@ function requireStackTag(): void {
   }
 }
 
+/** RDS's rules for an instance identifier, checked before AWS refuses it half-way. */
+function rdsIdentifier(value: string): string {
+  if (!/^[a-z](?!.*--)[a-z0-9-]{0,61}[a-z0-9]$/.test(value)) {
+    throw new Error(
+      `votelab:dbIdentifier must be 2–63 lowercase letters, digits and single hyphens, ` +
+        `starting with a letter and not ending with a hyphen (got "${value}")`,
+    )
+  }
+  return value
+}
+
 export function readConfig(): StackConfig {
   requireStackTag()
   const config = new pulumi.Config('votelab')
@@ -168,6 +181,9 @@ export function readConfig(): StackConfig {
     ),
     availabilityZones: atLeast(config.getNumber('availabilityZones') ?? 2, 2, 'availabilityZones'),
     database: {
+      identifier: rdsIdentifier(
+        config.get('dbIdentifier') ?? `${pulumi.getProject()}-${pulumi.getStack()}-postgres`,
+      ),
       instanceClass: config.get('dbInstanceClass') ?? 'db.t4g.micro',
       allocatedStorageGb: atLeast(
         config.getNumber('dbAllocatedStorageGb') ?? 20,

@@ -2,6 +2,9 @@ import * as aws from '@pulumi/aws'
 import * as pulumi from '@pulumi/pulumi'
 
 export interface DatabaseArgs {
+  /** The instance's name, fixed so its log group can exist before it (see below). */
+  identifier: string
+  logRetentionDays: number
   subnetIds: pulumi.Input<string[]>
   securityGroupId: pulumi.Input<string>
   instanceClass: string
@@ -50,9 +53,22 @@ export class Database extends pulumi.ComponentResource {
       { parent: this },
     )
 
+    // RDS creates /aws/rds/instance/<id>/postgresql on its first export, keeps it forever and
+    // leaves it behind after `pulumi destroy`. Created here first, with retention: which is why
+    // the identifier is fixed rather than generated.
+    const exportedLogs = new aws.cloudwatch.LogGroup(
+      `${name}-postgresql-logs`,
+      {
+        name: `/aws/rds/instance/${args.identifier}/postgresql`,
+        retentionInDays: args.logRetentionDays,
+      },
+      { parent: this },
+    )
+
     const instance = new aws.rds.Instance(
       `${name}-postgres`,
       {
+        identifier: args.identifier,
         engine: 'postgres',
         engineVersion: args.engineVersion,
         instanceClass: args.instanceClass,
@@ -78,7 +94,13 @@ export class Database extends pulumi.ComponentResource {
         enabledCloudwatchLogsExports: ['postgresql'],
         applyImmediately: !args.deletionProtection,
       },
-      { parent: this },
+      {
+        parent: this,
+        dependsOn: [exportedLogs],
+        // Renaming an instance replaces it, data and all: a stack whose database predates the
+        // fixed identifier keeps its generated one (infra/README.md, "Upgrading").
+        ignoreChanges: ['identifier'],
+      },
     )
 
     const passwordSecretArn = instance.masterUserSecrets.apply((secrets) => {

@@ -48,6 +48,7 @@ export function votelab(config: StackConfig, build: Build) {
   const database = new Database(prefix, {
     subnetIds: network.privateSubnetIds,
     securityGroupId: network.databaseSecurityGroupId,
+    logRetentionDays: config.service.logRetentionDays,
     ...config.database,
   })
   const loadBalancer = new LoadBalancer(prefix, {

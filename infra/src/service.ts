@@ -90,6 +90,16 @@ export class Service extends pulumi.ComponentResource {
       { retentionInDays: args.logRetentionDays },
       { parent: this },
     )
+    // Container Insights writes to this group, creating it (kept forever, left behind by
+    // `pulumi destroy`) unless it exists: created here, before the service starts any task.
+    const insightsLogs = new aws.cloudwatch.LogGroup(
+      `${name}-container-insights`,
+      {
+        name: pulumi.interpolate`/aws/ecs/containerinsights/${cluster.name}/performance`,
+        retentionInDays: args.logRetentionDays,
+      },
+      { parent: this },
+    )
 
     const assumedByEcsTasks = JSON.stringify({
       Version: '2012-10-17',
@@ -252,7 +262,7 @@ export class Service extends pulumi.ComponentResource {
         transforms: [ecsServiceRules],
         // ECS refuses a service whose target group no load balancer forwards to yet, and the
         // first tasks need their execution role's policy to read the database password.
-        dependsOn: [args.listener, executionPolicyAttachment],
+        dependsOn: [args.listener, executionPolicyAttachment, insightsLogs],
       },
     )
 

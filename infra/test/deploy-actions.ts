@@ -443,6 +443,14 @@ export const DEPLOY_ACTIONS: Record<string, (n: StackNames) => Calls[]> = {
       ],
       resource: `arn:aws:logs:${n.region}:${n.account}:log-group:${n.prefix}-logs-abc1234`,
     },
+    // The groups RDS and Container Insights write to, created by the program (finding 8).
+    ...[
+      `/aws/rds/instance/${n.prefix}-postgres/postgresql`,
+      `/aws/ecs/containerinsights/${n.prefix}-cluster-abc1234/performance`,
+    ].map((group) => ({
+      actions: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:DeleteLogGroup'],
+      resource: `arn:aws:logs:${n.region}:${n.account}:log-group:${group}`,
+    })),
   ],
   'aws:cloudwatch/metricAlarm:MetricAlarm': (n) => [
     {

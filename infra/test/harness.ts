@@ -30,6 +30,7 @@ export interface Registered {
   /** Resource options mocks never see, captured as the program passed them. */
   options: {
     deleteBeforeReplace: boolean
+    ignoreChanges: string[]
     /** The resources named in `dependsOn`, as `type::name`. */
     dependsOn: string[]
   }
@@ -56,10 +57,11 @@ function computed(
         publicSubnetIds: ['subnet-public-a', 'subnet-public-b'],
         privateSubnetIds: ['subnet-private-a', 'subnet-private-b'],
       }
-    case 'aws:rds/instance:Instance':
+    case 'aws:rds/instance:Instance': {
+      const identifier = typeof inputs.identifier === 'string' ? inputs.identifier : name
       return {
-        arn: `arn:aws:rds:${REGION}:${ACCOUNT}:db:${name}`,
-        identifier: name,
+        arn: `arn:aws:rds:${REGION}:${ACCOUNT}:db:${identifier}`,
+        identifier,
         address: `${name}.cxyz.${REGION}.rds.amazonaws.com`,
         port: 5432,
         endpoint: `${name}.cxyz.${REGION}.rds.amazonaws.com:5432`,
@@ -70,6 +72,7 @@ function computed(
           },
         ],
       }
+    }
     case 'aws:lb/loadBalancer:LoadBalancer':
       return {
         arn,
@@ -159,7 +162,10 @@ export async function runStack(
 ): Promise<StackRun> {
   const resources: Registered[] = []
   // Options as the program passed them (the mocks see inputs only), read by a stack transformation.
-  const options = new Map<string, { deleteBeforeReplace: boolean; dependsOn: unknown[] }>()
+  const options = new Map<
+    string,
+    { deleteBeforeReplace: boolean; ignoreChanges: string[]; dependsOn: unknown[] }
+  >()
   const names = new Map<unknown, string>()
   const objects = new Map<string, pulumi.Resource>()
   const key = (type: string, name: string) => `${type}::${name}`
@@ -177,7 +183,7 @@ export async function runStack(
           state,
           urn: '',
           transforms: args.transforms?.length ?? 0,
-          options: { deleteBeforeReplace: false, dependsOn: [] },
+          options: { deleteBeforeReplace: false, ignoreChanges: [], dependsOn: [] },
         })
         return { id: `${args.name}-id`, state }
       },
@@ -227,6 +233,7 @@ export async function runStack(
         deleteBeforeReplace: Boolean(
           (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace,
         ),
+        ignoreChanges: args.opts.ignoreChanges ?? [],
         dependsOn: Array.isArray(dependsOn) ? dependsOn : dependsOn ? [dependsOn] : [],
       })
       return undefined
@@ -246,6 +253,7 @@ export async function runStack(
     if (!captured) continue
     resource.options = {
       deleteBeforeReplace: captured.deleteBeforeReplace,
+      ignoreChanges: captured.ignoreChanges,
       dependsOn: captured.dependsOn.map((dependency) => names.get(dependency) ?? '?'),
     }
   }

@@ -63,7 +63,7 @@ export function expectedResources(stack: () => StackRun): void {
       // Account-wide, created once outside every stack (issue 14, finding 1; account.test.ts).
       'aws:iam/openIdConnectProvider:OpenIdConnectProvider': 0,
       'aws:iam/role:Role': 4,
-      'aws:cloudwatch/logGroup:LogGroup': 1,
+      'aws:cloudwatch/logGroup:LogGroup': 3, // the API's, RDS's export, Container Insights'
       'aws:cloudwatch/metricAlarm:MetricAlarm': 5,
       'aws:cloudwatch/dashboard:Dashboard': 1,
       'aws:sns/topic:Topic': 1,
@@ -351,6 +351,34 @@ export function securityInvariants(stack: () => StackRun): void {
       logDriver: 'awslogs',
       options: { 'awslogs-group': String(stack().outputs.logGroup) },
     })
+  })
+
+  it('creates, with retention, the log groups RDS and Container Insights would create without (issue 14, finding 8)', () => {
+    const groupNamed = (name: string) =>
+      stack()
+        .ofType('aws:cloudwatch/logGroup:LogGroup')
+        .find((group) => group.inputs.name === name)
+    const key = (resource: Registered) => `${resource.type}::${resource.name}`
+    // One group per exported RDS log, named as RDS names it, existing before the instance.
+    const database = stack().one('aws:rds/instance:Instance')
+    const identifier = String(database.inputs.identifier)
+    expect(identifier).toMatch(/^votelab-(dev|prod)-postgres$/)
+    for (const log of database.inputs.enabledCloudwatchLogsExports as string[]) {
+      const group = groupNamed(`/aws/rds/instance/${identifier}/${log}`)
+      expect(group?.inputs.retentionInDays, log).toBeGreaterThan(0)
+      expect(database.options.dependsOn).toContain(key(group as Registered))
+    }
+    // A renamed instance is a new, empty database: an older stack keeps its generated name.
+    expect(database.options.ignoreChanges).toEqual(['identifier'])
+    // Container Insights' group for this cluster, before the service starts a task.
+    const cluster = stack().one('aws:ecs/cluster:Cluster')
+    const insights = groupNamed(
+      `/aws/ecs/containerinsights/${String(cluster.state.name)}/performance`,
+    )
+    expect(insights?.inputs.retentionInDays).toBeGreaterThan(0)
+    expect(stack().one('awsx:ecs:FargateService').options.dependsOn).toContain(
+      key(insights as Registered),
+    )
   })
 
   it('blocks public access to the site bucket; only the distribution may read it', () => {

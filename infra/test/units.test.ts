@@ -133,6 +133,19 @@ describe('readConfig', () => {
     expect(withConfig(valid).stack).toBe('stack')
   })
 
+  it('names the database so its log group can exist first, and refuses a name RDS would refuse', () => {
+    const valid = { 'votelab:githubRepository': 'me/v', 'votelab:signInExtraOrigins': '[]' }
+    expect(withConfig(valid).database.identifier).toBe('project-stack-postgres')
+    expect(
+      withConfig({ ...valid, 'votelab:dbIdentifier': 'votelab-dev-a1b2c3' }).database.identifier,
+    ).toBe('votelab-dev-a1b2c3')
+    for (const bad of ['1db', 'db--x', 'db-', 'DB', 'x'.repeat(64)]) {
+      expect(() => withConfig({ ...valid, 'votelab:dbIdentifier': bad }), bad).toThrow(
+        /votelab:dbIdentifier must be/,
+      )
+    }
+  })
+
   it('deploys an image by digest only, never a tag and never a build (issue 14, finding 2)', () => {
     const valid = { 'votelab:githubRepository': 'me/v', 'votelab:signInExtraOrigins': '[]' }
     expect(withConfig(valid).image).toEqual({ kind: 'digest', reference: image })
