@@ -49,6 +49,20 @@ export const policies: ResourceValidationPolicy[] = [
       }
     },
   ),
+  // After @pulumi/awsguard's rds-instance-backup-enabled (that package is not used: see
+  // infra/README.md, "Tests").
+  policy(
+    'rds-backups-enabled',
+    'Postgres keeps automated backups (point-in-time recovery) for at least a day.',
+    'aws:rds/instance:Instance',
+    (props, report) => {
+      if (typeof props.backupRetentionPeriod !== 'number' || props.backupRetentionPeriod < 1) {
+        report(
+          'set backupRetentionPeriod to 1 day or more: without it there is no point-in-time restore',
+        )
+      }
+    },
+  ),
   policy(
     'no-ingress-from-anywhere',
     'No security group admits traffic from 0.0.0.0/0 or ::/0 (CloudFront reaches the load balancer by prefix list).',

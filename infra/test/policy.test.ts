@@ -76,6 +76,11 @@ describe('the policy pack', () => {
       (p) => ({ ...p, manageMasterUserPassword: false, password: 'hunter2hunter2' }),
     ],
     [
+      'rds-backups-enabled',
+      'aws:rds/instance:Instance',
+      (p) => ({ ...p, backupRetentionPeriod: 0 }),
+    ],
+    [
       'no-ingress-from-anywhere',
       'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule',
       (p) => ({ ...p, prefixListId: undefined, cidrIpv4: '0.0.0.0/0' }),
