@@ -130,6 +130,23 @@ describe('the deploy role may do everything deploying the stack needs', () => {
     expect(missing).toEqual([])
   })
 
+  it('creates, replaces and deletes the database with its RDS-managed password secret (issue 14, finding 4)', async () => {
+    const calls = (DEPLOY_ACTIONS['aws:rds/instance:Instance'] as (n: StackNames) => Calls[])(names)
+    const actions = calls.flatMap((call) => call.actions)
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'rds:CreateDBInstance',
+        'rds:DeleteDBInstance',
+        'secretsmanager:CreateSecret',
+        'secretsmanager:TagResource',
+        'secretsmanager:DeleteSecret',
+        'kms:CreateGrant',
+        'kms:GenerateDataKey',
+      ]),
+    )
+    expect(await misses(deployRole, calls, 'Allowed')).toEqual([])
+  })
+
   it.each(Object.keys(DEPLOY_ACTIONS))('%s', async (type) => {
     const calls = (DEPLOY_ACTIONS[type] as (n: StackNames) => Calls[])(names)
     expect(await misses(deployRole, calls, 'Allowed')).toEqual([])
