@@ -36,6 +36,8 @@ const envSchema = z
     DATABASE_PASSWORD: z.string().min(1).optional(),
     DATABASE_SSL: z.enum(['disable', 'require', 'verify-full']).default('disable'),
     DATABASE_CA_FILE: z.string().min(1).optional(),
+    // `amazon-rds`: trust RDS's certificate authorities (bundled, db/amazon-rds-ca.ts).
+    DATABASE_CA: z.enum(['system', 'amazon-rds']).default('system'),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
     DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
 
@@ -97,6 +99,8 @@ export interface Config {
         readonly url: string
         readonly ssl: 'disable' | 'require' | 'verify-full'
         readonly caFile: string | undefined
+        /** Whose certificate authorities verify the server when there is no `caFile`. */
+        readonly ca: 'system' | 'amazon-rds'
         readonly poolMax: number
         readonly statementTimeoutMs: number
       }
@@ -179,6 +183,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
           url: withPassword(env.DATABASE_URL, env.DATABASE_PASSWORD),
           ssl: env.DATABASE_SSL,
           caFile: env.DATABASE_CA_FILE,
+          ca: env.DATABASE_CA,
           poolMax: env.DATABASE_POOL_MAX,
           statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
         }

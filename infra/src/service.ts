@@ -2,8 +2,6 @@ import * as aws from '@pulumi/aws'
 import * as awsx from '@pulumi/awsx'
 import * as pulumi from '@pulumi/pulumi'
 
-/** Where `api/Dockerfile` puts the RDS certificate bundle. */
-export const RDS_CA_FILE = '/app/certs/rds-global-bundle.pem'
 export const API_PORT = 3000
 const CONTAINER = 'api'
 
@@ -185,7 +183,8 @@ export class Service extends pulumi.ComponentResource {
       // No password here: it arrives as DATABASE_PASSWORD from Secrets Manager.
       DATABASE_URL: pulumi.interpolate`postgres://${args.database.username}@${args.database.address}:${args.database.port}/${args.database.name}`,
       DATABASE_SSL: 'verify-full',
-      DATABASE_CA_FILE: RDS_CA_FILE,
+      // RDS's certificate authorities, bundled with the API (api/src/db/amazon-rds-ca.ts).
+      DATABASE_CA: 'amazon-rds',
       AUTH_ISSUER: args.auth.issuer,
       AUTH_CLIENT_IDS: args.auth.clientId,
       // CloudFront then the ALB each append to X-Forwarded-For: the client is two from the end.

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { validate } from 'dockerfile-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { API_PORT, RDS_CA_FILE } from '../src/service.ts'
+import { API_PORT } from '../src/service.ts'
 import { freePort } from '../../scripts/stack/stack.ts'
 import { ROOT } from './harness.ts'
 
@@ -86,10 +86,15 @@ describe('api/Dockerfile', () => {
     expect(keywordIn(finalStage, 'USER').map((i) => i.args)).toEqual(['node'])
     expect(keywordIn(finalStage, 'HEALTHCHECK')).toHaveLength(1)
     expect(keywordIn(finalStage, 'EXPOSE').map((i) => i.args)).toEqual([String(API_PORT)])
-    // The certificate bundle lands where the ECS task definition tells the API to look.
-    expect(keywordIn(finalStage, 'ADD')[0]?.args).toMatch(
-      new RegExp(`https://truststore\\.pki\\.rds\\.amazonaws\\.com/\\S+ ${RDS_CA_FILE}$`),
-    )
+  })
+
+  it('builds from the package registries alone: no URL fetched, no frontend image pulled (issue 15)', () => {
+    // RDS's certificate authorities come from an npm package (DATABASE_CA=amazon-rds), not ADD.
+    expect(keywordIn(dockerfile, 'ADD')).toEqual([])
+    const fetched = [...dockerfileText.matchAll(/https?:\/\/[^\s'"]+/g)].map((m) => m[0])
+    expect(fetched.filter((url) => !url.startsWith('http://127.0.0.1'))).toEqual([])
+    // `# syntax=` makes BuildKit pull a frontend image first: the built-in one is enough.
+    expect(dockerfileText).not.toMatch(/^#\s*syntax\s*=/m)
   })
 
   it('keeps the build context small: no node_modules, local data, tools or secrets', () => {

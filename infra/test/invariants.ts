@@ -271,6 +271,7 @@ export function securityInvariants(stack: () => StackRun): void {
       HOST: '0.0.0.0',
       PORT: '3000',
       DATABASE_SSL: 'verify-full',
+      DATABASE_CA: 'amazon-rds',
       TRUST_PROXY_HOPS: '2',
       STREAMS_PER_PROCESS: String(streamsForMemory(Number(definition.memory))),
       PUBLIC_URL: stack().outputs.siteUrl,

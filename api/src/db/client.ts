@@ -6,6 +6,7 @@ import pg from 'pg'
 import type { Logger } from 'pino'
 import type { Config } from '../config.ts'
 import type { Database, Db } from './database.ts'
+import { amazonRdsCertificateAuthorities } from './amazon-rds-ca.ts'
 
 export interface NotificationHandlers {
   onNotify: (payload: string) => void
@@ -66,10 +67,14 @@ function sslOptions(config: PostgresConfig): pg.ConnectionConfig['ssl'] {
     case 'require':
       return { rejectUnauthorized: false }
     case 'verify-full':
-      // RDS: point DATABASE_CA_FILE at the region's certificate bundle.
+      // RDS: DATABASE_CA=amazon-rds (what AWS sets), or a bundle of your own in DATABASE_CA_FILE.
       return {
         rejectUnauthorized: true,
-        ...(config.caFile ? { ca: readFileSync(config.caFile, 'utf8') } : {}),
+        ...(config.caFile
+          ? { ca: readFileSync(config.caFile, 'utf8') }
+          : config.ca === 'amazon-rds'
+            ? { ca: amazonRdsCertificateAuthorities() }
+            : {}),
       }
   }
 }

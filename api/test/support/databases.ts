@@ -44,6 +44,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
           url: url.toString(),
           ssl: 'disable',
           caFile: undefined,
+          ca: 'system',
           poolMax: 10,
           statementTimeoutMs: 5_000,
         },
