@@ -11,7 +11,7 @@ export default defineConfig({
         test: {
           name: db,
           include: db === 'pglite' ? ['api/**/*.test.ts'] : ['api/test/**/*.test.ts'],
-          exclude: ['**/node_modules/**', 'api/test/stack/**'],
+          exclude: ['**/node_modules/**', 'api/test/stack/**', 'api/test/containers/**'],
           env: { TEST_DB: db },
           // PGlite takes seconds to boot per file; real-process tests take longer.
           testTimeout: 30_000,
@@ -43,6 +43,23 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      // The image and compose under Debian's Docker engine: `pnpm test:containers` (needs the
+      // engine and the base images: scripts/containers/), not part of `pnpm test`.
+      ...(process.env.TEST_CONTAINERS
+        ? [
+            {
+              test: {
+                name: 'containers',
+                include: ['api/test/containers/**/*.test.ts'],
+                env: { TEST_DB: process.env.DATABASE_URL ? 'postgres' : 'pglite' },
+                // One engine: the files build and run images one after the other.
+                fileParallelism: false,
+                testTimeout: 120_000,
+                hookTimeout: 600_000,
+              },
+            },
+          ]
+        : []),
       {
         // The web client in Debian's Chromium, against the API serving the freshly built page.
         test: {
