@@ -302,8 +302,9 @@ describe('docker-compose.yml', () => {
   }
   const { db, seed, api } = compose.services
 
-  it('runs Postgres 16 with a health check', () => {
-    expect(db?.image).toBe('postgres:16')
+  // The file as parsed; api/test/containers/compose.test.ts runs it (pnpm test:containers).
+  it('runs Postgres 16 with a health check (another image through POSTGRES_IMAGE)', () => {
+    expect(db?.image).toBe('${POSTGRES_IMAGE:-postgres:16}')
     expect(db?.healthcheck?.test.join(' ')).toContain('pg_isready')
   })
 
@@ -316,8 +317,8 @@ describe('docker-compose.yml', () => {
     }
   })
 
-  it('starts the API on localhost:3000 once the database is healthy and migrated', () => {
-    expect(api?.ports).toEqual(['127.0.0.1:3000:3000'])
+  it('starts the API on localhost:3000 (VOTELAB_PORT) once the database is healthy and migrated', () => {
+    expect(api?.ports).toEqual(['127.0.0.1:${VOTELAB_PORT:-3000}:3000'])
     expect(api?.depends_on).toEqual({
       db: { condition: 'service_healthy' },
       seed: { condition: 'service_completed_successfully' },
@@ -325,7 +326,9 @@ describe('docker-compose.yml', () => {
     expect(seed?.depends_on).toEqual({ db: { condition: 'service_healthy' } })
     expect(seed?.command).toEqual(['node', 'api/src/cli/seed.ts'])
     expect(existsSync(join(ROOT, 'api/src/cli/seed.ts'))).toBe(true)
-    expect(api?.healthcheck?.test.join(' ')).toContain('/healthz')
+    // Healthy by the image's HEALTHCHECK, which follows PORT; none of compose's own.
+    expect(api?.healthcheck).toBeUndefined()
+    expect(read('api/Dockerfile')).toMatch(/^HEALTHCHECK [\s\S]*process\.env\.PORT/m)
   })
 
   it('points the API at the db service', () => {
@@ -333,6 +336,6 @@ describe('docker-compose.yml', () => {
     expect(url.hostname).toBe('db')
     expect(url.username).toBe(db?.environment?.POSTGRES_USER)
     expect(url.pathname).toBe(`/${db?.environment?.POSTGRES_DB ?? ''}`)
-    expect(api?.environment?.PUBLIC_URL).toBe('http://localhost:3000')
+    expect(api?.environment?.PUBLIC_URL).toBe('http://localhost:${VOTELAB_PORT:-3000}')
   })
 })
