@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process'
-import { chownSync, mkdtempSync } from 'node:fs'
+import { chmodSync, mkdtempSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -55,11 +55,34 @@ export async function freePort(): Promise<number> {
   })
 }
 
-/** A host directory the image's `node` user (uid 1000) may write: the container's data volume. */
+/**
+ * A host directory the image's `node` user (uid 1000) may write, whoever runs the tests (root
+ * here, uid 1001 on GitHub's runners): the container's data volume.
+ */
 export function dataDirectory(): string {
   const dir = mkdtempSync(join(tmpdir(), 'votelab-container-data-'))
-  chownSync(dir, 1000, 1000)
+  chmodSync(dir, 0o777)
   return dir
+}
+
+/** Access tokens from the API's own CLI inside the container (its local issuer's key stays there). */
+export async function tokens(
+  container: { id: string },
+  sub: string,
+  options: { count?: number; admin?: boolean } = {},
+): Promise<string[]> {
+  const out = await docker(
+    'exec',
+    container.id,
+    'node',
+    'api/src/cli/token.ts',
+    '--sub',
+    sub,
+    '--count',
+    String(options.count ?? 1),
+    ...(options.admin ? ['--admin'] : []),
+  )
+  return out.split('\n').filter(Boolean)
 }
 
 /**

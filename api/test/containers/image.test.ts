@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadLocalIssuer } from '../../src/auth/local-issuer.ts'
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts'
 import { openSse } from '../support/sse.ts'
-import { buildImage, docker, imageBytes, runApi, type Container } from './docker.ts'
+import { buildImage, docker, imageBytes, runApi, tokens, type Container } from './docker.ts'
 
 /**
  * The API image for real (issue 15): built from api/Dockerfile by Debian's Docker engine, run the
@@ -21,9 +20,14 @@ const APP_BUDGET_MB = 80
 const json = { 'content-type': 'application/json' }
 
 async function client(container: Container) {
-  const issuer = await loadLocalIssuer(`${container.url}/auth`, container.dataDir)
-  const admin = `Bearer ${await issuer.mintAccessToken({ sub: 'container-admin', groups: ['admins'] })}`
+  const [adminToken] = await tokens(container, 'container-admin', { admin: true })
+  const admin = `Bearer ${adminToken ?? ''}`
+  const voters: string[] = []
   return {
+    /** Mints `count` voters' tokens at once (one `node` start in the container). */
+    async voters(count: number) {
+      voters.push(...(await tokens(container, `voter-${randomUUID()}`, { count })))
+    },
     async openPoll(): Promise<{ pollId: string; optionIds: string[] }> {
       const created = await fetch(`${container.url}/api/polls`, {
         method: 'POST',
@@ -40,8 +44,9 @@ async function client(container: Container) {
       return { pollId: poll.id, optionIds: poll.options.map((option) => option.id) }
     },
     /** One voter's vote: the receipt's tracker, or the status when not acknowledged. */
-    async vote(pollId: string, optionId: string, sub = randomUUID()) {
-      const token = await issuer.mintAccessToken({ sub })
+    async vote(pollId: string, optionId: string) {
+      const token = voters.pop()
+      if (!token) throw new Error('no voter left: call voters(n) first')
       const response = await fetch(`${container.url}/api/polls/${pollId}/votes`, {
         method: 'POST',
         headers: { ...json, authorization: `Bearer ${token}`, 'idempotency-key': randomUUID() },
@@ -110,6 +115,7 @@ describe('the API image', () => {
     const stream = await openSse(`${container.url}/api/polls/${pollId}/results/stream`)
     try {
       await stream.next('results')
+      await api.voters(1)
       const vote = await api.vote(pollId, optionIds[0] ?? '')
       expect(vote.status).toBe(201)
       const update = await stream.next<{ totalVotes: number }>(
@@ -137,6 +143,7 @@ describe('the API image', () => {
     const container = containers[0] as Container
     const api = await client(container)
     const { pollId, optionIds } = await api.openPoll()
+    await api.voters(200)
     const voting = Array.from({ length: 200 }, (_, i) =>
       api.vote(pollId, optionIds[i % 2] ?? '').catch(() => ({ status: 0, tracker: undefined })),
     )
@@ -173,6 +180,7 @@ describe('the API image', () => {
     expect((await fetch(`${container.url}/readyz`)).status).toBe(200)
     const api = await client(container)
     const { pollId, optionIds } = await api.openPoll()
+    await api.voters(1)
     expect((await api.vote(pollId, optionIds[1] ?? '')).status).toBe(201)
     const stopped = await container.stop(15)
     expect(stopped.exitCode).toBe(0)
