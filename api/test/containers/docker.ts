@@ -1,10 +1,12 @@
 import { execFile, execFileSync } from 'node:child_process'
 import { chmodSync, mkdtempSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { freePort } from '../../../scripts/stack/stack.ts'
+
+export { freePort }
 
 /**
  * A thin layer over Debian's Docker client (/usr/bin/docker, which builds with BuildKit without
@@ -42,17 +44,6 @@ export function engineRunning(): boolean {
   } catch {
     return false
   }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
 }
 
 /**
