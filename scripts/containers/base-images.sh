@@ -53,11 +53,12 @@ if ! have node:24-bookworm-slim && ! pulled node:24-bookworm-slim; then
   DOCKER_BUILDKIT=1 "$docker" build --quiet --network host -t node:24-bookworm-slim "$work/node" >/dev/null
 fi
 
-if ! have votelab-standin/postgres:15; then
+# The official postgres:16 where it can be pulled (compose then uses it); the stand-in otherwise.
+if ! have postgres:16 && ! pulled postgres:16 && ! have votelab-standin/postgres:15; then
   echo "base images: building votelab-standin/postgres:15 (Debian's PostgreSQL)" >&2
   mkdir -p "$work/postgres"
   cp "$here/stand-ins/postgres.Dockerfile" "$work/postgres/Dockerfile"
   cp "$here/stand-ins/postgres-entrypoint.sh" "$work/postgres/"
   DOCKER_BUILDKIT=1 "$docker" build --quiet --network host -t votelab-standin/postgres:15 "$work/postgres" >/dev/null
 fi
-"$docker" image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E '^(debian:bookworm-slim|node:24-bookworm-slim|votelab-standin/postgres:15) ' >&2
+"$docker" image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E '^(debian:bookworm-slim|node:24-bookworm-slim|postgres:16|votelab-standin/postgres:15) ' >&2
