@@ -9,7 +9,7 @@ export const DEMO_POLL_IDS = {
   draft: '00000000-0000-4000-8000-000000000003',
 } as const
 
-/** Demo option ids are fixed too, so the README's examples work on every laptop. */
+/** Demo option ids are fixed too, so the examples in docs/http-api.md work on every laptop. */
 export const demoOptionId = (pollId: string, position: number) =>
   `00000000-0000-4000-800${pollId.slice(-1)}-${String(position + 1).padStart(12, '0')}`
 

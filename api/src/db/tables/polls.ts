@@ -9,7 +9,7 @@ export interface PollsTable {
   status: ColumnType<PollStatus, PollStatus | undefined, PollStatus>
   opens_at: Date | null
   closes_at: Date | null
-  /** Whether the sealed ballots go on the public board (see the README's trade-off). */
+  /** Whether the sealed ballots go on the public board (see docs/verifiable-ballots.md for the trade-off). */
   publish_ballots: Generated<boolean>
   created_by: string
   created_at: Generated<Date>
