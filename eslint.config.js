@@ -3,6 +3,40 @@ import js from '@eslint/js'
 import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
+/**
+ * A `no-restricted-imports` pattern with the reason in the message.
+ * @param {string} group
+ * @param {string} message
+ */
+function forbid(group, message) {
+  return { group: [group], message }
+}
+
+/**
+ * For each folder, the sibling folders of api/src it must not import.
+ * @param {Record<string, string[]>} rules
+ * @returns {import('typescript-eslint').ConfigArray}
+ */
+function featureBoundaries(rules) {
+  return Object.entries(rules).map(([files, forbidden]) => ({
+    files: [files],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: forbidden.map((/** @type {string} */ folder) =>
+            forbid(
+              `**/${folder}/**`,
+              `${files.split('/')[2] ?? files} must not depend on ${folder}/`,
+            ),
+          ),
+        },
+      ],
+    },
+  }))
+}
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '.data/**', '.tools/**', 'coverage/**'] },
   js.configs.recommended,
@@ -29,6 +63,35 @@ export default tseslint.config(
   {
     files: ['web/src/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      // The page takes the API's types and the ballot chain through @votelab/api's exports only.
+      'no-restricted-imports': [
+        'error',
+        { patterns: [forbid('**/api/src/**', 'use @votelab/api/…')] },
+      ],
+    },
+  },
+  // api/src: features (polls, votes, results, ballots) depend on the shared layers (http, db,
+  // auth, config), never the other way; between features only polls → ballots (closing seals)
+  // and results → ballots, polls (the tally carries the chain and the poll's status).
+  ...featureBoundaries({
+    'api/src/http/**': ['polls', 'votes', 'results', 'ballots'],
+    'api/src/db/**': ['polls', 'votes', 'results', 'ballots', 'auth', 'http'],
+    'api/src/auth/**': ['polls', 'votes', 'results', 'ballots'],
+    'api/src/polls/**': ['votes', 'results'],
+    'api/src/votes/**': ['polls', 'results', 'ballots'],
+    'api/src/results/**': ['votes'],
+    'api/src/ballots/**': ['polls', 'votes', 'results'],
+  }),
+  {
+    // The ballot chain runs in the browser too (the "Check my ballot" page): no Node modules.
+    files: ['api/src/ballots/chain.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [forbid('node:*', 'the chain runs in browsers: use Web Crypto and web APIs')] },
+      ],
+    },
   },
   {
     files: ['**/*.js'],

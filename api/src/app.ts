@@ -13,16 +13,16 @@ import { apiDocsRoutes } from './http/api-docs.ts'
 import { limitBody } from './http/body-limit.ts'
 import { timeReads } from './http/read-timeout.ts'
 import { limitWrites } from './http/write-limits.ts'
-import { errorBody, handleError } from './http/errors.ts'
+import { ErrorSchema, errorBody, handleError } from './http/errors.ts'
 import { healthRoutes } from './http/health.ts'
 import { webRoutes, type WebClientConfig } from './http/web.ts'
 import { createRouter } from './http/openapi.ts'
 import { ballotRoutes } from './ballots/routes.ts'
 import { pollRoutes } from './polls/routes.ts'
-import { ErrorSchema } from './polls/schemas.ts'
 import type { ResultsHub } from './results/hub.ts'
 import { resultsRoutes } from './results/routes.ts'
 import type { BallotBox } from './votes/ballot-box.ts'
+import { voteRoutes } from './votes/routes.ts'
 
 export const MAX_BODY_BYTES = 16 * 1024
 
@@ -112,12 +112,9 @@ export function createApp(deps: AppDeps) {
     })
     .route(
       '/polls',
-      pollRoutes({
-        db: database.db,
-        ballotBox: deps.ballotBox,
-        pollsPerAdminPerHour: deps.limits.pollsPerAdminPerHour,
-      }),
+      pollRoutes({ db: database.db, pollsPerAdminPerHour: deps.limits.pollsPerAdminPerHour }),
     )
+    .route('/polls', voteRoutes({ db: database.db, ballotBox: deps.ballotBox }))
     .route(
       '/polls',
       resultsRoutes({

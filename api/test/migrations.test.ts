@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DatabaseHandle } from '../src/db/client.ts'
 import { migrateDownAll, migrateToLatest } from '../src/db/migrate.ts'
 import { migrations } from '../src/db/migrations/index.ts'
-import { DEMO_POLL_IDS, seedDemoPolls } from '../src/db/seed.ts'
-import { getResults } from '../src/polls/repository.ts'
+import { DEMO_POLL_IDS, seedDemoPolls } from '../src/cli/demo-polls.ts'
+import { getResults } from '../src/results/repository.ts'
 import { createTestDatabase, onPostgres, type TestDatabase } from './support/databases.ts'
 
 let testDatabase: TestDatabase

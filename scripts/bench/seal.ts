@@ -22,7 +22,8 @@ import {
 import { loadConfig } from '../../api/src/config.ts'
 import { openDatabase } from '../../api/src/db/client.ts'
 import { migrateToLatest } from '../../api/src/db/migrate.ts'
-import { createPoll, getResults, transitionPoll } from '../../api/src/polls/repository.ts'
+import { createPoll, transitionPoll } from '../../api/src/polls/repository.ts'
+import { getResults } from '../../api/src/results/repository.ts'
 import { createScratchDatabase } from './lib.ts'
 
 const { values } = parseArgs({

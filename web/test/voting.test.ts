@@ -5,7 +5,7 @@ import {
   DEV_ACCOUNTS,
   ensureDevAccounts,
 } from '../../api/src/auth/provider/accounts.ts'
-import { DEMO_POLL_IDS, seedDemoPolls } from '../../api/src/db/seed.ts'
+import { DEMO_POLL_IDS, seedDemoPolls } from '../../api/src/cli/demo-polls.ts'
 import { createPoll, transitionPoll } from '../../api/src/polls/repository.ts'
 import { createTestContext, type TestContext } from '../../api/test/support/context.ts'
 import { freePort, haveChromium, newProfile, screenshotDir, webDist } from './browser.ts'

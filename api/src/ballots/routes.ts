@@ -3,16 +3,12 @@ import { isAdmin } from '../auth/verify.ts'
 import type { Db } from '../db/database.ts'
 import { ApiError, notFound } from '../http/errors.ts'
 import { INT4_MAX, queryInt } from '../http/fields.ts'
-import { createRouter } from '../http/openapi.ts'
-import { ChainSchema, ErrorSchema, HASH_PATTERN, PollIdParams } from '../polls/schemas.ts'
+import { createRouter, errorResponse } from '../http/openapi.ts'
+import { PollIdParams } from '../http/params.ts'
+import { ChainSchema, HASH_PATTERN } from './schemas.ts'
 import { boardPage, findBallot, openBoard } from './board.ts'
 import { CHAIN_FORMAT, type BoardEntry } from './chain.ts'
 import { publicChain, type Seal } from './seal.ts'
-
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: ErrorSchema } },
-})
 
 const MAX_PAGE = 1_000
 /** Rows per query while streaming an export: memory stays flat whatever the poll's size. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { sql, type Transaction } from 'kysely'
 import type { Database, PollStatus, Queryable } from '../db/database.ts'
-import { POLL_CHANGED_CHANNEL, effectiveStatus } from '../polls/status.ts'
+import { POLL_CHANGED_CHANNEL, effectiveStatus } from '../db/poll-status.ts'
 import { CHAIN_FORMAT, GENESIS_HASH, entryBytes } from './chain.ts'
 
 export interface Seal {

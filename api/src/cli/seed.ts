@@ -3,7 +3,7 @@
 import { DEV_ACCOUNTS, ensureDevAccounts } from '../auth/provider/accounts.ts'
 import { openDatabase } from '../db/client.ts'
 import { migrateToLatest } from '../db/migrate.ts'
-import { seedDemoPolls } from '../db/seed.ts'
+import { seedDemoPolls } from './demo-polls.ts'
 import { createLogger } from '../logger.ts'
 import { configOrExit } from './shared.ts'
 

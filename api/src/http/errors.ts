@@ -1,3 +1,4 @@
+import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
@@ -7,6 +8,17 @@ import type { AppEnv } from './env.ts'
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown }
 }
+
+/** The same shape in the OpenAPI document. */
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'already_voted' }),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi('Error')
 
 export class ApiError extends Error {
   readonly status: ContentfulStatusCode

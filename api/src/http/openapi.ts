@@ -1,6 +1,6 @@
 import { OpenAPIHono, type Hook } from '@hono/zod-openapi'
 import type { AppEnv } from './env.ts'
-import { errorBody } from './errors.ts'
+import { ErrorSchema, errorBody } from './errors.ts'
 
 /**
  * Validation failures from any route become a 400 in the project's error shape, with one entry
@@ -23,3 +23,12 @@ const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
 export function createRouter(): OpenAPIHono<AppEnv> {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
 }
+
+/** A documented error answer, in the one error shape. */
+export const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorSchema } },
+})
+
+/** Routes that take a bearer access token (the OpenAPI security scheme `bearerAuth`). */
+export const bearerAuth = [{ bearerAuth: [] }]

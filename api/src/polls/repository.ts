@@ -1,8 +1,8 @@
 import { sql } from 'kysely'
-import { publicChain, readSealState, sealPoll } from '../ballots/seal.ts'
+import { sealPoll } from '../ballots/seal.ts'
 import type { PollStatus, Queryable } from '../db/database.ts'
-import type { CreatePollInput, Poll, Results } from './schemas.ts'
-import { POLL_CHANGED_CHANNEL, effectiveStatus } from './status.ts'
+import type { CreatePollInput, Poll } from './schemas.ts'
+import { POLL_CHANGED_CHANNEL, effectiveStatus } from '../db/poll-status.ts'
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null)
 
@@ -208,50 +208,4 @@ export async function transitionPoll(
   if (!poll) return { ok: false, reason: 'not_found' }
   if (!changed) return { ok: false, reason: 'invalid_transition', from: poll.status }
   return { ok: true, poll }
-}
-
-/**
- * The tally. While a poll is open it is counted from the ballots themselves (no counter to drift
- * from them); once closed it is the tally sealed with the ballot chain, published with the chain's
- * head so anyone can recount the board against it.
- */
-export async function getResults(db: Queryable, pollId: string): Promise<Results | undefined> {
-  const poll = await readSealState(db, pollId)
-  if (!poll) return undefined
-  const { seal } = poll
-  const options = seal
-    ? await db
-        .selectFrom('poll_options as o')
-        .select(['o.id', 'o.label', sql<number>`coalesce(o.final_votes, 0)`.as('votes')])
-        .where('o.poll_id', '=', pollId)
-        .orderBy('o.position')
-        .execute()
-    : await db
-        .selectFrom('poll_options as o')
-        .leftJoin(
-          (eb) =>
-            eb
-              .selectFrom('ballots')
-              .select(['option_id', sql<number>`count(*)::int`.as('votes')])
-              .where('poll_id', '=', pollId)
-              .groupBy('option_id')
-              .as('counts'),
-          (join) => join.onRef('counts.option_id', '=', 'o.id'),
-        )
-        .select(['o.id', 'o.label', sql<number>`coalesce(counts.votes, 0)`.as('votes')])
-        .where('o.poll_id', '=', pollId)
-        .orderBy('o.position')
-        .execute()
-  return {
-    pollId,
-    status: poll.status,
-    totalVotes: options.reduce((sum, option) => sum + option.votes, 0),
-    options: options.map((option) => ({
-      optionId: option.id,
-      label: option.label,
-      votes: option.votes,
-    })),
-    asOf: new Date(poll.asOf).toISOString(),
-    chain: seal ? { ...publicChain(seal), published: poll.publishBallots } : null,
-  }
 }

@@ -1,29 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { requireAdmin, requireVoter } from '../auth/middleware.ts'
+import { requireAdmin } from '../auth/middleware.ts'
 import { isAdmin } from '../auth/verify.ts'
 import type { Db, PollStatus } from '../db/database.ts'
 import { ApiError, notFound } from '../http/errors.ts'
-import { createRouter } from '../http/openapi.ts'
-import type { BallotBox } from '../votes/ballot-box.ts'
+import { bearerAuth, createRouter, errorResponse } from '../http/openapi.ts'
+import { PollIdParams } from '../http/params.ts'
 import * as polls from './repository.ts'
-import { findReplay } from '../votes/idempotency.ts'
-import {
-  CastVoteBody,
-  CastVoteHeaders,
-  CreatePollBody,
-  ErrorSchema,
-  ListPollsQuery,
-  PollDetailSchema,
-  PollIdParams,
-  PollSchema,
-  ReceiptSchema,
-} from './schemas.ts'
-
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: ErrorSchema } },
-})
-const bearer = [{ bearerAuth: [] }]
+import { CreatePollBody, ListPollsQuery, PollDetailSchema, PollSchema } from './schemas.ts'
 
 const listRoute = createRoute({
   method: 'get',
@@ -66,7 +49,7 @@ const createPollRoute = createRoute({
   path: '/',
   tags: ['polls'],
   summary: 'Create a draft poll (admins)',
-  security: bearer,
+  security: bearerAuth,
   middleware: [requireAdmin] as const,
   request: {
     body: { content: { 'application/json': { schema: CreatePollBody } }, required: true },
@@ -86,7 +69,7 @@ const transitionRoute = (to: 'open' | 'close') =>
     path: `/{pollId}/${to}`,
     tags: ['polls'],
     summary: to === 'open' ? 'Open a draft for voting (admins)' : 'Close an open poll (admins)',
-    security: bearer,
+    security: bearerAuth,
     middleware: [requireAdmin] as const,
     request: { params: PollIdParams },
     responses: {
@@ -101,44 +84,15 @@ const transitionRoute = (to: 'open' | 'close') =>
     },
   })
 
-const voteRoute = createRoute({
-  method: 'post',
-  path: '/{pollId}/votes',
-  tags: ['votes'],
-  summary: 'Cast your vote',
-  description: 'One vote per voter per poll. The receipt tracker lets you find your ballot later.',
-  security: bearer,
-  middleware: [requireVoter] as const,
-  request: {
-    params: PollIdParams,
-    headers: CastVoteHeaders,
-    body: { content: { 'application/json': { schema: CastVoteBody } }, required: true },
-  },
-  responses: {
-    201: {
-      description: 'Counted (or, with the same Idempotency-Key, counted before: the same receipt)',
-      content: { 'application/json': { schema: ReceiptSchema } },
-    },
-    400: errorResponse('Invalid body, Idempotency-Key, or an option of another poll'),
-    401: errorResponse('No valid token'),
-    404: errorResponse('No such poll'),
-    409: errorResponse('`already_voted` or `poll_not_open`'),
-    422: errorResponse('`idempotency_key_reused`: that key was sent with a different vote'),
-    429: errorResponse('Too many writes from this voter or address; see Retry-After'),
-    503: errorResponse('Unavailable or overloaded; nothing was counted, retry (see Retry-After)'),
-  },
-})
-
 export interface PollRoutesDeps {
   db: Db
-  ballotBox: BallotBox
   /** Polls one admin may create per hour (all replicas together); undefined = no cap. */
   pollsPerAdminPerHour: number | undefined
 }
 
 const HOUR_MS = 60 * 60_000
 
-export function pollRoutes({ db, ballotBox, pollsPerAdminPerHour }: PollRoutesDeps) {
+export function pollRoutes({ db, pollsPerAdminPerHour }: PollRoutesDeps) {
   async function visiblePoll(pollId: string, admin: boolean) {
     const poll = await polls.findPoll(db, pollId)
     if (!poll || (poll.status === 'draft' && !admin)) throw notFound('Poll')
@@ -216,58 +170,4 @@ export function pollRoutes({ db, ballotBox, pollsPerAdminPerHour }: PollRoutesDe
     .openapi(transitionRoute('close'), async (c) =>
       c.json(await transition(c.req.valid('param').pollId, 'closed'), 200),
     )
-    .openapi(voteRoute, async (c) => {
-      const { pollId } = c.req.valid('param')
-      const { optionId } = c.req.valid('json')
-      const key = c.req.valid('header')['idempotency-key']
-      const principal = c.var.principal
-      if (!principal) throw new Error('requireVoter let an anonymous caller through')
-      const request = { pollId, optionId, voterSub: principal.sub }
-
-      // A retry of a vote that was counted: the same receipt, whichever replica answers.
-      const replay = async () => {
-        if (!key) return undefined
-        const found = await findReplay(db, { ...request, key })
-        if (found.kind === 'different_request') {
-          throw new ApiError(
-            422,
-            'idempotency_key_reused',
-            'This Idempotency-Key was already used for a different vote; send a new key',
-          )
-        }
-        if (found.kind === 'none') return undefined
-        c.header('Idempotent-Replayed', 'true')
-        return c.json({ receipt: found.receipt }, 201)
-      }
-
-      // A first attempt (the usual case) costs no lookup: only a vote the database refuses as
-      // "already voted" may be a retry, or the loser of two copies racing on two replicas.
-      const outcome = await ballotBox.cast({ ...request, idempotencyKey: key })
-      if (outcome.ok) return c.json({ receipt: outcome.receipt }, 201)
-      if (outcome.reason === 'already_voted') {
-        const earlier = await replay()
-        if (earlier) return earlier
-      }
-      switch (outcome.reason) {
-        case 'poll_not_found':
-          throw notFound('Poll')
-        case 'option_not_found':
-          throw new ApiError(400, 'unknown_option', 'That option does not belong to this poll', {
-            details: [{ path: 'optionId', message: 'not an option of this poll' }],
-          })
-        case 'poll_not_open':
-          throw new ApiError(409, 'poll_not_open', 'This poll is not open for voting')
-        case 'already_voted':
-          throw new ApiError(409, 'already_voted', 'You have already voted in this poll')
-        case 'overloaded':
-          throw new ApiError(
-            503,
-            'overloaded',
-            'Too many votes at once; nothing was counted, retry',
-            {
-              headers: { 'Retry-After': '1' },
-            },
-          )
-      }
-    })
 }

@@ -1,28 +1,9 @@
 import { z } from '@hono/zod-openapi'
-import { CHAIN_FORMAT } from '../ballots/chain.ts'
 import { instant, queryInt, text } from '../http/fields.ts'
-import { IDEMPOTENCY_KEY_PATTERN } from '../votes/idempotency.ts'
 
 // One set of schemas validates requests, types the handlers and generates the OpenAPI document.
 
-export const ErrorSchema = z
-  .object({
-    error: z.object({
-      code: z.string().openapi({ example: 'already_voted' }),
-      message: z.string(),
-      details: z.unknown().optional(),
-    }),
-  })
-  .openapi('Error')
-
 export const PollStatusSchema = z.enum(['draft', 'open', 'closed']).openapi('PollStatus')
-
-export const PollIdParams = z.object({
-  pollId: z.uuid({ error: 'must be a UUID' }).openapi({
-    param: { name: 'pollId', in: 'path' },
-    example: '00000000-0000-4000-8000-000000000001',
-  }),
-})
 
 export const MAX_POLLS_PAGE = 100
 
@@ -103,64 +84,5 @@ export const CreatePollBody = z
   )
   .openapi('CreatePoll')
 
-export const CastVoteBody = z
-  .strictObject({ optionId: z.uuid({ error: 'must be a UUID' }) })
-  .openapi('CastVote')
-
-export const CastVoteHeaders = z.object({
-  'idempotency-key': z
-    .string()
-    .regex(IDEMPOTENCY_KEY_PATTERN, { error: 'must be 16–128 characters of A–Z a–z 0–9 _ . : -' })
-    .optional()
-    .openapi({
-      description:
-        'A fresh random value per vote (a UUID). Sending the same request again with the same key ' +
-        'returns the same receipt instead of 409, whichever replica answers.',
-      example: '0b7c6c9e-3f3a-4c55-9a8e-2d8c1b6f4e21',
-    }),
-})
-
-export const ReceiptSchema = z
-  .object({
-    receipt: z.object({
-      tracker: z
-        .string()
-        .regex(/^[0-9a-f]{32}$/)
-        .openapi({ description: '128 random bits, hex' }),
-      pollId: z.uuid(),
-      castAt: z.iso.datetime(),
-    }),
-  })
-  .openapi('Receipt')
-
-export const HASH_PATTERN = /^[0-9a-f]{64}$/
-
-export const ChainSchema = z
-  .object({
-    format: z.literal(CHAIN_FORMAT),
-    head: z
-      .string()
-      .regex(HASH_PATTERN)
-      .openapi({ description: 'The last entry’s hash (SHA-256, hex)' }),
-    length: z.number().int().openapi({ description: 'Ballots in the chain' }),
-    sealedAt: z.iso.datetime(),
-    published: z.boolean().openapi({ description: 'Whether the board itself is public' }),
-  })
-  .openapi('Chain')
-
-export const ResultsSchema = z
-  .object({
-    pollId: z.uuid(),
-    status: PollStatusSchema,
-    totalVotes: z.number().int(),
-    options: z.array(z.object({ optionId: z.uuid(), label: z.string(), votes: z.number().int() })),
-    asOf: z.iso.datetime(),
-    chain: ChainSchema.nullable().openapi({
-      description: 'Once the poll is closed: the sealed ballot chain this tally is committed to.',
-    }),
-  })
-  .openapi('Results')
-
 export type Poll = z.infer<typeof PollSchema>
-export type Results = z.infer<typeof ResultsSchema>
 export type CreatePollInput = z.infer<typeof CreatePollBody>

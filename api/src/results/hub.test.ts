@@ -1,6 +1,6 @@
 import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
-import type { Results } from '../polls/schemas.ts'
+import type { Results } from './schemas.ts'
 import { ResultsHub } from './hub.ts'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

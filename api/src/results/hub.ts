@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import type { Results } from '../polls/schemas.ts'
+import type { Results } from './schemas.ts'
 
 const FANOUT_SLICE = 500
 

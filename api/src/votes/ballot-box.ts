@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { DatabaseHandle } from '../db/client.ts'
-import { POLL_CHANGED_CHANNEL, acceptingVotes } from '../polls/status.ts'
+import { POLL_CHANGED_CHANNEL, acceptingVotes } from '../db/poll-status.ts'
 import { keyHash, sealReceipt } from './idempotency.ts'
 
 export interface VoteRequest {

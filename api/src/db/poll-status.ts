@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely'
-import type { PollStatus } from '../db/database.ts'
+import type { PollStatus } from './database.ts'
 
 /** Polls and results change on this channel; the payload is the poll id. */
 export const POLL_CHANGED_CHANNEL = 'votelab_poll_changed'

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { sealPoll } from '../ballots/seal.ts'
-import type { Db } from './database.ts'
+import type { Db } from '../db/database.ts'
 
 /** Fixed ids, so seeding twice finds its own polls and adds nothing. */
 export const DEMO_POLL_IDS = {

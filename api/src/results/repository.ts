@@ -1,0 +1,50 @@
+import { sql } from 'kysely'
+import { publicChain, readSealState } from '../ballots/seal.ts'
+import type { Queryable } from '../db/database.ts'
+import type { Results } from './schemas.ts'
+
+/**
+ * The tally. While a poll is open it is counted from the ballots themselves (no counter to drift
+ * from them); once closed it is the tally sealed with the ballot chain, published with the chain's
+ * head so anyone can recount the board against it.
+ */
+export async function getResults(db: Queryable, pollId: string): Promise<Results | undefined> {
+  const poll = await readSealState(db, pollId)
+  if (!poll) return undefined
+  const { seal } = poll
+  const options = seal
+    ? await db
+        .selectFrom('poll_options as o')
+        .select(['o.id', 'o.label', sql<number>`coalesce(o.final_votes, 0)`.as('votes')])
+        .where('o.poll_id', '=', pollId)
+        .orderBy('o.position')
+        .execute()
+    : await db
+        .selectFrom('poll_options as o')
+        .leftJoin(
+          (eb) =>
+            eb
+              .selectFrom('ballots')
+              .select(['option_id', sql<number>`count(*)::int`.as('votes')])
+              .where('poll_id', '=', pollId)
+              .groupBy('option_id')
+              .as('counts'),
+          (join) => join.onRef('counts.option_id', '=', 'o.id'),
+        )
+        .select(['o.id', 'o.label', sql<number>`coalesce(counts.votes, 0)`.as('votes')])
+        .where('o.poll_id', '=', pollId)
+        .orderBy('o.position')
+        .execute()
+  return {
+    pollId,
+    status: poll.status,
+    totalVotes: options.reduce((sum, option) => sum + option.votes, 0),
+    options: options.map((option) => ({
+      optionId: option.id,
+      label: option.label,
+      votes: option.votes,
+    })),
+    asOf: new Date(poll.asOf).toISOString(),
+    chain: seal ? { ...publicChain(seal), published: poll.publishBallots } : null,
+  }
+}
