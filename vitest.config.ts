@@ -10,7 +10,7 @@ export default defineConfig({
       ...databases.map((db) => ({
         test: {
           name: db,
-          include: db === 'pglite' ? ['api/**/*.test.ts'] : ['api/test/**/*.test.ts'],
+          include: ['api/test/**/*.test.ts'],
           exclude: ['**/node_modules/**', 'api/test/stack/**', 'api/test/containers/**'],
           env: { TEST_DB: db },
           // PGlite takes seconds to boot per file; real-process tests take longer.
@@ -19,10 +19,12 @@ export default defineConfig({
         },
       })),
       {
-        // The web client's pure modules, and the Pulumi program under mocks (no cloud, no CLI).
+        // Pure modules beside their code (the API's and the page's), the Pulumi program under
+        // mocks (no cloud, no CLI), the scripts, the workflows and the docs.
         test: {
           name: 'unit',
           include: [
+            'api/src/**/*.test.ts',
             'web/src/**/*.test.ts',
             'infra/**/*.test.ts',
             'scripts/**/*.test.ts',

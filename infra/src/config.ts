@@ -130,7 +130,7 @@ function signInExtraOrigins(config: pulumi.Config): string[] {
 
 /**
  * Every resource must carry `stack: <this stack>` (`aws:defaultTags` in the stack's file): the
- * deploy role is denied anything on resources tagged with another stack's name (infra/src/ci.ts).
+ * deploy role is denied anything on resources tagged with another stack's name (infra/src/pipeline-access.ts).
  */
 function requireStackTag(): void {
   const tags = new pulumi.Config('aws').getObject<{ tags?: Record<string, string> }>(

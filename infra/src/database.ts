@@ -125,6 +125,14 @@ export class Database extends pulumi.ComponentResource {
     this.username = instance.username
     this.passwordSecretArn = passwordSecretArn
     this.instanceIdentifier = instance.identifier
-    this.registerOutputs({ endpoint: this.endpoint })
+    this.registerOutputs({
+      endpoint: this.endpoint,
+      address: this.address,
+      port: this.port,
+      databaseName: this.databaseName,
+      username: this.username,
+      passwordSecretArn: this.passwordSecretArn,
+      instanceIdentifier: this.instanceIdentifier,
+    })
   }
 }

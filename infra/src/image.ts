@@ -74,7 +74,7 @@ export class ImageRepository extends pulumi.ComponentResource {
 
     this.repositoryUrl = repository.repositoryUrl
     this.repositoryArn = repository.arn
-    this.registerOutputs({ repositoryUrl: this.repositoryUrl })
+    this.registerOutputs({ repositoryUrl: this.repositoryUrl, repositoryArn: this.repositoryArn })
   }
 
   /**

@@ -77,6 +77,13 @@ export class LoadBalancer extends pulumi.ComponentResource {
     this.arnSuffix = loadBalancer.arnSuffix
     this.targetGroupArn = targets.arn
     this.targetGroupArnSuffix = targets.arnSuffix
-    this.registerOutputs({ dnsName: this.dnsName })
+    this.registerOutputs({
+      arn: this.arn,
+      dnsName: this.dnsName,
+      targetGroupArn: this.targetGroupArn,
+      arnSuffix: this.arnSuffix,
+      targetGroupArnSuffix: this.targetGroupArnSuffix,
+      listener: this.listener,
+    })
   }
 }

@@ -129,6 +129,13 @@ export class Network extends pulumi.ComponentResource {
     this.loadBalancerSecurityGroupId = loadBalancer.id
     this.serviceSecurityGroupId = service.id
     this.databaseSecurityGroupId = database.id
-    this.registerOutputs({ vpcId: this.vpcId })
+    this.registerOutputs({
+      vpcId: this.vpcId,
+      publicSubnetIds: this.publicSubnetIds,
+      privateSubnetIds: this.privateSubnetIds,
+      loadBalancerSecurityGroupId: this.loadBalancerSecurityGroupId,
+      serviceSecurityGroupId: this.serviceSecurityGroupId,
+      databaseSecurityGroupId: this.databaseSecurityGroupId,
+    })
   }
 }

@@ -243,7 +243,11 @@ export class Observability extends pulumi.ComponentResource {
     this.alarmTopicArn = topic.arn
     this.dashboardName = dashboard.dashboardName
     this.alarmNames = alarms.map((created) => created.name)
-    this.registerOutputs({ dashboardName: this.dashboardName })
+    this.registerOutputs({
+      alarmTopicArn: this.alarmTopicArn,
+      dashboardName: this.dashboardName,
+      alarmNames: this.alarmNames,
+    })
   }
 }
 

@@ -1,8 +1,8 @@
 import { isAbsolute, join } from 'node:path'
 import * as aws from '@pulumi/aws'
 import * as pulumi from '@pulumi/pulumi'
-import { SignIn } from './auth.ts'
-import { PipelineAccess } from './ci.ts'
+import { SignIn } from './sign-in.ts'
+import { PipelineAccess } from './pipeline-access.ts'
 import type { StackConfig } from './config.ts'
 import { Database } from './database.ts'
 import { ImageRepository } from './image.ts'
@@ -11,7 +11,7 @@ import { Network } from './network.ts'
 import { Observability } from './observability.ts'
 import { API_PORT, Service } from './service.ts'
 import { SiteContent } from './site-content.ts'
-import { Site } from './web.ts'
+import { Site } from './site.ts'
 
 export interface Build {
   /** The repository root (`web/dist` is under it). */

@@ -121,7 +121,7 @@ export class Service extends pulumi.ComponentResource {
       { parent: this },
     )
     // A managed policy under the stack's path, not an inline one: the pipeline may attach only
-    // those, and only to roles that carry the boundary (infra/src/ci.ts).
+    // those, and only to roles that carry the boundary (infra/src/pipeline-access.ts).
     const executionPolicy = new aws.iam.Policy(
       `${name}-execution-policy`,
       {
@@ -312,6 +312,10 @@ export class Service extends pulumi.ComponentResource {
     this.clusterName = cluster.name
     this.serviceName = pulumi.output(serviceName)
     this.logGroupName = logGroup.name
-    this.registerOutputs({ clusterName: this.clusterName, serviceName: this.serviceName })
+    this.registerOutputs({
+      clusterName: this.clusterName,
+      serviceName: this.serviceName,
+      logGroupName: this.logGroupName,
+    })
   }
 }

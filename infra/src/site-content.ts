@@ -68,7 +68,7 @@ export class SiteContent extends pulumi.ComponentResource {
       { parent: this },
     )
     this.fileCount = files.length + 1
-    this.registerOutputs({})
+    this.registerOutputs({ fileCount: this.fileCount })
   }
 }
 

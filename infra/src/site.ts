@@ -250,6 +250,12 @@ export class Site extends pulumi.ComponentResource {
       pageHeaders.arn,
       apiHeaders.arn,
     ]
-    this.registerOutputs({ url: this.url })
+    this.registerOutputs({
+      url: this.url,
+      domainName: this.domainName,
+      distributionId: this.distributionId,
+      bucketName: this.bucketName,
+      cloudFrontArns: this.cloudFrontArns,
+    })
   }
 }

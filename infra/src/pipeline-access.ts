@@ -142,7 +142,12 @@ export class PipelineAccess extends pulumi.ComponentResource {
     this.previewRoleArn = preview.arn
     this.oidcProviderArn = oidcProviderArn
     this.workloadBoundaryArn = workloadBoundary.arn
-    this.registerOutputs({ deployRoleArn: this.deployRoleArn })
+    this.registerOutputs({
+      deployRoleArn: this.deployRoleArn,
+      previewRoleArn: this.previewRoleArn,
+      oidcProviderArn: this.oidcProviderArn,
+      workloadBoundaryArn: this.workloadBoundaryArn,
+    })
   }
 }
 

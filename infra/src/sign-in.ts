@@ -100,6 +100,13 @@ export class SignIn extends pulumi.ComponentResource {
     this.issuer = pulumi.interpolate`https://cognito-idp.${region}.amazonaws.com/${pool.id}`
     this.domain = pulumi.interpolate`${domain.domain}.auth.${region}.amazoncognito.com`
     this.signOutUrl = pulumi.interpolate`https://${this.domain}/logout`
-    this.registerOutputs({ issuer: this.issuer, clientId: this.clientId })
+    this.registerOutputs({
+      userPoolId: this.userPoolId,
+      userPoolArn: this.userPoolArn,
+      clientId: this.clientId,
+      issuer: this.issuer,
+      domain: this.domain,
+      signOutUrl: this.signOutUrl,
+    })
   }
 }
