@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openReceipt } from '../src/votes/idempotency.ts'
+import { decryptReceipt } from '../src/votes/idempotency.ts'
 import { createTestContext, type TestContext } from './support/context.ts'
 
 let ctx: TestContext
@@ -138,9 +138,9 @@ describe('Idempotency-Key on votes', () => {
     expect(text).not.toContain(optionIds[2])
     expect(text).not.toContain(key)
     const sealed = row.sealed_receipt
-    expect(openReceipt('private-pat', randomUUID(), sealed)).toBeUndefined()
-    expect(openReceipt('someone-else', key, sealed)).toBeUndefined()
-    expect(openReceipt('private-pat', key, sealed)).toEqual({
+    expect(decryptReceipt('private-pat', randomUUID(), sealed)).toBeUndefined()
+    expect(decryptReceipt('someone-else', key, sealed)).toBeUndefined()
+    expect(decryptReceipt('private-pat', key, sealed)).toEqual({
       tracker: receipt.tracker,
       optionId: optionIds[2],
     })

@@ -3,13 +3,13 @@ import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { DatabaseHandle } from '../db/client.ts'
 import { POLL_CHANGED_CHANNEL, acceptingVotes } from '../db/poll-status.ts'
-import { keyHash, sealReceipt } from './idempotency.ts'
+import { encryptReceipt, keyHash } from './idempotency.ts'
 
 export interface VoteRequest {
   pollId: string
   optionId: string
   voterSub: string
-  /** The client's Idempotency-Key: the vote then leaves a sealed receipt for retries. */
+  /** The client's Idempotency-Key: the vote then leaves an encrypted receipt for retries. */
   idempotencyKey?: string | undefined
 }
 
@@ -165,7 +165,7 @@ async function writeBatch(
     vote.idempotencyKey
       ? {
           keyHash: keyHash(vote.voterSub, vote.idempotencyKey),
-          sealed: sealReceipt(vote.voterSub, vote.idempotencyKey, {
+          encrypted: encryptReceipt(vote.voterSub, vote.idempotencyKey, {
             tracker: trackers[i] as string,
             optionId: vote.optionId,
           }),
@@ -182,7 +182,7 @@ async function writeBatch(
         ${votes.map((vote) => vote.voterSub)}::text[],
         ${trackers}::text[],
         ${remembered.map((r) => r?.keyHash ?? null)}::text[],
-        ${remembered.map((r) => r?.sealed ?? null)}::text[]
+        ${remembered.map((r) => r?.encrypted ?? null)}::text[]
       ) as t (idx, poll_id, option_id, voter_sub, tracker, key_hash, sealed_receipt)
     ),
     -- FOR SHARE: closing a poll waits for this statement, so no ballot lands after the close.

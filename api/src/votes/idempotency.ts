@@ -14,7 +14,12 @@ import type { Queryable } from '../db/database.ts'
 /** Clients send a fresh random value per vote (a UUID is ideal): long enough not to be guessed. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{16,128}$/
 
-export interface SealedReceipt {
+/**
+ * What a keyed vote's participation row keeps, encrypted. Its column keeps the older name
+ * `sealed_receipt`: renaming a column under a rolling deploy would break the tasks still running.
+ * ("Seal" now means only the ballot chain's, ballots/seal.ts.)
+ */
+export interface StoredReceipt {
   tracker: string
   optionId: string
 }
@@ -27,19 +32,19 @@ function receiptKey(voterSub: string, key: string): Buffer {
   return Buffer.from(hkdfSync('sha256', key, voterSub, 'votelab vote receipt v1', 32))
 }
 
-export function sealReceipt(voterSub: string, key: string, receipt: SealedReceipt): string {
+export function encryptReceipt(voterSub: string, key: string, receipt: StoredReceipt): string {
   const iv = randomBytes(12)
   const cipher = createCipheriv('aes-256-gcm', receiptKey(voterSub, key), iv)
   const body = Buffer.concat([cipher.update(JSON.stringify(receipt), 'utf8'), cipher.final()])
   return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url')
 }
 
-export function openReceipt(
+export function decryptReceipt(
   voterSub: string,
   key: string,
-  sealed: string,
-): SealedReceipt | undefined {
-  const raw = Buffer.from(sealed, 'base64url')
+  encrypted: string,
+): StoredReceipt | undefined {
+  const raw = Buffer.from(encrypted, 'base64url')
   try {
     const decipher = createDecipheriv('aes-256-gcm', receiptKey(voterSub, key), raw.subarray(0, 12))
     decipher.setAuthTag(raw.subarray(raw.length - 16))
@@ -47,7 +52,7 @@ export function openReceipt(
       decipher.update(raw.subarray(12, raw.length - 16)),
       decipher.final(),
     ])
-    return JSON.parse(plain.toString('utf8')) as SealedReceipt
+    return JSON.parse(plain.toString('utf8')) as StoredReceipt
   } catch {
     return undefined
   }
@@ -75,19 +80,19 @@ export async function findReplay(
     .executeTakeFirst()
   if (!row?.key_hash || !row.sealed_receipt) return { kind: 'none' }
   if (row.key_hash !== keyHash(request.voterSub, request.key)) return { kind: 'none' }
-  const sealed = openReceipt(request.voterSub, request.key, row.sealed_receipt)
-  if (!sealed || sealed.optionId !== request.optionId) return { kind: 'different_request' }
+  const stored = decryptReceipt(request.voterSub, request.key, row.sealed_receipt)
+  if (!stored || stored.optionId !== request.optionId) return { kind: 'different_request' }
   const ballot = await db
     .selectFrom('ballots')
     .select('cast_at')
-    .where('tracker', '=', sealed.tracker)
+    .where('tracker', '=', stored.tracker)
     .executeTakeFirst()
   // Sealing erases cast times, but it clears the keys first: a sealed ballot is never replayed.
   if (!ballot?.cast_at) return { kind: 'none' }
   return {
     kind: 'same',
     receipt: {
-      tracker: sealed.tracker,
+      tracker: stored.tracker,
       pollId: request.pollId,
       castAt: new Date(ballot.cast_at).toISOString(),
     },
