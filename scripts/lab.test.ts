@@ -3,9 +3,9 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startApiProcess, type ApiProcess } from '../api/test/support/processes.ts'
+import { createScratchDatabase } from './bench/lib.ts'
 import { freePort } from './stack/stack.ts'
 
 /**
@@ -40,31 +40,12 @@ export function labScript(markdown: string): string {
 let api: ApiProcess | undefined
 let scratch: { url: string; drop: () => Promise<void> } | undefined
 
-async function scratchDatabase(admin: string) {
-  const name = `votelab_lab_${Date.now().toString(36)}`
-  const client = new pg.Client({ connectionString: admin })
-  await client.connect()
-  await client.query(`create database ${name}`)
-  await client.end()
-  const url = new URL(admin)
-  url.pathname = `/${name}`
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: admin })
-      await c.connect()
-      await c.query(`drop database if exists ${name} with (force)`).catch(() => undefined)
-      await c.end()
-    },
-  }
-}
-
 let env: Record<string, string>
 
 beforeAll(async () => {
   const port = await freePort()
   const url = `http://127.0.0.1:${String(port)}`
-  if (process.env.DATABASE_URL) scratch = await scratchDatabase(process.env.DATABASE_URL)
+  if (process.env.DATABASE_URL) scratch = await createScratchDatabase(process.env.DATABASE_URL)
   env = {
     PORT: String(port),
     PUBLIC_URL: url,

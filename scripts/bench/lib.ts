@@ -21,8 +21,20 @@ export async function createScratchDatabase(
     async drop() {
       const client = new pg.Client({ connectionString: serverUrl })
       await client.connect()
-      await client.query(`drop database if exists ${name} with (force)`)
-      await client.end()
+      try {
+        // An autovacuum worker (the superuser's) may hold the database for a moment: 42501.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await client.query(`drop database if exists ${name} with (force)`)
+            return
+          } catch (error) {
+            if ((error as { code?: string }).code !== '42501' || attempt >= 20) throw error
+            await new Promise((resolve) => setTimeout(resolve, 250))
+          }
+        }
+      } finally {
+        await client.end()
+      }
     },
   }
 }
