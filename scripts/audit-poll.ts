@@ -4,7 +4,7 @@
 // recomputes every entry's hash and the tally, and compares them with the chain head, the count
 // and the results the poll published. Prints a report; exits 0 when everything matches, 1 on any
 // mismatch, 2 when the audit could not run (no such poll, not closed, board not public, no
-// network). The format it checks is specified in docs/decisions/010-ballot-chain-sealed-at-close.md.
+// network). The format it checks is specified in docs/ballot-chain-format.md.
 //
 // An operator who rewrites ballots could rebuild the whole chain and publish a new head; `--head`
 // compares with the head you (or anyone) recorded when the poll closed, which that cannot fake.

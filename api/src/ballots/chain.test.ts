@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
   ChainVerifier,
@@ -13,21 +14,17 @@ const POLL = '00000000-0000-4000-8000-000000000002'
 const YES = '11111111-1111-4111-8111-111111111111'
 const NO = '22222222-2222-4222-8222-222222222222'
 
-// The worked example of docs/decisions/010, computed there by concatenating the fields by hand.
+// The test vector of the format's specification, read from docs/ballot-chain-format.md itself
+// so the page and the code cannot disagree.
+const SPEC = readFileSync(new URL('../../../docs/ballot-chain-format.md', import.meta.url), 'utf8')
 const VECTOR = [
-  {
-    seq: 1,
-    optionId: YES,
-    tracker: '0123456789abcdef0123456789abcdef',
-    hash: '9ef85d764ab5a789ce66972ba9d2f10166c24cbeacd440bfb0673c45b63753b3',
-  },
-  {
-    seq: 2,
-    optionId: NO,
-    tracker: 'fedcba9876543210fedcba9876543210',
-    hash: '7c7a321ee7882a92bd428b5b60ee12fea055867935adb027b1553af5d4f4672d',
-  },
-]
+  ...SPEC.matchAll(/^\| (\d+) +\| `([0-9a-f-]{36})` \| `([0-9a-f]{32})` \| `([0-9a-f]{64})` \|$/gm),
+].map(([, seq, optionId, tracker, hash]) => ({
+  seq: Number(seq),
+  optionId: optionId ?? '',
+  tracker: tracker ?? '',
+  hash: hash ?? '',
+}))
 
 function handEncoded(previous: string, seq: number, optionId: string, tracker: string): Buffer {
   const seqBytes = Buffer.alloc(4)
@@ -89,12 +86,13 @@ describe('the ballot chain format', () => {
   })
 
   it('reproduces the documented test vector with WebCrypto', async () => {
+    expect(VECTOR.map((entry) => entry.seq)).toEqual([1, 2])
     let previous = GENESIS_HASH
     for (const entry of VECTOR) {
-      const hash = toHex(
-        await webCryptoSha256(entryBytes(previous, POLL, entry.seq, entry.optionId, entry.tracker)),
-      )
+      const bytes = entryBytes(previous, POLL, entry.seq, entry.optionId, entry.tracker)
+      const hash = toHex(await webCryptoSha256(bytes))
       expect(hash).toBe(entry.hash)
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(entry.hash)
       previous = hash
     }
   })

@@ -1,6 +1,6 @@
 // The ballot chain's specification, and the verifier the web page and `pnpm audit:poll` share.
 // Nothing here touches Node or the database: it runs in the browser as it does in the API.
-// docs/decisions/010-ballot-chain-sealed-at-close.md explains the format and why.
+// docs/ballot-chain-format.md specifies the format; docs/decisions/010 explains why.
 
 /** Named in every board response, so a future format can never be mistaken for this one. */
 export const CHAIN_FORMAT = 'votelab-ballot-chain/1'
