@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startApiProcess, type ApiProcess } from '../api/test/support/processes.ts'
-import { createScratchDatabase } from './bench/lib.ts'
+import { createScratchDatabase } from './stack/scratch-database.ts'
 import { freePort } from './stack/stack.ts'
 
 /**
@@ -45,7 +45,8 @@ let env: Record<string, string>
 beforeAll(async () => {
   const port = await freePort()
   const url = `http://127.0.0.1:${String(port)}`
-  if (process.env.DATABASE_URL) scratch = await createScratchDatabase(process.env.DATABASE_URL)
+  if (process.env.DATABASE_URL)
+    scratch = await createScratchDatabase(process.env.DATABASE_URL, 'votelab_lab')
   env = {
     PORT: String(port),
     PUBLIC_URL: url,

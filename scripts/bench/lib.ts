@@ -1,43 +1,9 @@
-import { randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import pg from 'pg'
 import { Replica } from '../stack/stack.ts'
 
-/** A throwaway database on the server DATABASE_URL points at, dropped afterwards. */
-export async function createScratchDatabase(
-  serverUrl: string,
-): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `votelab_bench_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: serverUrl })
-  await admin.connect()
-  await admin.query(`create database ${name}`)
-  await admin.end()
-  const url = new URL(serverUrl)
-  url.pathname = `/${name}`
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: serverUrl })
-      await client.connect()
-      try {
-        // An autovacuum worker (the superuser's) may hold the database for a moment: 42501.
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await client.query(`drop database if exists ${name} with (force)`)
-            return
-          } catch (error) {
-            if ((error as { code?: string }).code !== '42501' || attempt >= 20) throw error
-            await new Promise((resolve) => setTimeout(resolve, 250))
-          }
-        }
-      } finally {
-        await client.end()
-      }
-    },
-  }
-}
+export { createScratchDatabase } from '../stack/scratch-database.ts'
 
 /**
  * Starts `node api/src/server.ts` on `env.PORT` (a replica of the local stack) and resolves once

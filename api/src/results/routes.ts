@@ -6,8 +6,8 @@ import { streamSSE } from 'hono/streaming'
 import { isAdmin } from '../auth/verify.ts'
 import type { Db } from '../db/database.ts'
 import type { AppEnv } from '../http/env.ts'
-import { createRouter } from '../http/openapi.ts'
-import { ErrorSchema, notFound } from '../http/errors.ts'
+import { createRouter, errorResponse } from '../http/openapi.ts'
+import { notFound } from '../http/errors.ts'
 import { PollIdParams } from '../http/params.ts'
 import { getResults } from './repository.ts'
 import { ResultsSchema, type Results } from './schemas.ts'
@@ -23,7 +23,7 @@ const resultsRoute = createRoute({
   request: { params: PollIdParams },
   responses: {
     200: { description: 'The tally', content: { 'application/json': { schema: ResultsSchema } } },
-    404: { description: 'No such poll', content: { 'application/json': { schema: ErrorSchema } } },
+    404: errorResponse('No such poll'),
   },
 })
 
@@ -40,15 +40,9 @@ const streamRoute = createRoute({
       description: '`text/event-stream` of `results` events',
       content: { 'text/event-stream': { schema: ResultsSchema } },
     },
-    404: { description: 'No such poll', content: { 'application/json': { schema: ErrorSchema } } },
-    429: {
-      description: 'Too many open streams from this client address; see Retry-After',
-      content: { 'application/json': { schema: ErrorSchema } },
-    },
-    503: {
-      description: 'This server holds as many streams as it can; see Retry-After',
-      content: { 'application/json': { schema: ErrorSchema } },
-    },
+    404: errorResponse('No such poll'),
+    429: errorResponse('Too many open streams from this client address; see Retry-After'),
+    503: errorResponse('This server holds as many streams as it can; see Retry-After'),
   },
 })
 

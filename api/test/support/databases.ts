@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto'
-import pg from 'pg'
 import { pino } from 'pino'
+import { createScratchDatabase } from '../../../scripts/stack/scratch-database.ts'
 import { openPglite, openPostgres, type DatabaseHandle } from '../../src/db/client.ts'
 
 /** Which database the suite runs on: vitest's projects set TEST_DB (see vitest.config.ts). */
@@ -28,20 +27,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   if (!onPostgres) {
     return { url: undefined, open: () => openPglite('memory://'), drop: () => Promise.resolve() }
   }
-  const name = `votelab_test_${randomBytes(6).toString('hex')}`
-  const admin = new pg.Client({ connectionString: adminUrl() })
-  await admin.connect()
-  await admin.query(`create database ${name}`)
-  await admin.end()
-  const url = new URL(adminUrl())
-  url.pathname = `/${name}`
+  const scratch = await createScratchDatabase(adminUrl(), 'votelab_test')
   return {
-    url: url.toString(),
+    url: scratch.url,
     open: () =>
       openPostgres(
         {
           kind: 'postgres',
-          url: url.toString(),
+          url: scratch.url,
           ssl: 'disable',
           caFile: undefined,
           ca: 'system',
@@ -50,24 +43,6 @@ export async function createTestDatabase(): Promise<TestDatabase> {
         },
         pino({ level: 'silent' }),
       ),
-    async drop() {
-      const client = new pg.Client({ connectionString: adminUrl() })
-      await client.connect()
-      try {
-        // An autovacuum worker on the scratch database belongs to the superuser, and `with
-        // (force)` may not end it (42501): it finishes in moments, so try again.
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await client.query(`drop database if exists ${name} with (force)`)
-            return
-          } catch (error) {
-            if ((error as { code?: string }).code !== '42501' || attempt >= 20) throw error
-            await new Promise((resolve) => setTimeout(resolve, 250))
-          }
-        }
-      } finally {
-        await client.end()
-      }
-    },
+    drop: () => scratch.drop(),
   }
 }
