@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -144,5 +144,18 @@ describe('sourceVersion (the image tag)', () => {
     expect(sourceVersion(repo, {})).toBe(commit)
     writeFileSync(join(repo, 'new.txt'), 'x')
     expect(sourceVersion(repo, {})).toMatch(new RegExp(`^${commit}-dirty-[a-z0-9]+$`))
+  })
+})
+
+describe('the image CLI', () => {
+  it('refuses what is not a stack name before calling any tool (exit 2)', () => {
+    for (const stack of ['', 'dev prod', 'x'.repeat(101), '\ud800', '../dev', '$(id)']) {
+      const result = spawnSync(process.execPath, ['scripts/image.ts', 'publish', stack], {
+        cwd: join(import.meta.dirname, '..'),
+        encoding: 'utf8',
+      })
+      expect(result.status, JSON.stringify(stack)).toBe(2)
+      expect(result.stderr).not.toContain('ENOENT')
+    }
   })
 })

@@ -20,6 +20,7 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const PROJECT = 'votelab'
 const DOCKERFILE = 'api/Dockerfile'
 const PLATFORM = 'linux/amd64'
+const STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/
 
 /** Runs a command and returns its stdout; throws when it exits non-zero. */
 export type Run = (command: string, args: string[], env?: Record<string, string>) => string
@@ -220,6 +221,11 @@ if (import.meta.main) {
   const [command, stack] = process.argv.slice(2)
   if (!stack || (command !== 'publish' && command !== 'deployed')) {
     console.error('usage: pnpm image:publish <stack> | pnpm image:deployed <stack>')
+    process.exit(2)
+  }
+  // Pulumi's own rule for a stack name; anything else would only fail later, inside `pulumi up`.
+  if (!STACK_NAME.test(stack)) {
+    console.error(`image: "${stack.slice(0, 100)}" is not a stack name (letters, digits, _ . -)`)
     process.exit(2)
   }
   try {
