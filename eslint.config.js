@@ -12,6 +12,12 @@ function forbid(group, message) {
   return { group: [group], message }
 }
 
+/** A relative import that climbs out of its package into another one. */
+const CROSS_PACKAGE = {
+  regex: String.raw`^(\.\./)+(api|web|scripts|infra|packages)/`,
+  message: 'import another workspace package by its name (@votelab/…) and its exports',
+}
+
 /**
  * For each folder, the sibling folders of api/src it must not import.
  * @param {Record<string, string[]>} rules
@@ -25,12 +31,15 @@ function featureBoundaries(rules) {
       'no-restricted-imports': [
         'error',
         {
-          patterns: forbidden.map((/** @type {string} */ folder) =>
-            forbid(
-              `**/${folder}/**`,
-              `${files.split('/')[2] ?? files} must not depend on ${folder}/`,
+          patterns: [
+            CROSS_PACKAGE,
+            ...forbidden.map((/** @type {string} */ folder) =>
+              forbid(
+                `**/${folder}/**`,
+                `${files.split('/')[2] ?? files} must not depend on ${folder}/`,
+              ),
             ),
-          ),
+          ],
         },
       ],
     },
@@ -61,13 +70,22 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
+    // Workspace packages meet through their names and `exports` only (which Node, Vite and tsc
+    // all enforce), never by a relative path into another package's folder.
+    files: ['**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [CROSS_PACKAGE] }],
+    },
+  },
+  {
     files: ['web/src/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
-      // The page takes the API's types and the ballot chain through @votelab/api's exports only.
       'no-restricted-imports': [
         'error',
-        { patterns: [forbid('**/api/src/**', 'use @votelab/api/…')] },
+        {
+          patterns: [CROSS_PACKAGE, forbid('node:*', 'the page runs in browsers: no Node modules')],
+        },
       ],
     },
   },
@@ -85,11 +103,17 @@ export default tseslint.config(
   }),
   {
     // The ballot chain runs in the browser too (the "Check my ballot" page): no Node modules.
-    files: ['api/src/ballots/chain.ts'],
+    // Its tsconfig has no Node types either, so the compiler refuses Node globals as well.
+    files: ['packages/ballot-chain/src/**'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [forbid('node:*', 'the chain runs in browsers: use Web Crypto and web APIs')] },
+        {
+          patterns: [
+            CROSS_PACKAGE,
+            forbid('node:*', 'the chain runs in browsers: use Web Crypto and web APIs'),
+          ],
+        },
       ],
     },
   },

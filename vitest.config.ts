@@ -19,18 +19,19 @@ export default defineConfig({
         },
       })),
       {
-        // Pure modules beside their code (the API's and the page's), the Pulumi program under
+        // Pure modules beside their code (the API's and the page's), the shared packages, the Pulumi program under
         // mocks (no cloud, no CLI), the scripts, the workflows and the docs.
         test: {
           name: 'unit',
           include: [
+            'packages/*/test/**/*.test.ts',
             'api/src/**/*.test.ts',
             'web/src/**/*.test.ts',
             'infra/**/*.test.ts',
             'scripts/**/*.test.ts',
             '.github/**/*.test.ts',
           ],
-          exclude: ['**/node_modules/**'],
+          exclude: ['**/node_modules/**', 'scripts/containers/**'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
@@ -52,7 +53,7 @@ export default defineConfig({
             {
               test: {
                 name: 'containers',
-                include: ['api/test/containers/**/*.test.ts'],
+                include: ['api/test/containers/**/*.test.ts', 'scripts/containers/**/*.test.ts'],
                 env: { TEST_DB: process.env.DATABASE_URL ? 'postgres' : 'pglite' },
                 // One engine: the files build and run images one after the other.
                 fileParallelism: false,

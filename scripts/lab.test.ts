@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startApiProcess, type ApiProcess } from '../api/test/support/processes.ts'
-import { createScratchDatabase } from './stack/scratch-database.ts'
-import { freePort } from './stack/stack.ts'
+import { startApiProcess, type ApiProcess } from '@votelab/api/testing'
+import { createScratchDatabase } from '@votelab/testkit/scratch-database'
+import { freePort } from '@votelab/testkit/ports'
 
 /**
  * The lab's commands, run (issue 16): every ```sh lab block of docs/lab/NN-*.md, in order, as

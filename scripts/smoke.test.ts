@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestContext, type TestContext } from '../api/test/support/context.ts'
+import { createTestContext, type TestContext } from '@votelab/api/testing'
 
 const SMOKE = fileURLToPath(new URL('./smoke.ts', import.meta.url))
 

@@ -3,15 +3,11 @@
 // The AWS topology on one machine, without Docker: Postgres (Debian's; DATABASE_URL to use your
 // own server instead), N API replicas and nginx in front standing in for CloudFront and the ALB.
 // One URL; Ctrl-C stops everything cleanly. Needs Debian's `postgresql` and `nginx` packages.
+import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { DEV_ACCOUNTS, ensureDevAccounts } from '../api/src/auth/provider/accounts.ts'
-import { openDatabase } from '../api/src/db/client.ts'
-import { seedDemoPolls } from '../api/src/cli/demo-polls.ts'
-import { createLogger } from '../api/src/logger.ts'
-import { loadConfig } from '../api/src/config.ts'
-import { startLocalStack } from './stack/stack.ts'
+import { startLocalStack } from '@votelab/testkit/local-stack'
 
 const { values } = parseArgs({
   options: {
@@ -31,21 +27,20 @@ const stack = await startLocalStack({
   databaseUrl: process.env.DATABASE_URL,
   dir: join(root, '.data/stack'),
 })
-// The demo polls and development accounts, as `pnpm dev` has them.
-const database = await openDatabase(
-  loadConfig({ DATABASE_URL: stack.databaseUrl }).database,
-  createLogger('warn'),
-)
-await seedDemoPolls(database.db)
-await ensureDevAccounts(database.db)
-await database.close()
+// The demo polls and development accounts, as `pnpm dev` has them, by the API's own seeding
+// command (as docker compose seeds too).
+const seeded = execFileSync(process.execPath, [join(root, 'api/src/cli/seed.ts')], {
+  env: { ...process.env, DATABASE_URL: stack.databaseUrl, DATA_DIR: stack.dataDir },
+  encoding: 'utf8',
+})
 
 console.log(`
   votelab, production-shaped, on ${stack.url}
     nginx      ${stack.url}  (CloudFront + ALB: the page, /api/*, /auth/*; failover between replicas)
     replicas   ${stack.replicas.map((r) => `${r.url} (pid ${String(r.pid)})`).join('\n               ')}
     postgres   ${stack.postgres ? stack.databaseUrl : 'DATABASE_URL'}
-    accounts   ${DEV_ACCOUNTS.map((a) => `${a.email} / ${a.password}`).join(', ')}
+
+  ${seeded.trim().split('\n').join('\n  ')}
 
   Try: kill -9 one replica's pid and keep voting; Ctrl-C stops everything.
 `)

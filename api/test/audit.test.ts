@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { auditPoll, formatAudit } from '../../scripts/audit-poll.ts'
-import { entryBytes } from '../src/ballots/chain.ts'
+import { auditPoll, formatAudit } from '@votelab/ballot-chain/audit'
+import { entryBytes } from '@votelab/ballot-chain'
 import { createTestContext, type TestContext } from './support/context.ts'
 
 const AUDITOR = fileURLToPath(new URL('../../scripts/audit-poll.ts', import.meta.url))

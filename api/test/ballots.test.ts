@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { GENESIS_HASH } from '../src/ballots/chain.ts'
+import { GENESIS_HASH } from '@votelab/ballot-chain'
 import { createTestContext, type TestContext } from './support/context.ts'
 import { onPostgres } from './support/databases.ts'
 

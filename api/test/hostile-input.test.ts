@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { HttpListener } from '../src/http-server.ts'
 import { authorizeParams, startInteraction } from './support/browser.ts'
 import { createTestContext, type TestContext } from './support/context.ts'
-import { rawExchange } from './support/raw-http.ts'
+import { rawExchange } from '@votelab/testkit/raw-http'
 
 // Each request here answered 500 once (issue 13). They stay as named regression tests; the
 // generated inputs in hostile-input.property.test.ts look for the ones nobody thought of.

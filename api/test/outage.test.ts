@@ -7,8 +7,8 @@ import { listen, type HttpListener } from '../src/http-server.ts'
 import { createRuntime, type Runtime } from '../src/runtime.ts'
 import { TEST_ISSUER, testConfig } from './support/context.ts'
 import { createTestDatabase, onPostgres, type TestDatabase } from './support/databases.ts'
-import { openSse } from './support/sse.ts'
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts'
+import { openSse } from '@votelab/testkit/sse'
+import { startTcpProxy, type TcpProxy } from '@votelab/testkit/tcp-proxy'
 
 // PGlite lives inside the process and cannot go away on its own: this is about a real server.
 describe.runIf(onPostgres)('when the database goes away and comes back', () => {

@@ -6,7 +6,7 @@ import { loadLocalIssuer, type LocalIssuer } from '../src/auth/local-issuer.ts'
 import { ADMIN_GROUP } from '../src/auth/verify.ts'
 import { createTestDatabase, onPostgres, type TestDatabase } from './support/databases.ts'
 import { startApiProcess, type ApiProcess } from './support/processes.ts'
-import { openSse } from './support/sse.ts'
+import { openSse } from '@votelab/testkit/sse'
 
 type Results = { totalVotes: number }
 const ISSUER_URL = 'http://localhost:3000'

@@ -13,7 +13,7 @@ import { dirname, join, relative } from 'node:path'
 import { validate } from 'dockerfile-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { API_PORT } from '../src/service.ts'
-import { freePort } from '../../scripts/stack/stack.ts'
+import { freePort } from '@votelab/testkit/ports'
 import { ROOT } from './harness.ts'
 
 /**

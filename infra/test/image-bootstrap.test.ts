@@ -1,5 +1,5 @@
 import { beforeAll, expect, it } from 'vitest'
-import { repositoryTargets } from '../../scripts/image.ts'
+import { repositoryTargets } from '@votelab/scripts/image'
 import { runStack, type StackRun } from './harness.ts'
 
 // Issue 14, finding 2: `pulumi up` deploys a pushed digest and never builds, so a new stack's

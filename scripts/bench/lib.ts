@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import { Replica } from '../stack/stack.ts'
+import { Replica } from '@votelab/testkit/local-stack'
 
-export { createScratchDatabase } from '../stack/scratch-database.ts'
+export { createScratchDatabase } from '@votelab/testkit/scratch-database'
 
 /**
  * Starts `node api/src/server.ts` on `env.PORT` (a replica of the local stack) and resolves once

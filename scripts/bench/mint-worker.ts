@@ -1,6 +1,6 @@
 // Mints a slice of the benchmark's voter tokens on another core.
 import { parentPort, workerData } from 'node:worker_threads'
-import { loadLocalIssuer } from '../../api/src/auth/local-issuer.ts'
+import { loadLocalIssuer } from '@votelab/api/auth/local-issuer'
 
 const { issuer, dataDir, prefix, from, to } = workerData as {
   issuer: string

@@ -11,19 +11,19 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { sql } from 'kysely'
 import { pino } from 'pino'
-import { boardPage } from '../../api/src/ballots/board.ts'
+import { boardPage } from '@votelab/api/ballots/board'
 import {
   ChainVerifier,
   publishedChain,
   webCryptoSha256,
   type BoardEntry,
   type Sha256,
-} from '../../api/src/ballots/chain.ts'
-import { loadConfig } from '../../api/src/config.ts'
-import { openDatabase } from '../../api/src/db/client.ts'
-import { migrateToLatest } from '../../api/src/db/migrate.ts'
-import { createPoll, transitionPoll } from '../../api/src/polls/repository.ts'
-import { getResults } from '../../api/src/results/repository.ts'
+} from '@votelab/ballot-chain'
+import { loadConfig } from '@votelab/api/config'
+import { openDatabase } from '@votelab/api/db/client'
+import { migrateToLatest } from '@votelab/api/db/migrate'
+import { createPoll, transitionPoll } from '@votelab/api/polls/repository'
+import { getResults } from '@votelab/api/results/repository'
 import { createScratchDatabase } from './lib.ts'
 
 const { values } = parseArgs({

@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { loadLocalIssuer } from '../../api/src/auth/local-issuer.ts'
-import { nginxBinary, startNginx, type NginxProxy } from '../stack/nginx.ts'
-import { freePort } from '../stack/stack.ts'
+import { loadLocalIssuer } from '@votelab/api/auth/local-issuer'
+import { nginxBinary, startNginx, type NginxProxy } from '@votelab/testkit/nginx'
+import { freePort } from '@votelab/testkit/ports'
 import {
   cpuSeconds,
   cpuSecondsWithChildren,

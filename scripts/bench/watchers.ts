@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { loadLocalIssuer } from '../../api/src/auth/local-issuer.ts'
+import { loadLocalIssuer } from '@votelab/api/auth/local-issuer'
 import { cpuSeconds, createScratchDatabase, mintVoterTokens, startApi } from './lib.ts'
 import { percentile } from './load.ts'
 

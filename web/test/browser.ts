@@ -15,7 +15,7 @@ export const haveChromium = existsSync(chromiumPath)
 export const webDist = fileURLToPath(new URL('../dist', import.meta.url))
 export const screenshotDir = fileURLToPath(new URL('./screenshots', import.meta.url))
 
-export { freePort } from '../../scripts/stack/stack.ts'
+export { freePort } from '@votelab/testkit/ports'
 
 const FLAGS = [
   '--headless',

@@ -2,12 +2,15 @@ import { mkdirSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createAccount,
+  createPoll,
+  createTestContext,
+  DEMO_POLL_IDS,
   DEV_ACCOUNTS,
   ensureDevAccounts,
-} from '../../api/src/auth/provider/accounts.ts'
-import { DEMO_POLL_IDS, seedDemoPolls } from '../../api/src/cli/demo-polls.ts'
-import { createPoll, transitionPoll } from '../../api/src/polls/repository.ts'
-import { createTestContext, type TestContext } from '../../api/test/support/context.ts'
+  seedDemoPolls,
+  transitionPoll,
+  type TestContext,
+} from '@votelab/api/testing'
 import { freePort, haveChromium, newProfile, screenshotDir, webDist } from './browser.ts'
 import type { Page } from 'playwright-core'
 

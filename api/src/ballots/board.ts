@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/database.ts'
-import { GENESIS_HASH, type BoardEntry } from './chain.ts'
+import { GENESIS_HASH, type BoardEntry } from '@votelab/ballot-chain'
 import { readSealState, type Seal } from './seal.ts'
 
 export type BoardAccess =

@@ -7,7 +7,7 @@ import { createRouter, errorResponse } from '../http/openapi.ts'
 import { PollIdParams } from '../http/params.ts'
 import { ChainSchema, HASH_PATTERN } from './schemas.ts'
 import { boardPage, findBallot, openBoard } from './board.ts'
-import { CHAIN_FORMAT, type BoardEntry } from './chain.ts'
+import { CHAIN_FORMAT, type BoardEntry } from '@votelab/ballot-chain'
 import { publicChain, type Seal } from './seal.ts'
 
 const MAX_PAGE = 1_000

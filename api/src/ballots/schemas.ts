@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi'
-import { CHAIN_FORMAT } from './chain.ts'
+import { CHAIN_FORMAT } from '@votelab/ballot-chain'
 
 export const HASH_PATTERN = /^[0-9a-f]{64}$/
 

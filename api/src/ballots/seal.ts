@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { sql, type Transaction } from 'kysely'
 import type { Database, PollStatus, Queryable } from '../db/database.ts'
 import { POLL_CHANGED_CHANNEL, effectiveStatus } from '../db/poll-status.ts'
-import { CHAIN_FORMAT, GENESIS_HASH, entryBytes } from './chain.ts'
+import { CHAIN_FORMAT, GENESIS_HASH, entryBytes } from '@votelab/ballot-chain'
 
 export interface Seal {
   ballotCount: number

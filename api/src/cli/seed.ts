@@ -17,7 +17,9 @@ try {
   )
   if (config.auth.mode === 'local') {
     await ensureDevAccounts(database.db)
-    console.log(`Development accounts: ${DEV_ACCOUNTS.map((account) => account.email).join(', ')}`)
+    console.log(
+      `Development accounts (local sign-in only):\n${DEV_ACCOUNTS.map((a) => `  ${a.email.padEnd(22)} ${a.password}`).join('\n')}`,
+    )
   }
 } finally {
   await database.close()

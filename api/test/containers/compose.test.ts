@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DOCKER, ROOT, buildImage, docker, freePort } from './docker.ts'
+import { DOCKER, ROOT, buildImage, docker } from '@votelab/testkit/docker'
+import { freePort } from '@votelab/testkit/ports'
 
 /**
  * docker-compose.yml for real (issue 15): Postgres, the one-off seed job and the API, as a user

@@ -2,8 +2,15 @@ import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts'
-import { openSse } from '../support/sse.ts'
-import { buildImage, docker, imageBytes, runApi, tokens, type Container } from './docker.ts'
+import { openSse } from '@votelab/testkit/sse'
+import {
+  buildImage,
+  docker,
+  imageBytes,
+  runApi,
+  tokens,
+  type Container,
+} from '@votelab/testkit/docker'
 
 /**
  * The API image for real (issue 15): built from api/Dockerfile by Debian's Docker engine, run the

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { loadLocalIssuer, type LocalIssuer } from '../../src/auth/local-issuer.ts'
-import { sseMessages } from '../support/sse.ts'
-import type { LocalStack } from '../../../scripts/stack/stack.ts'
+import { sseMessages } from '@votelab/testkit/sse'
+import type { LocalStack } from '@votelab/testkit/local-stack'
 
 /** What a well-behaved client does against the stack: tokens, polls, votes that retry safely. */
 

@@ -1,5 +1,5 @@
 import { pino } from 'pino'
-import { createScratchDatabase } from '../../../scripts/stack/scratch-database.ts'
+import { createScratchDatabase } from '@votelab/testkit/scratch-database'
 import { openPglite, openPostgres, type DatabaseHandle } from '../../src/db/client.ts'
 
 /** Which database the suite runs on: vitest's projects set TEST_DB (see vitest.config.ts). */

@@ -3,7 +3,7 @@ import {
   publishedChain,
   type BoardEntry,
   type ChainReport,
-} from '@votelab/api/ballot-chain'
+} from '@votelab/ballot-chain'
 import { ApiError, type BoardPage, type PollSummary, type Results } from '../api.ts'
 import type { AppContext } from '../app-context.ts'
 import { h, notice, replace } from '../dom.ts'

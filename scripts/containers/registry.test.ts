@@ -3,8 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { publish, type Run } from '../../../scripts/image.ts'
-import { DOCKER, ROOT, docker, freePort, runApi, type Container } from './docker.ts'
+import { publish, type Run } from '../image.ts'
+import { DOCKER, ROOT, docker, runApi, type Container } from '@votelab/testkit/docker'
+import { freePort } from '@votelab/testkit/ports'
 
 /**
  * "Build once, deploy by digest" (issue 14, finding 2) rehearsed against a real OCI registry:

@@ -8,7 +8,7 @@ import {
   toHex,
   webCryptoSha256,
   type BoardEntry,
-} from './chain.ts'
+} from '../src/chain.ts'
 
 const POLL = '00000000-0000-4000-8000-000000000002'
 const YES = '11111111-1111-4111-8111-111111111111'

@@ -4,9 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { freePort } from '../../../scripts/stack/stack.ts'
-
-export { freePort }
+import { freePort } from './ports.ts'
 
 /**
  * A thin layer over Debian's Docker client (/usr/bin/docker, which builds with BuildKit without

@@ -1,24 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createPostgresServer, type PostgresServer } from './postgres.ts'
 import { startNginx, type NginxProxy } from './nginx.ts'
+import { freePort } from './ports.ts'
 
-const root = fileURLToPath(new URL('../../', import.meta.url))
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
-}
+const root = fileURLToPath(new URL('../../../', import.meta.url))
 
 /** One API process (`node api/src/server.ts`) that can be stopped, killed and started again. */
 export class Replica {
