@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { sql, type Transaction } from 'kysely'
 import type { Database, PollStatus, Queryable } from '../db/database.ts'
-import { POLL_CHANGED_CHANNEL, effectiveStatus } from '../db/poll-status.ts'
+import { POLL_CHANGED_CHANNEL, effectiveStatus, pollTiming } from '../db/poll-status.ts'
 import { CHAIN_FORMAT, GENESIS_HASH, entryBytes } from '@votelab/ballot-chain'
 
 export interface Seal {
@@ -35,7 +35,7 @@ export async function sealPoll(
 ): Promise<Seal | undefined> {
   const locking = trx
     .selectFrom('polls')
-    .select(['polls.id', effectiveStatus.as('status')])
+    .select((eb) => ['polls.id', effectiveStatus(pollTiming(eb)).as('status')])
     .where('polls.id', '=', pollId)
     .forUpdate()
   const poll = await (waitForLock ? locking : locking.noWait()).executeTakeFirst()
@@ -151,8 +151,8 @@ export async function readSealState(db: Queryable, pollId: string): Promise<Seal
   const row = await db
     .selectFrom('polls')
     .leftJoin('poll_seals', 'poll_seals.poll_id', 'polls.id')
-    .select([
-      effectiveStatus.as('status'),
+    .select((eb) => [
+      effectiveStatus(pollTiming(eb)).as('status'),
       'polls.publish_ballots',
       'poll_seals.ballot_count',
       'poll_seals.chain_head',

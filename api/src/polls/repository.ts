@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import { sealPoll } from '../ballots/seal.ts'
 import type { PollStatus, Queryable } from '../db/database.ts'
 import type { CreatePollInput, Poll } from './schemas.ts'
-import { POLL_CHANGED_CHANNEL, effectiveStatus } from '../db/poll-status.ts'
+import { POLL_CHANGED_CHANNEL, effectiveStatus, pollTiming } from '../db/poll-status.ts'
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null)
 
@@ -64,11 +64,11 @@ async function withOptionsAndTotals(
 function selectPolls(db: Queryable) {
   return db
     .selectFrom('polls')
-    .select([
+    .select((eb) => [
       'polls.id',
       'polls.title',
       'polls.description',
-      effectiveStatus.as('status'),
+      effectiveStatus(pollTiming(eb)).as('status'),
       'polls.opens_at',
       'polls.closes_at',
       'polls.publish_ballots',
@@ -90,7 +90,7 @@ export async function listPolls(
   statuses: readonly PollStatus[],
   { limit, after }: { limit: number; after?: string },
 ): Promise<PollPage> {
-  let query = selectPolls(db).where(effectiveStatus, 'in', statuses)
+  let query = selectPolls(db).where((eb) => eb(effectiveStatus(pollTiming(eb)), 'in', statuses))
   if (after) {
     query = query.where(
       sql<boolean>`(polls.created_at, polls.id) < (select created_at, id from polls where id = ${after})`,

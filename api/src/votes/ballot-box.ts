@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto'
-import { sql } from 'kysely'
+import { expressionBuilder, sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { DatabaseHandle } from '../db/client.ts'
-import { POLL_CHANGED_CHANNEL, acceptingVotes } from '../db/poll-status.ts'
+import type { Database } from '../db/database.ts'
+import { POLL_CHANGED_CHANNEL, acceptingVotes, pollTiming } from '../db/poll-status.ts'
 import { encryptReceipt, keyHash } from './idempotency.ts'
+
+/** Whether a `polls` row takes votes now, as SQL for the batch statement below (built once). */
+const POLL_ACCEPTING = acceptingVotes(pollTiming(expressionBuilder<Database, 'polls'>()))
 
 export interface VoteRequest {
   pollId: string
@@ -187,7 +191,7 @@ async function writeBatch(
     ),
     -- FOR SHARE: closing a poll waits for this statement, so no ballot lands after the close.
     poll as (
-      select id, ${acceptingVotes} as accepting
+      select id, ${POLL_ACCEPTING} as accepting
       from polls
       where id in (select poll_id from input)
       for share
