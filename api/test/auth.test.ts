@@ -1,6 +1,11 @@
 import { generateKeyPair, SignJWT, type JWK } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestContext, TEST_ISSUER, type TestContext } from './support/context.ts'
+import {
+  createTestContext,
+  type ErrorAnswer,
+  TEST_ISSUER,
+  type TestContext,
+} from './support/context.ts'
 
 let ctx: TestContext
 beforeAll(async () => {
@@ -16,7 +21,7 @@ async function expectRejected(token: string) {
   expect(response.headers.get('www-authenticate')).toMatch(
     /^Bearer realm="votelab", error="invalid_token"/,
   )
-  const body = (await response.json()) as { error: { code: string } }
+  const body = (await response.json()) as ErrorAnswer
   expect(body.error.code).toBe('invalid_token')
   return body
 }
@@ -168,7 +173,7 @@ describe('access tokens', () => {
       body: { title: 't', options: ['a', 'b'] },
     })
     expect(forbidden.status).toBe(403)
-    expect(((await forbidden.json()) as { error: { code: string } }).error.code).toBe('forbidden')
+    expect(((await forbidden.json()) as ErrorAnswer).error.code).toBe('forbidden')
     const anonymous = await ctx.call('POST', '/api/polls', {
       body: { title: 't', options: ['a', 'b'] },
     })

@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GENESIS_HASH } from '@votelab/ballot-chain'
-import { createTestContext, type TestContext } from './support/context.ts'
+import type { InferResponseType } from 'hono/client'
+import {
+  bodyOf,
+  createTestContext,
+  type ApiClient,
+  type ErrorAnswer,
+  type TestContext,
+} from './support/context.ts'
 import { onPostgres } from './support/databases.ts'
 
 let ctx: TestContext
@@ -13,32 +20,15 @@ beforeAll(async () => {
 })
 afterAll(() => ctx.close())
 
-interface Entry {
-  seq: number
-  tracker: string
-  optionId: string
-  hash: string
-}
-interface Chain {
-  format: string
-  head: string
-  length: number
-  sealedAt: string
-  published: boolean
-}
-interface Results {
-  status: string
-  totalVotes: number
-  options: { optionId: string; votes: number }[]
-  chain: Chain | null
-}
-interface BoardPage {
-  pollId: string
-  chain: Omit<Chain, 'published'>
-  ballots: Entry[]
-  next: string | null
-}
-type ErrorBody = { error: { code: string; message: string } }
+// The shapes come from the routes themselves (Hono's typed client), not declared here.
+type PollRoutes = ApiClient['api']['polls'][':pollId']
+/** A JSON page of the board (the same route also streams NDJSON and CSV). */
+type BoardPage = Extract<
+  InferResponseType<PollRoutes['ballots']['$get'], 200>,
+  { ballots: unknown }
+>
+type Entry = BoardPage['ballots'][number]
+type FoundBallot = InferResponseType<PollRoutes['ballots'][':tracker']['$get'], 200>
 
 const json = async <T>(response: Response, status = 200): Promise<T> => {
   expect(response.status, await response.clone().text()).toBe(status)
@@ -50,18 +40,23 @@ async function pollWithVotes(votes: number[], extra: Record<string, unknown> = {
   const { pollId, optionIds } = await ctx.openPoll(['Red', 'Green', 'Blue'], extra)
   const trackers = new Map<string, string>()
   for (const [i, choice] of votes.entries()) {
-    const response = await ctx.call('POST', `/api/polls/${pollId}/votes`, {
-      token: await ctx.voterToken(`board-voter-${pollId}-${String(i)}`),
-      body: { optionId: optionIds[choice] },
+    const voter = ctx.client(await ctx.voterToken(`board-voter-${pollId}-${String(i)}`))
+    const response = await voter.api.polls[':pollId'].votes.$post({
+      param: { pollId },
+      json: { optionId: optionIds[choice] ?? '' },
+      header: {},
     })
-    const { receipt } = await json<{ receipt: { tracker: string } }>(response, 201)
+    const { receipt } = await bodyOf(response, 201)
     trackers.set(receipt.tracker, optionIds[choice] as string)
   }
   return { pollId, optionIds, trackers }
 }
 
 const close = async (pollId: string) =>
-  json(await ctx.call('POST', `/api/polls/${pollId}/close`, { token: admin }))
+  bodyOf(await ctx.client(admin).api.polls[':pollId'].close.$post({ param: { pollId } }), 200)
+
+const resultsOf = async (pollId: string) =>
+  bodyOf(await ctx.client().api.polls[':pollId'].results.$get({ param: { pollId } }), 200)
 
 const sha256 = (...parts: Buffer[]) =>
   createHash('sha256').update(Buffer.concat(parts)).digest('hex')
@@ -70,11 +65,11 @@ const uuidBytes = (id: string) => Buffer.from(id.replaceAll('-', ''), 'hex')
 describe('sealing a poll into its ballot chain', () => {
   it('publishes no chain while the poll is open, and keeps the board shut', async () => {
     const { pollId } = await pollWithVotes([0, 1])
-    const results = await json<Results>(await ctx.call('GET', `/api/polls/${pollId}/results`))
+    const results = await resultsOf(pollId)
     expect(results.chain).toBeNull()
     const board = await ctx.call('GET', `/api/polls/${pollId}/ballots`)
     expect(board.status).toBe(409)
-    expect(((await board.json()) as ErrorBody).error.code).toBe('poll_not_closed')
+    expect(((await board.json()) as ErrorAnswer).error.code).toBe('poll_not_closed')
   })
 
   it('seals at close: head and count with the results, every receipt on the board exactly once', async () => {
@@ -82,7 +77,7 @@ describe('sealing a poll into its ballot chain', () => {
     const { pollId, optionIds, trackers } = await pollWithVotes(votes)
     await close(pollId)
 
-    const results = await json<Results>(await ctx.call('GET', `/api/polls/${pollId}/results`))
+    const results = await resultsOf(pollId)
     expect(results.status).toBe('closed')
     expect(results.chain).toMatchObject({
       format: 'votelab-ballot-chain/1',
@@ -151,22 +146,21 @@ describe('sealing a poll into its ballot chain', () => {
     await close(pollId)
     const { ballots } = await json<BoardPage>(await ctx.call('GET', `/api/polls/${pollId}/ballots`))
     const third = ballots[2] as Entry
-    const found = await json<{
-      ballot: Entry & { optionLabel: string }
-      previousHash: string
-      chain: { head: string }
-    }>(await ctx.call('GET', `/api/polls/${pollId}/ballots/${third.tracker.toUpperCase()}`))
+    // Upper case on purpose: trackers are matched case-insensitively.
+    const found = await json<FoundBallot>(
+      await ctx.call('GET', `/api/polls/${pollId}/ballots/${third.tracker.toUpperCase()}`),
+    )
     expect(found.ballot).toMatchObject({ ...third, optionLabel: expect.any(String) as string })
     expect(found.previousHash).toBe(ballots[1]?.hash)
     expect(trackers.get(third.tracker)).toBe(found.ballot.optionId)
-    const first = await json<{ previousHash: string }>(
+    const first = await json<FoundBallot>(
       await ctx.call('GET', `/api/polls/${pollId}/ballots/${(ballots[0] as Entry).tracker}`),
     )
     expect(first.previousHash).toBe(GENESIS_HASH)
 
     const unknown = await ctx.call('GET', `/api/polls/${pollId}/ballots/${'ab'.repeat(16)}`)
     expect(unknown.status).toBe(404)
-    expect(((await unknown.json()) as ErrorBody).error.code).toBe('ballot_not_found')
+    expect(((await unknown.json()) as ErrorAnswer).error.code).toBe('ballot_not_found')
   })
 
   it('puts no identities and no cast times on the board, and erases cast times in the database', async () => {
@@ -198,7 +192,7 @@ describe('sealing a poll into its ballot chain', () => {
   it('seals an empty poll to the genesis hash', async () => {
     const { pollId } = await ctx.openPoll()
     await close(pollId)
-    const results = await json<Results>(await ctx.call('GET', `/api/polls/${pollId}/results`))
+    const results = await resultsOf(pollId)
     expect(results.chain).toMatchObject({ head: GENESIS_HASH, length: 0 })
     const page = await json<BoardPage>(await ctx.call('GET', `/api/polls/${pollId}/ballots`))
     expect(page).toMatchObject({ ballots: [], next: null })
@@ -209,7 +203,7 @@ describe('sealing a poll into its ballot chain', () => {
       closesAt: new Date(Date.now() + 1_500).toISOString(),
     })
     await new Promise((resolve) => setTimeout(resolve, 1_700))
-    const results = await json<Results>(await ctx.call('GET', `/api/polls/${pollId}/results`))
+    const results = await resultsOf(pollId)
     const page = await json<BoardPage>(await ctx.call('GET', `/api/polls/${pollId}/ballots`))
     expect(results.chain).toMatchObject({ length: 3, head: page.chain.head })
     expect(page.ballots).toHaveLength(3)
@@ -251,8 +245,8 @@ describe('sealing a poll into its ballot chain', () => {
         const board = await ctx.call('GET', `/api/polls/${pollId}/ballots`)
         expect(board.status).toBe(503)
         expect(board.headers.get('retry-after')).toBe('2')
-        expect(((await board.json()) as ErrorBody).error.code).toBe('sealing')
-        const results = await json<Results>(await ctx.call('GET', `/api/polls/${pollId}/results`))
+        expect(((await board.json()) as ErrorAnswer).error.code).toBe('sealing')
+        const results = await resultsOf(pollId)
         expect(results).toMatchObject({ status: 'closed', totalVotes: 2, chain: null })
         expect(performance.now() - started).toBeLessThan(1_000) // nobody waited for the lock
       } finally {
@@ -282,19 +276,20 @@ describe('sealing a poll into its ballot chain', () => {
     await closing
     const accepted = statuses.filter((status) => status === 201).length
     expect(statuses.every((status) => status === 201 || status === 409)).toBe(true)
-    const results = await json<Results>(await ctx.call('GET', `/api/polls/${pollId}/results`))
+    const results = await resultsOf(pollId)
     expect(results.chain?.length).toBe(accepted)
     expect(results.totalVotes).toBe(accepted)
   })
 
   it('keeps the board private when the poll says so, but still publishes the head', async () => {
     const { pollId, trackers } = await pollWithVotes([0, 2], { publishBallots: false })
-    const poll = await json<{ publishBallots: boolean }>(
-      await ctx.call('GET', `/api/polls/${pollId}`),
+    const poll = await bodyOf(
+      await ctx.client().api.polls[':pollId'].$get({ param: { pollId } }),
+      200,
     )
     expect(poll.publishBallots).toBe(false)
     await close(pollId)
-    const results = await json<Results>(await ctx.call('GET', `/api/polls/${pollId}/results`))
+    const results = await resultsOf(pollId)
     expect(results.chain).toMatchObject({ length: 2, published: false })
     for (const path of [
       'ballots',
@@ -303,7 +298,7 @@ describe('sealing a poll into its ballot chain', () => {
     ]) {
       const response = await ctx.call('GET', `/api/polls/${pollId}/${path}`)
       expect(response.status).toBe(403)
-      expect(((await response.json()) as ErrorBody).error.code).toBe('ballots_not_published')
+      expect(((await response.json()) as ErrorAnswer).error.code).toBe('ballots_not_published')
     }
   })
 
@@ -323,13 +318,12 @@ describe('sealing a poll into its ballot chain', () => {
     for (const [path, status, code] of cases) {
       const response = await ctx.call('GET', path)
       expect(response.status, path).toBe(status)
-      expect(((await response.json()) as ErrorBody).error.code, path).toBe(code)
+      expect(((await response.json()) as ErrorAnswer).error.code, path).toBe(code)
     }
-    const draft = await json<{ id: string }>(
-      await ctx.call('POST', '/api/polls', {
-        token: admin,
-        body: { title: 'Draft board', options: ['A', 'B'] },
-      }),
+    const draft = await bodyOf(
+      await ctx
+        .client(admin)
+        .api.polls.$post({ json: { title: 'Draft board', options: ['A', 'B'] } }),
       201,
     )
     expect((await ctx.call('GET', `/api/polls/${draft.id}/ballots`)).status).toBe(404)
@@ -344,6 +338,6 @@ describe('sealing a poll into its ballot chain', () => {
       body: { title: 'Bad', options: ['A', 'B'], publishBallots: 'yes' },
     })
     expect(response.status).toBe(400)
-    expect(((await response.json()) as ErrorBody).error.code).toBe('validation_failed')
+    expect(((await response.json()) as ErrorAnswer).error.code).toBe('validation_failed')
   })
 })

@@ -5,15 +5,11 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { HttpListener } from '../src/http-server.ts'
 import { authorizeParams, startInteraction } from './support/browser.ts'
-import { createTestContext, type TestContext } from './support/context.ts'
+import { createTestContext, type ErrorAnswer, type TestContext } from './support/context.ts'
 import { rawExchange } from '@votelab/testkit/raw-http'
 
 // Each request here answered 500 once (issue 13). They stay as named regression tests; the
 // generated inputs in hostile-input.property.test.ts look for the ones nobody thought of.
-
-type ErrorBody = {
-  error: { code: string; message: string; details?: { path: string; message: string }[] }
-}
 
 let ctx: TestContext
 let server: HttpListener
@@ -31,7 +27,7 @@ const createPoll = (body: unknown) => ctx.call('POST', '/api/polls', { token: ad
 
 async function expectFieldError(response: Response, field: string, message?: RegExp) {
   expect(response.status).toBe(400)
-  const { error } = (await response.json()) as ErrorBody
+  const { error } = (await response.json()) as ErrorAnswer
   expect(error.code).toBe('validation_failed')
   const detail = error.details?.find((d) => d.path === field)
   expect(detail, JSON.stringify(error)).toBeDefined()
@@ -66,7 +62,7 @@ describe('free text: one policy for every field', () => {
       body: '{"title":"a\u0000b","options":["a","b"]}',
     })
     expect(response.status).toBe(400)
-    expect(((await response.json()) as ErrorBody).error.code).toBe('invalid_json')
+    expect(((await response.json()) as ErrorAnswer).error.code).toBe('invalid_json')
   })
 
   it('allows tab and newline in the description only', async () => {
@@ -133,7 +129,7 @@ describe('numbers in query strings stay within their columns', () => {
     )
     const tooBig = await ctx.call('GET', `/api/polls/${pollId}/ballots?after=2147483648`)
     expect(tooBig.status).toBe(400)
-    expect(((await tooBig.json()) as ErrorBody).error.details?.[0]?.path).toBe('after')
+    expect(((await tooBig.json()) as ErrorAnswer).error.details?.[0]?.path).toBe('after')
     expect((await ctx.call('GET', `/api/polls/${pollId}/ballots?after=2147483647`)).status).toBe(
       200,
     )
@@ -151,7 +147,7 @@ describe('paths', () => {
       const response = await fetch(server.url + path)
       expect(response.status).toBeGreaterThanOrEqual(400)
       expect(response.status).toBeLessThan(500)
-      expect(((await response.json()) as ErrorBody).error.code).toMatch(/invalid_path|not_found/)
+      expect(((await response.json()) as ErrorAnswer).error.code).toMatch(/invalid_path|not_found/)
     },
   )
 })
@@ -317,7 +313,7 @@ describe('no request makes the process hold more than it should', () => {
   it('answers malformed HTTP with a JSON 400', async () => {
     const result = await rawExchange(url, 'GET / HTTP/1.1\r\nHost x\r\n\r\n')
     expect(result.status).toBe(400)
-    expect((JSON.parse(result.body) as ErrorBody).error.code).toBe('bad_request')
+    expect((JSON.parse(result.body) as ErrorAnswer).error.code).toBe('bad_request')
   })
 
   it('refuses a 64 MB sign-in form at once: 413, the rest discarded unbuffered, memory flat', async () => {
@@ -332,7 +328,7 @@ describe('no request makes the process hold more than it should', () => {
     const grewMb = (process.memoryUsage().rss - before) / MB
     expect(result.status).toBe(413)
     expect(result.closed).toBe(true)
-    expect((JSON.parse(result.body) as ErrorBody).error.code).toBe('payload_too_large')
+    expect((JSON.parse(result.body) as ErrorAnswer).error.code).toBe('payload_too_large')
     expect(result.sent).toBeLessThan(64 * MB)
     expect(grewMb).toBeLessThan(8)
   })
@@ -354,7 +350,7 @@ describe('no request makes the process hold more than it should', () => {
     expect(api.sent).toBeLessThan(64 * MB)
     const auth = await chunked('/auth/oauth2/token')
     expect(auth.status).toBe(411)
-    expect((JSON.parse(auth.body) as ErrorBody).error.code).toBe('length_required')
+    expect((JSON.parse(auth.body) as ErrorAnswer).error.code).toBe('length_required')
   })
 
   it('ends a trickling body with 408 and a closed socket after BODY_TIMEOUT_MS', async () => {
@@ -366,7 +362,7 @@ describe('no request makes the process hold more than it should', () => {
       { total: 1000, chunk: Buffer.from('a'), intervalMs: 100 },
     )
     expect(result.status).toBe(408)
-    expect((JSON.parse(result.body) as ErrorBody).error.code).toBe('request_timeout')
+    expect((JSON.parse(result.body) as ErrorAnswer).error.code).toBe('request_timeout')
   })
 
   it('closes the connection of a body still trickling after its answer', async () => {
@@ -424,7 +420,7 @@ describe('live-result streams are capped per address and per process, and expire
     const fourth = await streamFrom('192.0.2.1')
     expect(fourth.status).toBe(429)
     expect(Number(fourth.headers.get('retry-after'))).toBeGreaterThan(0)
-    expect(((await fourth.json()) as ErrorBody).error.code).toBe('too_many_streams')
+    expect(((await fourth.json()) as ErrorAnswer).error.code).toBe('too_many_streams')
 
     const fromB = await Promise.all([1, 2].map(() => streamFrom('192.0.2.2')))
     expect(fromB.map((r) => r.status)).toEqual([200, 200])

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decryptReceipt } from '../src/votes/idempotency.ts'
-import { createTestContext, type TestContext } from './support/context.ts'
+import { bodyOf, createTestContext, type ErrorAnswer, type TestContext } from './support/context.ts'
 
 let ctx: TestContext
 beforeAll(async () => {
@@ -10,14 +10,11 @@ beforeAll(async () => {
 })
 afterAll(() => ctx.close())
 
-type Receipt = { receipt: { tracker: string; pollId: string; castAt: string } }
-type ErrorBody = { error: { code: string; details?: { path: string }[] } }
-
 const vote = (pollId: string, optionId: string, token: string, key?: string) =>
-  ctx.call('POST', `/api/polls/${pollId}/votes`, {
-    token,
-    body: { optionId },
-    headers: key === undefined ? {} : { 'idempotency-key': key },
+  ctx.client(token).api.polls[':pollId'].votes.$post({
+    param: { pollId },
+    json: { optionId },
+    header: key === undefined ? {} : { 'idempotency-key': key },
   })
 
 async function ballots(pollId: string) {
@@ -51,7 +48,7 @@ describe('Idempotency-Key on votes', () => {
     )
     expect(responses.map((r) => r.status)).toEqual(Array<number>(30).fill(201))
     const trackers = new Set(
-      await Promise.all(responses.map(async (r) => ((await r.json()) as Receipt).receipt.tracker)),
+      await Promise.all(responses.map(async (r) => (await bodyOf(r, 201)).receipt.tracker)),
     )
     expect(trackers.size).toBe(1)
     expect(await ballots(pollId)).toEqual([{ option_id: optionIds[1], tracker: [...trackers][0] }])
@@ -64,7 +61,7 @@ describe('Idempotency-Key on votes', () => {
     expect((await vote(pollId, optionIds[0] as string, token, key)).status).toBe(201)
     const changed = await vote(pollId, optionIds[2] as string, token, key)
     expect(changed.status).toBe(422)
-    expect(((await changed.json()) as ErrorBody).error.code).toBe('idempotency_key_reused')
+    expect(((await changed.json()) as ErrorAnswer).error.code).toBe('idempotency_key_reused')
     expect((await ballots(pollId)).map((b) => b.option_id)).toEqual([optionIds[0]])
     // A key belongs to one vote: in another poll it is simply that vote's key.
     const other = await ctx.openPoll()
@@ -81,7 +78,7 @@ describe('Idempotency-Key on votes', () => {
     expect((await vote(pollId, optionIds[0] as string, token, randomUUID())).status).toBe(201)
     const again = await vote(pollId, optionIds[0] as string, token, randomUUID())
     expect(again.status).toBe(409)
-    expect(((await again.json()) as ErrorBody).error.code).toBe('already_voted')
+    expect(((await again.json()) as ErrorAnswer).error.code).toBe('already_voted')
     expect((await vote(pollId, optionIds[0] as string, token)).status).toBe(409)
     expect(await ballots(pollId)).toHaveLength(1)
   })
@@ -92,8 +89,8 @@ describe('Idempotency-Key on votes', () => {
     const alice = await vote(pollId, optionIds[0] as string, await ctx.voterToken('key-alice'), key)
     const bob = await vote(pollId, optionIds[0] as string, await ctx.voterToken('key-bob'), key)
     expect([alice.status, bob.status]).toEqual([201, 201])
-    expect(((await bob.json()) as Receipt).receipt.tracker).not.toBe(
-      ((await alice.json()) as Receipt).receipt.tracker,
+    expect((await bodyOf(bob, 201)).receipt.tracker).not.toBe(
+      (await bodyOf(alice, 201)).receipt.tracker,
     )
     expect(await ballots(pollId)).toHaveLength(2)
   })
@@ -109,7 +106,7 @@ describe('Idempotency-Key on votes', () => {
     ]) {
       const response = await vote(pollId, optionIds[0] as string, token, key)
       expect(response.status).toBe(400)
-      expect(((await response.json()) as ErrorBody).error.code).toBe('validation_failed')
+      expect(((await response.json()) as ErrorAnswer).error.code).toBe('validation_failed')
     }
     expect(await ballots(pollId)).toHaveLength(0)
   })
@@ -123,7 +120,7 @@ describe('Idempotency-Key on votes', () => {
       await ctx.voterToken('private-pat'),
       key,
     )
-    const { receipt } = (await response.json()) as Receipt
+    const { receipt } = await bodyOf(response, 201)
     const rows = await ctx.runtime.database.db
       .selectFrom('participation')
       .selectAll()

@@ -5,7 +5,7 @@ import { ADMIN_GROUP } from '../src/auth/verify.ts'
 import { openPostgres } from '../src/db/client.ts'
 import { listen, type HttpListener } from '../src/http-server.ts'
 import { createRuntime, type Runtime } from '../src/runtime.ts'
-import { TEST_ISSUER, testConfig } from './support/context.ts'
+import { type ErrorAnswer, TEST_ISSUER, testConfig } from './support/context.ts'
 import { createTestDatabase, onPostgres, type TestDatabase } from './support/databases.ts'
 import { openSse } from '@votelab/testkit/sse'
 import { startTcpProxy, type TcpProxy } from '@votelab/testkit/tcp-proxy'
@@ -86,9 +86,7 @@ describe.runIf(onPostgres)('when the database goes away and comes back', () => {
     })
     expect(vote.status).toBe(503)
     expect(vote.headers.get('retry-after')).toBe('2')
-    expect(((await vote.json()) as { error: { code: string } }).error.code).toBe(
-      'service_unavailable',
-    )
+    expect(((await vote.json()) as ErrorAnswer).error.code).toBe('service_unavailable')
     expect(Date.now() - started).toBeLessThan(5_000) // no hanging requests
     expect((await call('/healthz')).status).toBe(200) // alive, just not ready
 

@@ -1,9 +1,7 @@
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestContext, type TestContext } from './support/context.ts'
+import { bodyOf, createTestContext, type ErrorAnswer, type TestContext } from './support/context.ts'
 import { onPostgres } from './support/databases.ts'
-
-type ErrorBody = { error: { code: string } }
 
 describe('write rate limits', () => {
   let ctx: TestContext
@@ -32,7 +30,7 @@ describe('write rate limits', () => {
     expect(statuses).toEqual([400, 400, 400, 400, 400, 429, 429])
     const limited = await vote(pollId, eager, '10.0.1.1')
     expect(limited.headers.get('retry-after')).toMatch(/^[1-9]\d*$/)
-    expect(((await limited.json()) as ErrorBody).error.code).toBe('rate_limited')
+    expect(((await limited.json()) as ErrorAnswer).error.code).toBe('rate_limited')
     // Someone else, from another address, is not affected; reads are never limited.
     expect((await vote(pollId, await ctx.voterToken('calm-carl'), '10.0.2.1')).status).toBe(400)
     expect((await ctx.call('GET', `/api/polls/${pollId}`, { token: eager })).status).toBe(200)
@@ -111,12 +109,12 @@ describe('shedding votes the database cannot take', () => {
       expect(shed.length).toBeGreaterThan(0)
       for (const response of shed) {
         expect(response.headers.get('retry-after')).toBe('1')
-        expect(((await response.json()) as ErrorBody).error.code).toBe('overloaded')
+        expect(((await response.json()) as ErrorAnswer).error.code).toBe('overloaded')
       }
       // Exactly the acknowledged votes were counted; the shed ones may simply retry.
-      const results = await ctx.call('GET', `/api/polls/${pollId}/results`)
+      const results = await ctx.client().api.polls[':pollId'].results.$get({ param: { pollId } })
       const counted = statuses.filter((s) => s === 201).length
-      expect(((await results.json()) as { totalVotes: number }).totalVotes).toBe(counted)
+      expect((await bodyOf(results, 200)).totalVotes).toBe(counted)
       const retry = await ctx.call('POST', `/api/polls/${pollId}/votes`, {
         token: tokens[statuses.indexOf(503)] as string,
         body: { optionId: optionIds[0] },
@@ -148,10 +146,8 @@ describe('shedding votes the database cannot take', () => {
       // waited past the limit.
       expect(statuses.filter((s) => s === 201).length).toBeGreaterThanOrEqual(1)
       expect(statuses.filter((s) => s === 503).length).toBeGreaterThanOrEqual(8)
-      const results = await ctx.call('GET', `/api/polls/${pollId}/results`)
-      expect(((await results.json()) as { totalVotes: number }).totalVotes).toBe(
-        statuses.filter((s) => s === 201).length,
-      )
+      const results = await ctx.client().api.polls[':pollId'].results.$get({ param: { pollId } })
+      expect((await bodyOf(results, 200)).totalVotes).toBe(statuses.filter((s) => s === 201).length)
     },
   )
 })
@@ -175,7 +171,7 @@ describe.runIf(onPostgres)('read timeouts', () => {
       const elapsed = performance.now() - started
       expect(response.status).toBe(503)
       expect(response.headers.get('retry-after')).toBe('1')
-      expect(((await response.json()) as ErrorBody).error.code).toBe('timeout')
+      expect(((await response.json()) as ErrorAnswer).error.code).toBe('timeout')
       expect(elapsed).toBeLessThan(2_000)
     } finally {
       await blocker.query('rollback')

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestContext, type TestContext } from './support/context.ts'
+import type { InferRequestType } from 'hono/client'
+import {
+  bodyOf,
+  createTestContext,
+  type ApiClient,
+  type ErrorAnswer,
+  type TestContext,
+} from './support/context.ts'
 
 let ctx: TestContext
 let admin: string
@@ -11,24 +18,12 @@ beforeAll(async () => {
 })
 afterAll(() => ctx.close())
 
-type ErrorBody = {
-  error: { code: string; message: string; details?: { path: string; message: string }[] }
-}
-type PollBody = {
-  id: string
-  status: string
-  title: string
-  description: string
-  options: { id: string; label: string }[]
-  totalVotes: number
-  opensAt: string | null
-  closesAt: string | null
-}
+type NewPoll = InferRequestType<ApiClient['api']['polls']['$post']>['json']
 
-async function createDraft(body: object = { title: 'Lunch?', options: ['Pizza', 'Salad'] }) {
-  const response = await ctx.call('POST', '/api/polls', { token: admin, body })
+async function createDraft(json: NewPoll = { title: 'Lunch?', options: ['Pizza', 'Salad'] }) {
+  const response = await ctx.client(admin).api.polls.$post({ json })
   expect(response.status).toBe(201)
-  return (await response.json()) as PollBody
+  return bodyOf(response, 201)
 }
 
 describe('poll lifecycle', () => {
@@ -51,21 +46,22 @@ describe('poll lifecycle', () => {
 
   it('goes draft → open → closed, and refuses every other transition with 409', async () => {
     const poll = await createDraft()
-    const close = () => ctx.call('POST', `/api/polls/${poll.id}/close`, { token: admin })
-    const open = () => ctx.call('POST', `/api/polls/${poll.id}/open`, { token: admin })
+    const thePoll = ctx.client(admin).api.polls[':pollId']
+    const close = () => thePoll.close.$post({ param: { pollId: poll.id } })
+    const open = () => thePoll.open.$post({ param: { pollId: poll.id } })
 
     const closeDraft = await close()
     expect(closeDraft.status).toBe(409)
-    expect(((await closeDraft.json()) as ErrorBody).error.code).toBe('invalid_transition')
+    expect((await bodyOf(closeDraft, 409)).error.code).toBe('invalid_transition')
 
     const opened = await open()
     expect(opened.status).toBe(200)
-    expect(((await opened.json()) as PollBody).status).toBe('open')
+    expect((await bodyOf(opened, 200)).status).toBe('open')
     expect((await open()).status).toBe(409)
 
     const closed = await close()
     expect(closed.status).toBe(200)
-    expect(((await closed.json()) as PollBody).status).toBe('closed')
+    expect((await bodyOf(closed, 200)).status).toBe('closed')
     expect((await close()).status).toBe(409)
     expect((await open()).status).toBe(409)
   })
@@ -89,27 +85,26 @@ describe('poll lifecycle', () => {
       200,
     )
     await new Promise((resolve) => setTimeout(resolve, 1700))
-    const after = (await (await ctx.call('GET', `/api/polls/${poll.id}`)).json()) as PollBody
+    const after = await bodyOf(
+      await ctx.client().api.polls[':pollId'].$get({ param: { pollId: poll.id } }),
+      200,
+    )
     expect(after.status).toBe('closed')
     const vote = await ctx.call('POST', `/api/polls/${poll.id}/votes`, {
       token: voter,
       body: { optionId: after.options[0]?.id },
     })
     expect(vote.status).toBe(409)
-    expect(((await vote.json()) as ErrorBody).error.code).toBe('poll_not_open')
+    expect(((await vote.json()) as ErrorAnswer).error.code).toBe('poll_not_open')
   })
 })
 
 describe('listing and visibility', () => {
   it('hides drafts from voters and shows them to admins', async () => {
     const draft = await createDraft({ title: 'Secret draft', options: ['a', 'b'] })
-    const asVoter = (await (await ctx.call('GET', '/api/polls', { token: voter })).json()) as {
-      polls: PollBody[]
-    }
+    const asVoter = await bodyOf(await ctx.client(voter).api.polls.$get({ query: {} }), 200)
     expect(asVoter.polls.map((p) => p.id)).not.toContain(draft.id)
-    const asAdmin = (await (await ctx.call('GET', '/api/polls', { token: admin })).json()) as {
-      polls: PollBody[]
-    }
+    const asAdmin = await bodyOf(await ctx.client(admin).api.polls.$get({ query: {} }), 200)
     expect(asAdmin.polls.map((p) => p.id)).toContain(draft.id)
 
     expect((await ctx.call('GET', `/api/polls/${draft.id}`)).status).toBe(404)
@@ -120,14 +115,11 @@ describe('listing and visibility', () => {
 
   it('filters by status', async () => {
     const { pollId } = await ctx.openPoll()
-    const open = (await (await ctx.call('GET', '/api/polls?status=open')).json()) as {
-      polls: PollBody[]
-    }
+    const polls = ctx.client().api.polls
+    const open = await bodyOf(await polls.$get({ query: { status: 'open' } }), 200)
     expect(open.polls.every((p) => p.status === 'open')).toBe(true)
     expect(open.polls.map((p) => p.id)).toContain(pollId)
-    const closed = (await (await ctx.call('GET', '/api/polls?status=closed')).json()) as {
-      polls: PollBody[]
-    }
+    const closed = await bodyOf(await polls.$get({ query: { status: 'closed' } }), 200)
     expect(closed.polls.map((p) => p.id)).not.toContain(pollId)
   })
 
@@ -137,9 +129,10 @@ describe('listing and visibility', () => {
         createDraft({ title: `Paged ${i}`, options: ['a', 'b'] }),
       ),
     )
-    const whole = (await (
-      await ctx.call('GET', '/api/polls?limit=100', { token: admin })
-    ).json()) as { polls: PollBody[]; next: string | null }
+    const whole = await bodyOf(
+      await ctx.client(admin).api.polls.$get({ query: { limit: '100' } }),
+      200,
+    )
     expect(whole.polls.length).toBeGreaterThanOrEqual(25)
 
     const visited: string[] = []
@@ -148,7 +141,8 @@ describe('listing and visibility', () => {
     while (next) {
       const response = await ctx.call('GET', next, { token: admin })
       expect(response.status).toBe(200)
-      const page = (await response.json()) as { polls: PollBody[]; next: string | null }
+      // `next` is a ready-made URL: followed as it is, not rebuilt from typed parameters.
+      const page = (await response.json()) as typeof whole
       expect(page.polls.length).toBeLessThanOrEqual(7)
       visited.push(...page.polls.map((p) => p.id))
       next = page.next
@@ -161,30 +155,29 @@ describe('listing and visibility', () => {
   it('keeps the status filter in `next`, and refuses limits outside 1–100 and bad cursors', async () => {
     await ctx.openPoll()
     await ctx.openPoll()
-    const first = (await (await ctx.call('GET', '/api/polls?status=open&limit=1')).json()) as {
-      next: string | null
-    }
+    const first = await bodyOf(
+      await ctx.client().api.polls.$get({ query: { status: 'open', limit: '1' } }),
+      200,
+    )
     expect(new URL(first.next ?? '', 'http://x').searchParams.get('status')).toBe('open')
     for (const query of ['limit=0', 'limit=101', 'limit=1e9', 'after=1', 'after=%00']) {
       const response = await ctx.call('GET', `/api/polls?${query}`)
       expect(response.status, query).toBe(400)
-      expect(((await response.json()) as ErrorBody).error.code).toBe('validation_failed')
+      expect(((await response.json()) as ErrorAnswer).error.code).toBe('validation_failed')
     }
   })
 
   it('says whether the caller has voted when a token is sent', async () => {
     const { pollId, optionIds } = await ctx.openPoll()
-    const before = (await (
-      await ctx.call('GET', `/api/polls/${pollId}`, { token: voter })
-    ).json()) as { hasVoted: boolean }
+    const asVoter = ctx.client(voter).api.polls[':pollId']
+    const before = await bodyOf(await asVoter.$get({ param: { pollId } }), 200)
     expect(before.hasVoted).toBe(false)
-    await ctx.call('POST', `/api/polls/${pollId}/votes`, {
-      token: voter,
-      body: { optionId: optionIds[0] },
+    await asVoter.votes.$post({
+      param: { pollId },
+      json: { optionId: optionIds[0] ?? '' },
+      header: {},
     })
-    const after = (await (
-      await ctx.call('GET', `/api/polls/${pollId}`, { token: voter })
-    ).json()) as { hasVoted: boolean }
+    const after = await bodyOf(await asVoter.$get({ param: { pollId } }), 200)
     expect(after.hasVoted).toBe(true)
     const anonymous = (await (await ctx.call('GET', `/api/polls/${pollId}`)).json()) as object
     expect(anonymous).not.toHaveProperty('hasVoted')
@@ -220,7 +213,7 @@ describe('input validation and error shape', () => {
   it.each(cases)('rejects a poll with %s: 400 naming the field', async (_name, body, field) => {
     const response = await ctx.call('POST', '/api/polls', { token: admin, body })
     expect(response.status).toBe(400)
-    const error = ((await response.json()) as ErrorBody).error
+    const error = ((await response.json()) as ErrorAnswer).error
     expect(error.code).toBe('validation_failed')
     expect(error.details?.map((d) => d.path).join(' ')).toContain(field)
   })
@@ -228,7 +221,7 @@ describe('input validation and error shape', () => {
   it('rejects malformed JSON with 400 invalid_json', async () => {
     const response = await ctx.call('POST', '/api/polls', { token: admin, body: '{"title": ' })
     expect(response.status).toBe(400)
-    expect(((await response.json()) as ErrorBody).error.code).toBe('invalid_json')
+    expect(((await response.json()) as ErrorAnswer).error.code).toBe('invalid_json')
   })
 
   it('rejects a body that is not declared as JSON with 415', async () => {
@@ -238,7 +231,7 @@ describe('input validation and error shape', () => {
       headers: { 'content-type': 'text/plain' },
     })
     expect(response.status).toBe(415)
-    expect(((await response.json()) as ErrorBody).error.code).toBe('unsupported_media_type')
+    expect(((await response.json()) as ErrorAnswer).error.code).toBe('unsupported_media_type')
   })
 
   it('rejects a chunked body over 16 KiB with 413, as well as a declared one', async () => {
@@ -267,13 +260,13 @@ describe('input validation and error shape', () => {
       body: { title: 'x'.repeat(17 * 1024), options: ['a', 'b'] },
     })
     expect(response.status).toBe(413)
-    expect(((await response.json()) as ErrorBody).error.code).toBe('payload_too_large')
+    expect(((await response.json()) as ErrorAnswer).error.code).toBe('payload_too_large')
   })
 
   it('rejects a poll id that is not a UUID with 400', async () => {
     const response = await ctx.call('GET', '/api/polls/not-a-uuid')
     expect(response.status).toBe(400)
-    expect(((await response.json()) as ErrorBody).error.details?.[0]?.path).toBe('pollId')
+    expect(((await response.json()) as ErrorAnswer).error.details?.[0]?.path).toBe('pollId')
   })
 
   it('rejects an unknown status filter with 400', async () => {
@@ -283,7 +276,7 @@ describe('input validation and error shape', () => {
   it('answers unknown API routes with a JSON 404', async () => {
     const response = await ctx.call('DELETE', '/api/polls')
     expect(response.status).toBe(404)
-    expect(((await response.json()) as ErrorBody).error.code).toBe('not_found')
+    expect(((await response.json()) as ErrorAnswer).error.code).toBe('not_found')
   })
 
   it('never answers 500 to hostile input', async () => {
@@ -380,7 +373,7 @@ describe('creation cap per admin', () => {
       }
       const refused = await capped.call('POST', '/api/polls', { token, body })
       expect(refused.status).toBe(429)
-      expect(((await refused.json()) as ErrorBody).error.code).toBe('too_many_polls')
+      expect(((await refused.json()) as ErrorAnswer).error.code).toBe('too_many_polls')
       const retryAfter = Number(refused.headers.get('retry-after'))
       expect(retryAfter).toBeGreaterThan(3500)
       expect(retryAfter).toBeLessThanOrEqual(3600)

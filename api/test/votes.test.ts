@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestContext, type TestContext } from './support/context.ts'
+import { bodyOf, createTestContext, type ErrorAnswer, type TestContext } from './support/context.ts'
 
 let ctx: TestContext
 beforeAll(async () => {
@@ -8,16 +8,16 @@ beforeAll(async () => {
 })
 afterAll(() => ctx.close())
 
-type ErrorBody = { error: { code: string } }
-type Receipt = { receipt: { tracker: string; pollId: string; castAt: string } }
-type Results = {
-  totalVotes: number
-  status: string
-  options: { optionId: string; votes: number }[]
-}
-
+// (`?? ''`: the option lists come from openPoll and are never shorter than the index used.)
 const vote = (pollId: string, optionId: string | undefined, token: string) =>
-  ctx.call('POST', `/api/polls/${pollId}/votes`, { token, body: { optionId } })
+  ctx.client(token).api.polls[':pollId'].votes.$post({
+    param: { pollId },
+    json: { optionId: optionId ?? '' },
+    header: {},
+  })
+
+const results = async (pollId: string) =>
+  bodyOf(await ctx.client().api.polls[':pollId'].results.$get({ param: { pollId } }), 200)
 
 async function ballotCount(pollId: string): Promise<number> {
   const row = await ctx.runtime.database.db
@@ -33,7 +33,7 @@ describe('casting a vote', () => {
     const { pollId, optionIds } = await ctx.openPoll()
     const response = await vote(pollId, optionIds[1], await ctx.voterToken('receipt-voter'))
     expect(response.status).toBe(201)
-    const { receipt } = (await response.json()) as Receipt
+    const { receipt } = await bodyOf(response, 201)
     expect(receipt.tracker).toMatch(/^[0-9a-f]{32}$/)
     expect(receipt.pollId).toBe(pollId)
     expect(Math.abs(Date.parse(receipt.castAt) - Date.now())).toBeLessThan(60_000)
@@ -70,7 +70,7 @@ describe('casting a vote', () => {
     const codes = await Promise.all(
       responses
         .filter((r) => r.status === 409)
-        .map(async (r) => ((await r.json()) as ErrorBody).error.code),
+        .map(async (r) => ((await r.json()) as ErrorAnswer).error.code),
     )
     expect(new Set(codes)).toEqual(new Set(['already_voted']))
     expect(await ballotCount(pollId)).toBe(1)
@@ -86,35 +86,31 @@ describe('casting a vote', () => {
     )
     expect(responses.every((r) => r.status === 201)).toBe(true)
     const trackers = new Set(
-      await Promise.all(responses.map(async (r) => ((await r.json()) as Receipt).receipt.tracker)),
+      await Promise.all(responses.map(async (r) => (await bodyOf(r, 201)).receipt.tracker)),
     )
     expect(trackers.size).toBe(200)
 
-    const results = (await (
-      await ctx.call('GET', `/api/polls/${pollId}/results`)
-    ).json()) as Results
-    expect(results.totalVotes).toBe(200)
-    expect(results.options.map((o) => o.votes)).toEqual([67, 67, 66])
+    const tally = await results(pollId)
+    expect(tally.totalVotes).toBe(200)
+    expect(tally.options.map((o) => o.votes)).toEqual([67, 67, 66])
     expect(await ballotCount(pollId)).toBe(200)
   })
 
   it('refuses votes on drafts and closed polls with 409 poll_not_open, and counts nothing', async () => {
     const admin = await ctx.adminToken()
-    const draft = (await (
-      await ctx.call('POST', '/api/polls', {
-        token: admin,
-        body: { title: 'd', options: ['a', 'b'] },
-      })
-    ).json()) as { id: string; options: { id: string }[] }
+    const draft = await bodyOf(
+      await ctx.client(admin).api.polls.$post({ json: { title: 'd', options: ['a', 'b'] } }),
+      201,
+    )
     const onDraft = await vote(draft.id, draft.options[0]?.id, await ctx.voterToken('early'))
     expect(onDraft.status).toBe(409)
-    expect(((await onDraft.json()) as ErrorBody).error.code).toBe('poll_not_open')
+    expect(((await onDraft.json()) as ErrorAnswer).error.code).toBe('poll_not_open')
 
     const { pollId, optionIds } = await ctx.openPoll()
     await ctx.call('POST', `/api/polls/${pollId}/close`, { token: admin })
     const late = await vote(pollId, optionIds[0], await ctx.voterToken('late'))
     expect(late.status).toBe(409)
-    expect(((await late.json()) as ErrorBody).error.code).toBe('poll_not_open')
+    expect(((await late.json()) as ErrorAnswer).error.code).toBe('poll_not_open')
     expect(await ballotCount(pollId)).toBe(0)
   })
 
@@ -131,11 +127,9 @@ describe('casting a vote', () => {
     const accepted = responses.filter((r) => r.status === 201).length
     expect(responses.every((r) => r.status === 201 || r.status === 409)).toBe(true)
     // Whatever the interleaving, every acknowledged vote — and only those — is in the tally.
-    const results = (await (
-      await ctx.call('GET', `/api/polls/${pollId}/results`)
-    ).json()) as Results
-    expect(results.status).toBe('closed')
-    expect(results.totalVotes).toBe(accepted)
+    const tally = await results(pollId)
+    expect(tally.status).toBe('closed')
+    expect(tally.totalVotes).toBe(accepted)
     expect(await ballotCount(pollId)).toBe(accepted)
   })
 
@@ -144,7 +138,7 @@ describe('casting a vote', () => {
     const second = await ctx.openPoll()
     const response = await vote(first.pollId, second.optionIds[0], await ctx.voterToken('confused'))
     expect(response.status).toBe(400)
-    expect(((await response.json()) as ErrorBody).error.code).toBe('unknown_option')
+    expect(((await response.json()) as ErrorAnswer).error.code).toBe('unknown_option')
     expect(await ballotCount(first.pollId)).toBe(0)
     // The voter may still vote properly afterwards: nothing was recorded.
     expect(

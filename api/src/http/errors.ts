@@ -9,6 +9,12 @@ export interface ErrorBody {
   error: { code: string; message: string; details?: unknown }
 }
 
+/** One invalid field in a `validation_failed` error's `details`. */
+export interface FieldProblem {
+  path: string
+  message: string
+}
+
 /** The same shape in the OpenAPI document. */
 export const ErrorSchema = z
   .object({

@@ -1,6 +1,6 @@
 import { OpenAPIHono, type Hook } from '@hono/zod-openapi'
 import type { AppEnv } from './env.ts'
-import { ErrorSchema, errorBody } from './errors.ts'
+import { ErrorSchema, errorBody, type FieldProblem } from './errors.ts'
 
 /**
  * Validation failures from any route become a 400 in the project's error shape, with one entry
@@ -8,7 +8,7 @@ import { ErrorSchema, errorBody } from './errors.ts'
  */
 const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
   if (result.success) return undefined
-  const details = result.error.issues.map((issue) => ({
+  const details = result.error.issues.map((issue): FieldProblem => ({
     path: issue.path.map(String).join('.') || result.target,
     message: issue.message,
   }))

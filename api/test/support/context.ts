@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
 import { importJWK, SignJWT, type JWTPayload } from 'jose'
+import type { ClientResponse } from 'hono/client'
+import { testClient } from 'hono/testing'
+import type { App } from '../../src/app.ts'
 import {
   createLocalIssuer,
   createSigningKey,
@@ -11,11 +14,40 @@ import {
 } from '../../src/auth/local-issuer.ts'
 import { ADMIN_GROUP } from '../../src/auth/verify.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
+import type { ErrorBody, FieldProblem } from '../../src/http/errors.ts'
 import { listen, type HttpListener } from '../../src/http-server.ts'
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime.ts'
 import { createTestDatabase, type TestDatabase } from './databases.ts'
 
 export const TEST_ISSUER = 'http://localhost:3000/auth'
+
+/** Hono's typed client over the app in memory: request and response types come from the routes. */
+export type ApiClient = ReturnType<typeof testClient<App>>
+
+/** An error answer as tests read it: a `validation_failed` lists its fields in `details`. */
+export interface ErrorAnswer {
+  error: Omit<ErrorBody['error'], 'details'> & { details?: FieldProblem[] }
+}
+
+type BodyFor<R, S extends number> =
+  R extends ClientResponse<infer Body, infer Status, 'json'>
+    ? Status extends S
+      ? Body
+      : never
+    : never
+
+/** The typed body of a client's answer with `status`; any other status fails, showing the body. */
+export async function bodyOf<R extends ClientResponse<unknown>, S extends number>(
+  response: R,
+  status: S,
+): Promise<BodyFor<R, S>> {
+  if (response.status !== status) {
+    throw new Error(
+      `expected ${String(status)}, got ${String(response.status)}: ${await response.text()}`,
+    )
+  }
+  return (await response.json()) as BodyFor<R, S>
+}
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
@@ -39,7 +71,9 @@ export interface TestContext {
   testDatabase: TestDatabase
   issuer: LocalIssuer
   config: Config
-  /** `app.request()` with JSON and an optional bearer token. */
+  /** The typed client, sending `token` as the bearer when given: for well-formed requests. */
+  client(token?: string): ApiClient
+  /** `app.request()` with JSON and an optional bearer token: for anything, hostile included. */
   call(
     method: string,
     path: string,
@@ -81,6 +115,13 @@ export async function createTestContext(
     testDatabase,
     issuer,
     config,
+    client: (token) =>
+      testClient(
+        runtime.app,
+        undefined,
+        undefined,
+        token ? { headers: { authorization: `Bearer ${token}` } } : {},
+      ),
     call(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers }
       if (options.token) headers.authorization = `Bearer ${options.token}`
