@@ -53,6 +53,8 @@ beforeAll(async () => {
     VOTELAB: url,
     DATA_DIR: mkdtempSync(join(tmpdir(), 'votelab-lab-')),
     DATABASE_URL: scratch?.url ?? '',
+    // For the page that starts the production-shaped stack (06) beside this API.
+    STACK_PORT: String(await freePort()),
   }
   // The demo polls first (PGlite allows one process at a time), then the API.
   const seeded = spawnSync(process.execPath, ['api/src/cli/seed.ts'], {
