@@ -65,6 +65,8 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
     return { req: incoming, res: outgoing }
   }
 
+  type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>
+
   /** The interaction behind `uid`, or an error page when it expired or belongs to another browser. */
   async function interactionFor(c: Context<NodeEnv>, uid: string) {
     const { req, res } = nodeBindings(c)
@@ -96,11 +98,7 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
     c.html(errorPage('This sign-in has expired', 'Go back to votelab and sign in again.'), 400)
 
   /** Signs the account in and grants the first-party client its scopes: no consent screen, as with Cognito. */
-  async function finish(
-    c: Context<NodeEnv>,
-    accountId: string,
-    details: Awaited<ReturnType<Provider['interactionDetails']>>,
-  ) {
+  async function finish(c: Context<NodeEnv>, accountId: string, details: Interaction) {
     const clientId = String(details.params.client_id)
     const grant = new provider.Grant({ accountId, clientId })
     grant.addOIDCScope(SCOPES)
@@ -133,6 +131,24 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
       if (typeof value === 'string') form[key] = value.slice(0, FORM_FIELD_MAX)
     }
     return form
+  }
+
+  /**
+   * What a sign-in or sign-up form posts to: its interaction and fields, or the page saying why
+   * there are none (the sign-in expired, the body is no form of ours, the CSRF token is stale).
+   */
+  async function postedForm(
+    c: Context<NodeEnv>,
+  ): Promise<
+    { uid: string; details: Interaction; form: Record<string, string> } | { refused: Response }
+  > {
+    const uid = c.req.param('uid') ?? ''
+    const details = await interactionFor(c, uid)
+    if (!details) return { refused: expired(c) }
+    const form = await readForm(c)
+    if (!form) return { refused: unreadableForm(c) }
+    if (!csrfValid(uid, form.csrf)) return { refused: formExpired(c) }
+    return { uid, details, form }
   }
 
   const routes = new Hono<NodeEnv>()
@@ -172,12 +188,9 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
   })
 
   routes.post('/interaction/:uid/login', async (c) => {
-    const uid = c.req.param('uid')
-    const details = await interactionFor(c, uid)
-    if (!details) return expired(c)
-    const form = await readForm(c)
-    if (!form) return unreadableForm(c)
-    if (!csrfValid(uid, form.csrf)) return formExpired(c)
+    const posted = await postedForm(c)
+    if ('refused' in posted) return posted.refused
+    const { uid, details, form } = posted
     const view = signInView(uid)
 
     const email = emailSchema.safeParse(form.email ?? '')
@@ -221,12 +234,9 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
   })
 
   routes.post('/interaction/:uid/signup', async (c) => {
-    const uid = c.req.param('uid')
-    const details = await interactionFor(c, uid)
-    if (!details) return expired(c)
-    const form = await readForm(c)
-    if (!form) return unreadableForm(c)
-    if (!csrfValid(uid, form.csrf)) return formExpired(c)
+    const posted = await postedForm(c)
+    if ('refused' in posted) return posted.refused
+    const { uid, details, form } = posted
     const view = signUpView(uid)
     const verdict = throttle.signUp(addressOf(c))
     if (verdict.kind === 'refuse')
