@@ -53,8 +53,10 @@ beforeAll(async () => {
     VOTELAB: url,
     DATA_DIR: mkdtempSync(join(tmpdir(), 'votelab-lab-')),
     DATABASE_URL: scratch?.url ?? '',
-    // For the page that starts the production-shaped stack (06) beside this API.
+    // For the pages that start processes of their own beside this API: the stack (06), a
+    // second API with its log in a file (08).
     STACK_PORT: String(await freePort()),
+    LAB_PORT: String(await freePort()),
   }
   // The demo polls first (PGlite allows one process at a time), then the API.
   const seeded = spawnSync(process.execPath, ['api/src/cli/seed.ts'], {
