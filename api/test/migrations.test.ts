@@ -128,6 +128,7 @@ describe('migrations', () => {
     expect(await migrateToLatest(database.db)).toEqual([
       'Up 2026-11-22T0800-ballot-chain',
       'Up 2026-11-30T0900-polls-by-creator',
+      'Up 2026-11-30T1000-results-visibility',
     ])
     const results = await getResults(database.db, pollId)
     expect(results?.chain).toMatchObject({ length: 3, published: true })

@@ -84,7 +84,10 @@ try {
   const results = await getResults(db, poll.id)
   if (!results?.chain) throw new Error('the poll was not sealed')
   const { chain } = results
-  const published = publishedChain(chain, results.options)
+  const published = publishedChain(
+    chain,
+    results.options.map(({ optionId, votes }) => ({ optionId, votes: votes ?? 0 })),
+  )
 
   // The export's query pattern: keyset pages of 5,000.
   started = performance.now()

@@ -30,13 +30,19 @@ export function resultsView(initial: Results) {
     for (const option of results.options) {
       const row = rows.get(option.optionId)
       if (!row) continue
+      if (option.votes === null) {
+        row.bar.style.width = '0%'
+        replace(row.count, '–')
+        continue
+      }
       const share = results.totalVotes ? option.votes / results.totalVotes : 0
       row.bar.style.width = `${(share * 100).toFixed(1)}%`
       replace(row.count, `${option.votes} · ${Math.round(share * 100)}%`)
     }
+    const hidden = results.options.some((option) => option.votes === null)
     replace(
       total,
-      `${results.totalVotes} ${results.totalVotes === 1 ? 'vote' : 'votes'}${results.status === 'closed' ? ' · final' : ''}`,
+      `${results.totalVotes} ${results.totalVotes === 1 ? 'vote' : 'votes'}${results.status === 'closed' ? ' · final' : ''}${hidden ? ' cast · the tally is shown when the poll closes' : ''}`,
     )
     // The commitment anyone can check the board against (pages/check.ts, pnpm audit:poll).
     if (results.chain) {

@@ -44,11 +44,15 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
   })
 
   /** A poll created and opened straight in the database (the admin page has a test of its own). */
-  async function openPoll(title: string, options: string[]) {
+  async function openPoll(
+    title: string,
+    options: string[],
+    resultsVisibility: 'live' | 'after_close' = 'live',
+  ) {
     const db = ctx.runtime.database.db
     const poll = await createPoll(
       db,
-      { title, description: '', options, publishBallots: true },
+      { title, description: '', options, publishBallots: true, resultsVisibility },
       'admin',
     )
     await transitionPoll(db, poll.id, 'open')
@@ -371,6 +375,47 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
       await shot(page, 'check-tampered')
     } finally {
       await profile.close()
+    }
+  })
+
+  it('shows only how many have voted in a poll that hides its tally until it closes, then the tally', async () => {
+    const poll = await openPoll('Secret until the end', ['Left', 'Right'], 'after_close')
+    const watcher = await newProfile()
+    try {
+      const page = await watcher.context.newPage()
+      await page.goto(`${base}/polls/${poll.id}`)
+      await expect
+        .poll(() => page.locator('.total').textContent())
+        .toBe('0 votes cast · the tally is shown when the poll closes')
+      const voter = await newProfile()
+      try {
+        const voting = await voter.context.newPage()
+        await voting.goto(`${base}/polls/${poll.id}`)
+        await voting.getByRole('button', { name: 'Sign in to vote' }).click()
+        const account = DEV_ACCOUNTS[1]
+        await voting.getByLabel('Email').fill(account.email)
+        await voting.getByLabel('Password').fill(account.password)
+        await voting.getByRole('button', { name: 'Sign in' }).click()
+        await voting.getByLabel('Right').check()
+        await voting.getByRole('button', { name: 'Vote' }).click()
+        await expect
+          .poll(() => voting.getByRole('heading', { name: 'Your vote is counted' }).isVisible())
+          .toBe(true)
+      } finally {
+        await voter.close()
+      }
+      await expect
+        .poll(() => page.locator('.total').textContent())
+        .toBe('1 vote cast · the tally is shown when the poll closes')
+      expect(await page.locator('.count').allTextContents()).toEqual(['–', '–'])
+      await shot(page, 'tally-hidden')
+
+      await transitionPoll(ctx.runtime.database.db, poll.id, 'closed')
+      await page.reload()
+      await expect.poll(() => page.locator('.total').textContent()).toBe('1 vote · final')
+      expect(await page.locator('.count').allTextContents()).toEqual(['0 · 0%', '1 · 100%'])
+    } finally {
+      await watcher.close()
     }
   })
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { sql, type Transaction } from 'kysely'
-import type { Database, PollStatus, Queryable } from '../db/database.ts'
+import type { Database, PollStatus, Queryable, ResultsVisibility } from '../db/database.ts'
 import { POLL_CHANGED_CHANNEL, effectiveStatus, pollTiming } from '../db/poll-status.ts'
 import { CHAIN_FORMAT, GENESIS_HASH, entryBytes } from '@votelab/ballot-chain'
 
@@ -136,6 +136,7 @@ export function publicChain(seal: Seal): {
 export interface SealState {
   status: PollStatus
   publishBallots: boolean
+  resultsVisibility: ResultsVisibility
   /** Undefined while the poll is not closed, or while another request is sealing it. */
   seal: Seal | undefined
   asOf: Date
@@ -154,6 +155,7 @@ export async function readSealState(db: Queryable, pollId: string): Promise<Seal
     .select((eb) => [
       effectiveStatus(pollTiming(eb)).as('status'),
       'polls.publish_ballots',
+      'polls.results_visibility',
       'poll_seals.ballot_count',
       'poll_seals.chain_head',
       'poll_seals.sealed_at',
@@ -168,7 +170,13 @@ export async function readSealState(db: Queryable, pollId: string): Promise<Seal
       : row.status === 'closed'
         ? await sealNow(db, pollId)
         : undefined
-  return { status: row.status, publishBallots: row.publish_ballots, seal, asOf: row.as_of }
+  return {
+    status: row.status,
+    publishBallots: row.publish_ballots,
+    resultsVisibility: row.results_visibility,
+    seal,
+    asOf: row.as_of,
+  }
 }
 
 async function sealNow(db: Queryable, pollId: string): Promise<Seal | undefined> {

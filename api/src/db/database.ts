@@ -7,7 +7,7 @@ import type { PollOptionsTable } from './tables/poll-options.ts'
 import type { PollSealsTable } from './tables/poll-seals.ts'
 import type { PollsTable } from './tables/polls.ts'
 
-export type { PollStatus } from './tables/polls.ts'
+export type { PollStatus, ResultsVisibility } from './tables/polls.ts'
 
 export interface Database {
   polls: PollsTable

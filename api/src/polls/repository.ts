@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { sealPoll } from '../ballots/seal.ts'
-import type { PollStatus, Queryable } from '../db/database.ts'
+import type { PollStatus, Queryable, ResultsVisibility } from '../db/database.ts'
 import type { CreatePollInput, Poll } from './schemas.ts'
 import { POLL_CHANGED_CHANNEL, effectiveStatus, pollTiming } from '../db/poll-status.ts'
 
@@ -16,6 +16,7 @@ async function withOptionsAndTotals(
     opens_at: Date | null
     closes_at: Date | null
     publish_ballots: boolean
+    results_visibility: ResultsVisibility
   }[],
 ): Promise<Poll[]> {
   if (rows.length === 0) return []
@@ -58,6 +59,7 @@ async function withOptionsAndTotals(
       .map((option) => ({ id: option.id, label: option.label })),
     totalVotes: votesByPoll.get(row.id) ?? 0,
     publishBallots: row.publish_ballots,
+    resultsVisibility: row.results_visibility,
   }))
 }
 
@@ -72,6 +74,7 @@ function selectPolls(db: Queryable) {
       'polls.opens_at',
       'polls.closes_at',
       'polls.publish_ballots',
+      'polls.results_visibility',
     ])
 }
 
@@ -155,6 +158,7 @@ export async function createPoll(
         opens_at: input.opensAt ? new Date(input.opensAt) : null,
         closes_at: input.closesAt ? new Date(input.closesAt) : null,
         publish_ballots: input.publishBallots,
+        results_visibility: input.resultsVisibility,
         created_by: createdBy,
       })
       .returning('id')

@@ -5,6 +5,14 @@ import { instant, queryInt, text } from '../http/fields.ts'
 
 export const PollStatusSchema = z.enum(['draft', 'open', 'closed']).openapi('PollStatus')
 
+export const ResultsVisibilitySchema = z
+  .enum(['live', 'after_close'], { error: 'must be "live" or "after_close"' })
+  .openapi('ResultsVisibility', {
+    description:
+      '`live`: the tally moves as votes arrive. `after_close`: until the poll closes its results ' +
+      'show turnout only — a live tally tells anyone who knows when someone voted how they voted.',
+  })
+
 export const MAX_POLLS_PAGE = 100
 
 export const ListPollsQuery = z.object({
@@ -41,6 +49,7 @@ export const PollSchema = z
     publishBallots: z.boolean().openapi({
       description: 'Whether the ballots go on the public board once the poll closes.',
     }),
+    resultsVisibility: ResultsVisibilitySchema,
   })
   .openapi('Poll')
 
@@ -73,6 +82,7 @@ export const CreatePollBody = z
           'Publish every ballot (tracker and option) on the board after the poll closes, so voters ' +
           'can check theirs and anyone can recount. Off where a receipt must not prove a choice.',
       }),
+    resultsVisibility: ResultsVisibilitySchema.default('live'),
   })
   .refine(
     (poll) =>
@@ -85,4 +95,6 @@ export const CreatePollBody = z
   .openapi('CreatePoll')
 
 export type Poll = z.infer<typeof PollSchema>
-export type CreatePollInput = z.infer<typeof CreatePollBody>
+/** A new poll as the repository takes it: the body after validation, visibility defaulting to live. */
+export type CreatePollInput = Omit<z.infer<typeof CreatePollBody>, 'resultsVisibility'> &
+  Partial<Pick<z.infer<typeof CreatePollBody>, 'resultsVisibility'>>

@@ -18,6 +18,7 @@ function hubWithCounter(coalesceMs: number, loadMs = 0) {
       return {
         pollId,
         status: 'open',
+        resultsVisibility: 'live',
         totalVotes: snapshot,
         options: [],
         asOf: new Date().toISOString(),
@@ -79,6 +80,7 @@ describe('ResultsHub', () => {
         return Promise.resolve({
           pollId,
           status: 'open',
+          resultsVisibility: 'live',
           totalVotes: 7,
           options: [],
           asOf: new Date().toISOString(),

@@ -6,7 +6,8 @@ import type { Results } from './schemas.ts'
 /**
  * The tally. While a poll is open it is counted from the ballots themselves (no counter to drift
  * from them); once closed it is the tally sealed with the ballot chain, published with the chain's
- * head so anyone can recount the board against it.
+ * head so anyone can recount the board against it. A poll whose results show `after_close` shows
+ * only its turnout until then.
  */
 export async function getResults(db: Queryable, pollId: string): Promise<Results | undefined> {
   const poll = await readSealState(db, pollId)
@@ -35,14 +36,16 @@ export async function getResults(db: Queryable, pollId: string): Promise<Results
         .where('o.poll_id', '=', pollId)
         .orderBy('o.position')
         .execute()
+  const hidden = poll.resultsVisibility === 'after_close' && poll.status !== 'closed'
   return {
     pollId,
     status: poll.status,
+    resultsVisibility: poll.resultsVisibility,
     totalVotes: options.reduce((sum, option) => sum + option.votes, 0),
     options: options.map((option) => ({
       optionId: option.id,
       label: option.label,
-      votes: option.votes,
+      votes: hidden ? null : option.votes,
     })),
     asOf: new Date(poll.asOf).toISOString(),
     chain: seal ? { ...publicChain(seal), published: poll.publishBallots } : null,

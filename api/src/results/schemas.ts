@@ -1,13 +1,22 @@
 import { z } from '@hono/zod-openapi'
 import { ChainSchema } from '../ballots/schemas.ts'
-import { PollStatusSchema } from '../polls/schemas.ts'
+import { PollStatusSchema, ResultsVisibilitySchema } from '../polls/schemas.ts'
 
 export const ResultsSchema = z
   .object({
     pollId: z.uuid(),
     status: PollStatusSchema,
-    totalVotes: z.number().int(),
-    options: z.array(z.object({ optionId: z.uuid(), label: z.string(), votes: z.number().int() })),
+    resultsVisibility: ResultsVisibilitySchema,
+    totalVotes: z.number().int().openapi({ description: 'Ballots cast: the turnout.' }),
+    options: z.array(
+      z.object({
+        optionId: z.uuid(),
+        label: z.string(),
+        votes: z.number().int().nullable().openapi({
+          description: 'Null while an `after_close` poll is open: only the turnout is shown.',
+        }),
+      }),
+    ),
     asOf: z.iso.datetime(),
     chain: ChainSchema.nullable().openapi({
       description: 'Once the poll is closed: the sealed ballot chain this tally is committed to.',

@@ -134,6 +134,17 @@ function createForm(ctx: AppContext, status: HTMLElement, created: () => void) {
       { class: 'meta' },
       'Turn this off where a voter must not be able to prove their choice to someone else (see the README).',
     ),
+    h(
+      'label',
+      { class: 'choice' },
+      h('input', { type: 'checkbox', name: 'resultsAfterClose' }),
+      ' Hide the tally until the poll closes (show only how many have voted)',
+    ),
+    h(
+      'p',
+      { class: 'meta' },
+      'A live tally moves the moment someone votes: in a small poll, anyone who knows when a person voted can tell how.',
+    ),
     h('button', { type: 'submit' }, 'Create draft'),
   )
   form.addEventListener('submit', (event) => {
@@ -147,7 +158,8 @@ function createForm(ctx: AppContext, status: HTMLElement, created: () => void) {
         .map((value) => (typeof value === 'string' ? value : ''))
         .filter((label) => label.trim()),
       publishBallots: data.get('publishBallots') === 'on',
-    }
+      resultsVisibility: data.get('resultsAfterClose') === 'on' ? 'after_close' : 'live',
+    } as const
     ctx.api.read(ctx.api.client.api.polls.$post({ json: body })).then(
       (poll) => {
         replace(status, notice(`Draft “${poll.title}” created. Open it when you are ready.`))

@@ -53,7 +53,9 @@ async function checkBoard(
     if (!page.next || !last) break
     after = last.seq
   }
-  const report = verifier.finish(publishedChain(chain, results.options))
+  // A sealed poll always shows its tally (votes are null only while an after_close poll is open).
+  const tally = results.options.map(({ optionId, votes }) => ({ optionId, votes: votes ?? 0 }))
+  const report = verifier.finish(publishedChain(chain, tally))
   return { report, found }
 }
 

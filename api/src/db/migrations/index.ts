@@ -4,6 +4,7 @@ import * as localSignIn from './2026-11-22T0600-local-sign-in.ts'
 import * as voteIdempotency from './2026-11-22T0700-vote-idempotency.ts'
 import * as ballotChain from './2026-11-22T0800-ballot-chain.ts'
 import * as pollsByCreator from './2026-11-30T0900-polls-by-creator.ts'
+import * as resultsVisibility from './2026-11-30T1000-results-visibility.ts'
 
 /** Every migration, in order. Listed by hand so bundling or a stray file can never reorder them. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T0700-vote-idempotency': voteIdempotency,
   '2026-11-22T0800-ballot-chain': ballotChain,
   '2026-11-30T0900-polls-by-creator': pollsByCreator,
+  '2026-11-30T1000-results-visibility': resultsVisibility,
 }

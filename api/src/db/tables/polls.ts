@@ -2,6 +2,9 @@ import type { ColumnType, Generated } from 'kysely'
 
 export type PollStatus = 'draft' | 'open' | 'closed'
 
+/** `after_close`: while the poll is open its results show turnout only, not the tally. */
+export type ResultsVisibility = 'live' | 'after_close'
+
 export interface PollsTable {
   id: Generated<string>
   title: string
@@ -11,6 +14,11 @@ export interface PollsTable {
   closes_at: Date | null
   /** Whether the sealed ballots go on the public board (see docs/verifiable-ballots.md for the trade-off). */
   publish_ballots: Generated<boolean>
+  results_visibility: ColumnType<
+    ResultsVisibility,
+    ResultsVisibility | undefined,
+    ResultsVisibility
+  >
   created_by: string
   created_at: Generated<Date>
   updated_at: Generated<Date>
