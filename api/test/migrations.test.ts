@@ -129,6 +129,7 @@ describe('migrations', () => {
       'Up 2026-11-22T0800-ballot-chain',
       'Up 2026-11-30T0900-polls-by-creator',
       'Up 2026-11-30T1000-results-visibility',
+      'Up 2026-11-30T1100-poll-eligibility',
     ])
     const results = await getResults(database.db, pollId)
     expect(results?.chain).toMatchObject({ length: 3, published: true })

@@ -25,6 +25,7 @@ export async function mintVoterTokens(
   dataDir: string,
   prefix: string,
   count: number,
+  groups: readonly string[] = [],
 ): Promise<string[]> {
   const workers = Math.max(1, availableParallelism())
   const slice = Math.ceil(count / workers)
@@ -35,6 +36,7 @@ export async function mintVoterTokens(
           issuer,
           dataDir,
           prefix,
+          groups,
           from: w * slice,
           to: Math.min(count, (w + 1) * slice),
         },

@@ -2,14 +2,16 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { loadLocalIssuer } from '@votelab/api/auth/local-issuer'
 
-const { issuer, dataDir, prefix, from, to } = workerData as {
+const { issuer, dataDir, prefix, groups, from, to } = workerData as {
   issuer: string
   dataDir: string
   prefix: string
+  groups: string[]
   from: number
   to: number
 }
 const local = await loadLocalIssuer(issuer, dataDir)
 const tokens: string[] = []
-for (let i = from; i < to; i++) tokens.push(await local.mintAccessToken({ sub: `${prefix}-${i}` }))
+for (let i = from; i < to; i++)
+  tokens.push(await local.mintAccessToken({ sub: `${prefix}-${i}`, groups }))
 parentPort?.postMessage(tokens)

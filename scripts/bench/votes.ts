@@ -1,9 +1,11 @@
 // pnpm bench:votes [--duration 10] [--connections 64] [--replicas 1] [--via nginx|direct] [--no-keys]
+//                  [--group <name>]
 // Starts N API replicas on real Postgres (a scratch database on the server at DATABASE_URL) behind
 // nginx (as in `pnpm stack:local`; `--via direct` spreads connections over the replicas instead),
 // mints one token per voter, drives POST /api/polls/:id/votes on one poll from a closed-loop load
-// generator, then checks that the tally equals the number of 201s. Prints numbers; asserts
-// nothing about speed.
+// generator, then checks that the tally equals the number of 201s. With `--group`, the poll takes
+// that group's members only and every voter's token carries it among four groups: the cost of the
+// eligibility check. Prints numbers; asserts nothing about speed.
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     via: { type: 'string', default: nginxBinary() ? 'nginx' : 'direct' },
     // The web client sends an Idempotency-Key with every vote; --no-keys measures without.
     keys: { type: 'boolean', default: true },
+    group: { type: 'string' },
   },
 })
 const duration = Number(values.duration)
@@ -58,7 +61,8 @@ try {
   const voterCount = Math.ceil(duration * Number(values.rate))
   log(`minting ${voterCount} voter tokens…`)
   const mintStarted = performance.now()
-  const tokens = await mintVoterTokens(issuerUrl, dataDir, 'bench-voter', voterCount)
+  const groups = values.group ? ['staff', 'lab', 'night-shift', values.group] : []
+  const tokens = await mintVoterTokens(issuerUrl, dataDir, 'bench-voter', voterCount, groups)
   log(`minted in ${((performance.now() - mintStarted) / 1000).toFixed(1)} s`)
 
   // Replicas share the database and the issuer key, as ECS tasks share RDS and Cognito.
@@ -93,7 +97,11 @@ try {
     const created = await fetch(`${api.url}/api/polls`, {
       method: 'POST',
       headers: { ...json, authorization: admin },
-      body: JSON.stringify({ title: 'Benchmark', options: ['A', 'B', 'C', 'D'] }),
+      body: JSON.stringify({
+        title: 'Benchmark',
+        options: ['A', 'B', 'C', 'D'],
+        ...(values.group ? { eligibility: { kind: 'group', group: values.group } } : {}),
+      }),
     })
     const poll = (await created.json()) as { id: string; options: { id: string }[] }
     await fetch(`${api.url}/api/polls/${poll.id}/open`, {
@@ -162,6 +170,7 @@ try {
       replicas,
       via: nginx ? 'nginx' : 'direct',
       'idempotency keys': values.keys ? 'yes' : 'no',
+      eligibility: values.group ? `group ${values.group}` : 'anyone',
     }
     console.log('\nbench:votes — one hot poll, API + Postgres on this machine')
     for (const [key, value] of Object.entries(report)) console.log(`  ${key.padEnd(22)} ${value}`)

@@ -48,11 +48,19 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
     title: string,
     options: string[],
     resultsVisibility: 'live' | 'after_close' = 'live',
+    eligibleGroup?: string,
   ) {
     const db = ctx.runtime.database.db
     const poll = await createPoll(
       db,
-      { title, description: '', options, publishBallots: true, resultsVisibility },
+      {
+        title,
+        description: '',
+        options,
+        publishBallots: true,
+        resultsVisibility,
+        eligibility: eligibleGroup ? { kind: 'group', group: eligibleGroup } : { kind: 'anyone' },
+      },
       'admin',
     )
     await transitionPoll(db, poll.id, 'open')
@@ -416,6 +424,36 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
       expect(await page.locator('.count').allTextContents()).toEqual(['0 · 0%', '1 · 100%'])
     } finally {
       await watcher.close()
+    }
+  })
+
+  it('tells a voter outside the poll’s group why they cannot vote, and offers no ballot', async () => {
+    const poll = await openPoll('Admins decide', ['Keep', 'Change'], 'live', 'admins')
+    const voter = await newProfile()
+    try {
+      const page = await voter.context.newPage()
+      await page.goto(`${base}/polls/${poll.id}`)
+      expect(await page.getByTestId('eligibility').textContent()).toBe(
+        'Only members of the group “admins” may vote.',
+      )
+      await page.getByRole('button', { name: 'Sign in to vote' }).click()
+      const account = DEV_ACCOUNTS[1]
+      await page.getByLabel('Email').fill(account.email)
+      await page.getByLabel('Password').fill(account.password)
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      await expect
+        .poll(() =>
+          page
+            .getByText(
+              'You cannot vote here: this poll is for members of the group “admins”, and your account is not in it.',
+            )
+            .isVisible(),
+        )
+        .toBe(true)
+      expect(await page.getByRole('button', { name: 'Vote' }).count()).toBe(0)
+      await shot(page, 'not-eligible')
+    } finally {
+      await voter.close()
     }
   })
 

@@ -17,6 +17,7 @@ async function withOptionsAndTotals(
     closes_at: Date | null
     publish_ballots: boolean
     results_visibility: ResultsVisibility
+    eligible_group: string | null
   }[],
 ): Promise<Poll[]> {
   if (rows.length === 0) return []
@@ -60,6 +61,9 @@ async function withOptionsAndTotals(
     totalVotes: votesByPoll.get(row.id) ?? 0,
     publishBallots: row.publish_ballots,
     resultsVisibility: row.results_visibility,
+    eligibility: row.eligible_group
+      ? { kind: 'group', group: row.eligible_group }
+      : { kind: 'anyone' },
   }))
 }
 
@@ -75,6 +79,7 @@ function selectPolls(db: Queryable) {
       'polls.closes_at',
       'polls.publish_ballots',
       'polls.results_visibility',
+      'polls.eligible_group',
     ])
 }
 
@@ -159,6 +164,7 @@ export async function createPoll(
         closes_at: input.closesAt ? new Date(input.closesAt) : null,
         publish_ballots: input.publishBallots,
         results_visibility: input.resultsVisibility,
+        eligible_group: input.eligibility?.kind === 'group' ? input.eligibility.group : null,
         created_by: createdBy,
       })
       .returning('id')

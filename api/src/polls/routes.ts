@@ -6,7 +6,13 @@ import { ApiError, notFound } from '../http/errors.ts'
 import { bearerAuth, createRouter, errorResponse } from '../http/openapi.ts'
 import { PollIdParams } from '../http/params.ts'
 import * as polls from './repository.ts'
-import { CreatePollBody, ListPollsQuery, PollDetailSchema, PollSchema } from './schemas.ts'
+import {
+  CreatePollBody,
+  ListPollsQuery,
+  PollDetailSchema,
+  PollSchema,
+  isEligible,
+} from './schemas.ts'
 
 const listRoute = createRoute({
   method: 'get',
@@ -135,7 +141,14 @@ export function pollRoutes({ db, pollsPerAdminPerHour }: PollRoutesDeps) {
       const principal = c.var.principal
       const poll = await visiblePoll(pollId, isAdmin(principal))
       if (!principal) return c.json(poll, 200)
-      return c.json({ ...poll, hasVoted: await polls.hasVoted(db, pollId, principal.sub) }, 200)
+      return c.json(
+        {
+          ...poll,
+          hasVoted: await polls.hasVoted(db, pollId, principal.sub),
+          eligible: isEligible(poll.eligibility, principal.groups),
+        },
+        200,
+      )
     })
     .openapi(createPollRoute, async (c) => {
       const input = c.req.valid('json')

@@ -13,6 +13,27 @@ export const ResultsVisibilitySchema = z
       'show turnout only — a live tally tells anyone who knows when someone voted how they voted.',
   })
 
+/** Cognito's group names: 1–128 characters; kept to a plain set here so they read well in URLs. */
+const GroupName = z
+  .string()
+  .regex(/^[\w.@+-]{1,128}$/, '1–128 letters, digits or . _ @ + -')
+  .openapi({ example: 'staff' })
+
+export const EligibilitySchema = z
+  .discriminatedUnion(
+    'kind',
+    [
+      z.strictObject({ kind: z.literal('anyone') }),
+      z.strictObject({ kind: z.literal('group'), group: GroupName }),
+    ],
+    { error: 'must be { "kind": "anyone" } or { "kind": "group", "group": "<name>" }' },
+  )
+  .openapi('Eligibility', {
+    description:
+      'Who may vote: `anyone` signed in, or members of one identity-provider `group` (the ' +
+      '`cognito:groups` claim of their access token). Fixed once the poll is created.',
+  })
+
 export const MAX_POLLS_PAGE = 100
 
 export const ListPollsQuery = z.object({
@@ -50,11 +71,16 @@ export const PollSchema = z
       description: 'Whether the ballots go on the public board once the poll closes.',
     }),
     resultsVisibility: ResultsVisibilitySchema,
+    eligibility: EligibilitySchema,
   })
   .openapi('Poll')
 
 export const PollDetailSchema = PollSchema.extend({
   hasVoted: z.boolean().optional().openapi({ description: 'Present when a token was sent.' }),
+  eligible: z
+    .boolean()
+    .optional()
+    .openapi({ description: 'Present when a token was sent: whether that voter may vote here.' }),
 }).openapi('PollDetail')
 
 const label = text({ max: 200 })
@@ -83,6 +109,7 @@ export const CreatePollBody = z
           'can check theirs and anyone can recount. Off where a receipt must not prove a choice.',
       }),
     resultsVisibility: ResultsVisibilitySchema.default('live'),
+    eligibility: EligibilitySchema.default({ kind: 'anyone' }),
   })
   .refine(
     (poll) =>
@@ -96,5 +123,13 @@ export const CreatePollBody = z
 
 export type Poll = z.infer<typeof PollSchema>
 /** A new poll as the repository takes it: the body after validation, visibility defaulting to live. */
-export type CreatePollInput = Omit<z.infer<typeof CreatePollBody>, 'resultsVisibility'> &
-  Partial<Pick<z.infer<typeof CreatePollBody>, 'resultsVisibility'>>
+export type CreatePollInput = Omit<
+  z.infer<typeof CreatePollBody>,
+  'resultsVisibility' | 'eligibility'
+> &
+  Partial<Pick<z.infer<typeof CreatePollBody>, 'resultsVisibility' | 'eligibility'>>
+export type Eligibility = z.infer<typeof EligibilitySchema>
+
+/** Whether a voter with these identity-provider groups may vote in a poll. */
+export const isEligible = (eligibility: Eligibility, groups: readonly string[]): boolean =>
+  eligibility.kind === 'anyone' || groups.includes(eligibility.group)

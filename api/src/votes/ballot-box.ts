@@ -13,6 +13,8 @@ export interface VoteRequest {
   pollId: string
   optionId: string
   voterSub: string
+  /** The voter's identity-provider groups (`cognito:groups`): a group poll takes its members only. */
+  voterGroups?: readonly string[] | undefined
   /** The client's Idempotency-Key: the vote then leaves an encrypted receipt for retries. */
   idempotencyKey?: string | undefined
 }
@@ -25,7 +27,11 @@ export interface Receipt {
 
 export type VoteOutcome =
   | { ok: true; receipt: Receipt }
-  | { ok: false; reason: 'poll_not_found' | 'poll_not_open' | 'option_not_found' | 'already_voted' }
+  | {
+      ok: false
+      reason:
+        'poll_not_found' | 'poll_not_open' | 'option_not_found' | 'not_eligible' | 'already_voted'
+    }
   /** Shed before reaching the database: nothing was written, the caller may retry. */
   | { ok: false; reason: 'overloaded' }
 
@@ -138,7 +144,13 @@ function newTrackers(count: number): string[] {
   return Array.from({ length: count }, (_, i) => bytes.toString('hex', 16 * i, 16 * (i + 1)))
 }
 
-type Outcome = 'cast' | 'poll_not_found' | 'option_not_found' | 'poll_not_open' | 'already_voted'
+type Outcome =
+  | 'cast'
+  | 'poll_not_found'
+  | 'option_not_found'
+  | 'poll_not_open'
+  | 'not_eligible'
+  | 'already_voted'
 interface BatchRow {
   idx: number
   outcome: Outcome
@@ -186,21 +198,23 @@ async function writeBatch(
         ${votes.map((vote) => vote.voterSub)}::text[],
         ${trackers}::text[],
         ${remembered.map((r) => r?.keyHash ?? null)}::text[],
-        ${remembered.map((r) => r?.encrypted ?? null)}::text[]
-      ) as t (idx, poll_id, option_id, voter_sub, tracker, key_hash, sealed_receipt)
+        ${remembered.map((r) => r?.encrypted ?? null)}::text[],
+        ${votes.map((vote) => JSON.stringify(vote.voterGroups ?? []))}::jsonb[]
+      ) as t (idx, poll_id, option_id, voter_sub, tracker, key_hash, sealed_receipt, voter_groups)
     ),
     -- FOR SHARE: closing a poll waits for this statement, so no ballot lands after the close.
     poll as (
-      select id, ${POLL_ACCEPTING} as accepting
+      select id, ${POLL_ACCEPTING} as accepting, eligible_group
       from polls
       where id in (select poll_id from input)
       for share
     ),
-    -- Requests for an option of a poll that accepts votes.
+    -- Requests for an option of a poll that accepts votes, from voters it takes.
     eligible as (
       select input.poll_id, input.voter_sub, input.key_hash, input.sealed_receipt
       from input
       join poll on poll.id = input.poll_id and poll.accepting
+        and (poll.eligible_group is null or input.voter_groups ? poll.eligible_group)
       join poll_options option on option.id = input.option_id and option.poll_id = input.poll_id
     ),
     -- The one-vote rule is this primary key: a conflict means the voter already voted.
@@ -229,6 +243,8 @@ async function writeBatch(
         when poll.id is null then 'poll_not_found'
         when option.id is null then 'option_not_found'
         when not poll.accepting then 'poll_not_open'
+        when not (poll.eligible_group is null or input.voter_groups ? poll.eligible_group)
+          then 'not_eligible'
         when cast_ballot.tracker is not null then 'cast'
         else 'already_voted'
       end as outcome,

@@ -28,6 +28,7 @@ const voteRoute = createRoute({
     },
     400: errorResponse('Invalid body, Idempotency-Key, or an option of another poll'),
     401: errorResponse('No valid token'),
+    403: errorResponse('`not_eligible`: the poll takes members of another group only'),
     404: errorResponse('No such poll'),
     409: errorResponse('`already_voted` or `poll_not_open`'),
     422: errorResponse('`idempotency_key_reused`: that key was sent with a different vote'),
@@ -49,7 +50,7 @@ export function voteRoutes({ db, ballotBox }: VoteRoutesDeps) {
     const key = c.req.valid('header')['idempotency-key']
     const principal = c.var.principal
     if (!principal) throw new Error('requireVoter let an anonymous caller through')
-    const request = { pollId, optionId, voterSub: principal.sub }
+    const request = { pollId, optionId, voterSub: principal.sub, voterGroups: principal.groups }
 
     // A retry of a vote that was counted: the same receipt, whichever replica answers.
     const replay = async () => {
@@ -84,6 +85,8 @@ export function voteRoutes({ db, ballotBox }: VoteRoutesDeps) {
         })
       case 'poll_not_open':
         throw new ApiError(409, 'poll_not_open', 'This poll is not open for voting')
+      case 'not_eligible':
+        throw new ApiError(403, 'not_eligible', 'You are not eligible to vote in this poll')
       case 'already_voted':
         throw new ApiError(409, 'already_voted', 'You have already voted in this poll')
       case 'overloaded':

@@ -134,6 +134,14 @@ function createForm(ctx: AppContext, status: HTMLElement, created: () => void) {
       { class: 'meta' },
       'Turn this off where a voter must not be able to prove their choice to someone else (see the README).',
     ),
+    h('label', { for: 'eligible-group' }, 'Who may vote: members of this group only (optional)'),
+    h('input', {
+      id: 'eligible-group',
+      name: 'eligibleGroup',
+      maxlength: 128,
+      pattern: '[\\w.@+\\-]+',
+      placeholder: 'anyone signed in',
+    }),
     h(
       'label',
       { class: 'choice' },
@@ -150,6 +158,7 @@ function createForm(ctx: AppContext, status: HTMLElement, created: () => void) {
   form.addEventListener('submit', (event) => {
     event.preventDefault()
     const data = new FormData(form)
+    const group = formText(data, 'eligibleGroup').trim()
     const body = {
       title: formText(data, 'title'),
       description: formText(data, 'description'),
@@ -158,8 +167,10 @@ function createForm(ctx: AppContext, status: HTMLElement, created: () => void) {
         .map((value) => (typeof value === 'string' ? value : ''))
         .filter((label) => label.trim()),
       publishBallots: data.get('publishBallots') === 'on',
-      resultsVisibility: data.get('resultsAfterClose') === 'on' ? 'after_close' : 'live',
-    } as const
+      resultsVisibility:
+        data.get('resultsAfterClose') === 'on' ? ('after_close' as const) : ('live' as const),
+      eligibility: group ? { kind: 'group' as const, group } : { kind: 'anyone' as const },
+    }
     ctx.api.read(ctx.api.client.api.polls.$post({ json: body })).then(
       (poll) => {
         replace(status, notice(`Draft “${poll.title}” created. Open it when you are ready.`))

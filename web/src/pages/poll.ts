@@ -45,11 +45,19 @@ function voteMessage(error: unknown): string {
       return 'You have already voted in this poll.'
     case 'poll_not_open':
       return 'This poll is not open for voting.'
+    case 'not_eligible':
+      return 'You are not eligible to vote in this poll.'
     case 'network':
       return error.message
     default:
       return error.message || 'Your vote was not counted. Try again.'
   }
+}
+
+function notEligibleMessage(eligibility: Poll['eligibility']): string {
+  return eligibility.kind === 'group'
+    ? `You cannot vote here: this poll is for members of the group “${eligibility.group}”, and your account is not in it.`
+    : 'You are not eligible to vote in this poll.'
 }
 
 export async function pollPage(main: HTMLElement, ctx: AppContext, pollId: string): Promise<void> {
@@ -91,6 +99,13 @@ export async function pollPage(main: HTMLElement, ctx: AppContext, pollId: strin
       { class: `status ${poll.status}` },
       poll.status === 'open' ? 'Open for voting' : poll.status === 'closed' ? 'Closed' : 'Draft',
     ),
+    poll.eligibility.kind === 'group'
+      ? h(
+          'p',
+          { class: 'meta', 'data-testid': 'eligibility' },
+          `Only members of the group “${poll.eligibility.group}” may vote.`,
+        )
+      : null,
     voteArea,
     h('h2', {}, 'Results'),
     connection,
@@ -132,6 +147,10 @@ export async function pollPage(main: HTMLElement, ctx: AppContext, pollId: strin
     return
   }
   if (poll.status !== 'open') return
+  if (poll.eligible === false) {
+    voteArea.replaceChildren(notice(notEligibleMessage(poll.eligibility)))
+    return
+  }
   if (!ctx.me) {
     voteArea.replaceChildren(
       h('p', {}, 'Sign in to vote. '),

@@ -5,6 +5,7 @@ import * as voteIdempotency from './2026-11-22T0700-vote-idempotency.ts'
 import * as ballotChain from './2026-11-22T0800-ballot-chain.ts'
 import * as pollsByCreator from './2026-11-30T0900-polls-by-creator.ts'
 import * as resultsVisibility from './2026-11-30T1000-results-visibility.ts'
+import * as pollEligibility from './2026-11-30T1100-poll-eligibility.ts'
 
 /** Every migration, in order. Listed by hand so bundling or a stray file can never reorder them. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T0800-ballot-chain': ballotChain,
   '2026-11-30T0900-polls-by-creator': pollsByCreator,
   '2026-11-30T1000-results-visibility': resultsVisibility,
+  '2026-11-30T1100-poll-eligibility': pollEligibility,
 }

@@ -14,6 +14,8 @@ export interface PollsTable {
   closes_at: Date | null
   /** Whether the sealed ballots go on the public board (see docs/verifiable-ballots.md for the trade-off). */
   publish_ballots: Generated<boolean>
+  /** Only members of this identity-provider group may vote; null: any signed-in account. */
+  eligible_group: ColumnType<string | null, string | null | undefined, string | null>
   results_visibility: ColumnType<
     ResultsVisibility,
     ResultsVisibility | undefined,
