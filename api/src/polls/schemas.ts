@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi'
+import { GROUP_NAME, GROUP_NAME_RULE } from '../auth/groups.ts'
 import { instant, queryInt, text } from '../http/fields.ts'
 
 // One set of schemas validates requests, types the handlers and generates the OpenAPI document.
@@ -13,11 +14,7 @@ export const ResultsVisibilitySchema = z
       'show turnout only — a live tally tells anyone who knows when someone voted how they voted.',
   })
 
-/** Cognito's group names: 1–128 characters; kept to a plain set here so they read well in URLs. */
-const GroupName = z
-  .string()
-  .regex(/^[\w.@+-]{1,128}$/, '1–128 letters, digits or . _ @ + -')
-  .openapi({ example: 'staff' })
+const GroupName = z.string().regex(GROUP_NAME, GROUP_NAME_RULE).openapi({ example: 'staff' })
 
 export const EligibilitySchema = z
   .discriminatedUnion(

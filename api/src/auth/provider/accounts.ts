@@ -52,6 +52,35 @@ export async function createAccount(
   return row
 }
 
+/**
+ * Adds and removes groups of the account with this email; its tokens carry them from the next
+ * sign-in on (`cognito:groups`). Undefined when no account has that email.
+ */
+export async function changeAccountGroups(
+  db: Db,
+  email: string,
+  change: { add?: readonly string[]; remove?: readonly string[] },
+): Promise<Account | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .selectFrom('local_users')
+      .select(['id', 'groups'])
+      .where('email', '=', email)
+      .forUpdate()
+      .executeTakeFirst()
+    if (!row) return undefined
+    const groups = [...new Set([...row.groups, ...(change.add ?? [])])]
+      .filter((group) => !(change.remove ?? []).includes(group))
+      .sort()
+    return trx
+      .updateTable('local_users')
+      .set({ groups })
+      .where('id', '=', row.id)
+      .returning(['id', 'email', 'groups'])
+      .executeTakeFirstOrThrow()
+  })
+}
+
 // Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
 let decoyHash: Promise<string> | undefined
 
