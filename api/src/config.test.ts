@@ -13,7 +13,25 @@ describe('loadConfig', () => {
       clientIds: ['votelab-web', 'votelab-cli'],
       redirectUris: ['http://localhost:3000/callback', 'http://localhost:5173/callback'],
       postLogoutRedirectUris: ['http://localhost:3000/', 'http://localhost:5173/'],
+      signUp: { policy: 'open' },
     })
+  })
+
+  it('limits sign-up to listed domains when asked, and refuses the policy without them', () => {
+    const config = loadConfig({
+      SIGN_UP: 'domains',
+      SIGN_UP_DOMAINS: 'Example.org, lab.example.com',
+    })
+    expect(config.auth).toMatchObject({
+      signUp: { policy: 'domains', domains: ['example.org', 'lab.example.com'] },
+    })
+    expect(() => loadConfig({ SIGN_UP: 'domains' })).toThrow(
+      /SIGN_UP_DOMAINS: SIGN_UP=domains needs/,
+    )
+    expect(() => loadConfig({ SIGN_UP: 'domains', SIGN_UP_DOMAINS: 'not a domain' })).toThrow(
+      /SIGN_UP_DOMAINS/,
+    )
+    expect(() => loadConfig({ SIGN_UP: 'invite-only' })).toThrow(/SIGN_UP/)
   })
 
   it('switches to Postgres and Cognito when configured', () => {

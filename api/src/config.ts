@@ -46,6 +46,21 @@ const envSchema = z
     AUTH_CLIENT_IDS: commaList.optional(),
     AUTH_LOCAL_REDIRECT_URIS: commaList.pipe(z.array(z.url())).optional(),
     AUTH_LOCAL_LOGOUT_URIS: commaList.pipe(z.array(z.url())).optional(),
+    // Who may create an account with the local provider: anyone, or addresses at these domains.
+    SIGN_UP: z.enum(['open', 'domains']).default('open'),
+    SIGN_UP_DOMAINS: commaList
+      .pipe(
+        z.array(
+          z
+            .string()
+            .toLowerCase()
+            .regex(
+              /^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/,
+              'not a domain like example.org',
+            ),
+        ),
+      )
+      .optional(),
 
     RESULTS_COALESCE_MS: z.coerce.number().int().min(10).max(10_000).default(250),
     SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
@@ -73,6 +88,10 @@ const envSchema = z
     path: ['DATABASE_SSL'],
     message: 'needs DATABASE_URL',
   })
+  .refine((env) => env.SIGN_UP !== 'domains' || env.SIGN_UP_DOMAINS?.length, {
+    path: ['SIGN_UP_DOMAINS'],
+    message: 'SIGN_UP=domains needs the domains, e.g. SIGN_UP_DOMAINS=example.org,example.com',
+  })
 
 function withPassword(url: string, password: string | undefined): string {
   if (password === undefined) return url
@@ -82,6 +101,9 @@ function withPassword(url: string, password: string | undefined): string {
 }
 
 export const LOCAL_CLIENT_IDS = ['votelab-web', 'votelab-cli']
+
+export type SignUpPolicy =
+  { readonly policy: 'open' } | { readonly policy: 'domains'; readonly domains: readonly string[] }
 
 export interface Config {
   readonly env: 'development' | 'test' | 'production'
@@ -113,6 +135,8 @@ export interface Config {
         /** Where the local sign-in provider may send the web client back to. */
         readonly redirectUris: readonly string[]
         readonly postLogoutRedirectUris: readonly string[]
+        /** Who may create an account: anyone, or addresses at these domains. */
+        readonly signUp: SignUpPolicy
       }
     | {
         readonly mode: 'external'
@@ -209,6 +233,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
             `${publicUrl}/`,
             'http://localhost:5173/',
           ],
+          signUp:
+            env.SIGN_UP === 'domains'
+              ? { policy: 'domains' as const, domains: env.SIGN_UP_DOMAINS ?? [] }
+              : { policy: 'open' as const },
         },
     results: { coalesceMs: env.RESULTS_COALESCE_MS, heartbeatMs: env.SSE_HEARTBEAT_MS },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

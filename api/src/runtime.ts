@@ -90,6 +90,7 @@ export async function createRuntime(
         trustProxyHops: config.limits.trustProxyHops,
         redirectUris: config.auth.redirectUris,
         postLogoutRedirectUris: config.auth.postLogoutRedirectUris,
+        signUp: config.auth.signUp,
       })
     }
 

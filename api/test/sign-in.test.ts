@@ -401,6 +401,47 @@ describe('the local sign-in provider', () => {
   })
 })
 
+describe('the local sign-in provider, with SIGN_UP=domains', () => {
+  let ctx: TestContext
+  let server: HttpListener
+  beforeAll(async () => {
+    ctx = await createTestContext({ SIGN_UP: 'domains', SIGN_UP_DOMAINS: 'example.org' })
+    server = await ctx.listen()
+  })
+  afterAll(() => ctx.close())
+
+  it('says which addresses may sign up, creates only those accounts, and leaves sign-in alone', async () => {
+    await createAccount(ctx.runtime.database.db, 'old@elsewhere.net', PASSWORD)
+    const browser = new Browser()
+    const { verifier, challenge } = pkcePair()
+    const page = await browser.follow(authorizeUrl(server, challenge), server.url)
+    const signUpHref = /href="([^"]*signup)"/.exec(await page.response.text())?.[1] ?? ''
+    const signUpHtml = await (
+      await browser.fetch(new URL(signUpHref, server.url).toString())
+    ).text()
+    expect(signUpHtml).toContain('Accounts are for addresses at example.org only.')
+    const action = new URL(formAction(signUpHtml), server.url).toString()
+    const csrf = hiddenInput(signUpHtml, 'csrf')
+    const attempt = (email: string) =>
+      browser.follow(action, server.url, form({ csrf, email, password: PASSWORD }))
+
+    for (const email of ['eve@example.com', 'eve@sub.example.org', 'eve@example.org.evil.net']) {
+      const refused = await attempt(email)
+      expect(refused.response.status, email).toBe(403)
+      expect(await refused.response.text()).toContain('aria-invalid="true"')
+    }
+    const rows = await ctx.runtime.database.db.selectFrom('local_users').select('email').execute()
+    expect(rows.map((row) => row.email)).toEqual(['old@elsewhere.net'])
+
+    const created = await attempt('Ada@Example.org')
+    const response = await exchange(server, codeFrom(created.url), verifier)
+    expect(response.status).toBe(200)
+    // Accounts made before the policy (or by an admin) still sign in.
+    const { verifier: v2, result } = await signIn(server, 'old@elsewhere.net', PASSWORD)
+    expect((await exchange(server, codeFrom(result.url), v2)).status).toBe(200)
+  })
+})
+
 describe('the local sign-in provider, with short limits', () => {
   let ctx: TestContext
   let server: HttpListener

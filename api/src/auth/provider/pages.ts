@@ -138,7 +138,9 @@ export interface SignUpView {
   signInHref: string
   csrf: string
   email?: string
-  errors?: { email?: string; password?: string; form?: string }
+  /** The sign-up policy's rule for addresses, when there is one. */
+  emailHint?: string | undefined
+  errors?: { email?: string | undefined; password?: string; form?: string }
 }
 
 export function signUpPage(view: SignUpView): string {
@@ -148,7 +150,7 @@ export function signUpPage(view: SignUpView): string {
 ${alert(view.errors?.form)}
 <form method="post" action="${escapeHtml(view.action)}" novalidate>
 <input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}">
-${field({ name: 'email', label: 'Email', type: 'email', autocomplete: 'email', value: view.email, error: view.errors?.email })}
+${field({ name: 'email', label: 'Email', type: 'email', autocomplete: 'email', value: view.email, error: view.errors?.email, hint: view.emailHint })}
 ${field({
   name: 'password',
   label: 'Password',

@@ -7,6 +7,7 @@ import { Hono, type Context } from 'hono'
 import { csrf } from 'hono/csrf'
 import type Provider from 'oidc-provider'
 import type { InteractionResults } from 'oidc-provider'
+import type { SignUpPolicy } from '../../config.ts'
 import type { Db } from '../../db/database.ts'
 import type { AppEnv } from '../../http/env.ts'
 import { InvalidTokenError, type AccessTokenVerifier } from '../verify.ts'
@@ -40,6 +41,8 @@ export interface SignInRoutesOptions {
   /** Where the provider may send browsers back to: allowed as form targets by the pages' CSP. */
   redirectUris: readonly string[]
   postLogoutRedirectUris: readonly string[]
+  /** Who may create an account (SIGN_UP); open when absent. */
+  signUp?: SignUpPolicy
 }
 
 const MOUNT = '/auth'
@@ -83,10 +86,19 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
     signUpHref: `${MOUNT}/interaction/${uid}/signup`,
     csrf: csrfToken(uid),
   })
+  const signUp = options.signUp ?? { policy: 'open' }
+  const domainsRule =
+    signUp.policy === 'domains'
+      ? `Accounts are for addresses at ${signUp.domains.join(', ')} only.`
+      : undefined
+  /** Whether the sign-up policy lets this (normalised) address have an account. */
+  const mayCreateAccount = (email: string) =>
+    signUp.policy === 'open' || signUp.domains.includes(email.slice(email.lastIndexOf('@') + 1))
   const signUpView = (uid: string) => ({
     action: `${MOUNT}/interaction/${uid}/signup`,
     signInHref: `${MOUNT}/interaction/${uid}`,
     csrf: csrfToken(uid),
+    emailHint: domainsRule,
   })
   const formExpired = (c: Context<NodeEnv>) =>
     c.html(errorPage('Form expired', 'Reload the page and try again.'), 403)
@@ -256,6 +268,9 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
           : password.error.issues.map((issue) => issue.message).join('. '),
       }
       return c.html(signUpPage({ ...view, email: form.email, errors }), 400)
+    }
+    if (!mayCreateAccount(email.data)) {
+      return c.html(signUpPage({ ...view, email: form.email, errors: { email: domainsRule } }), 403)
     }
     try {
       const account = await createAccount(db, email.data, password.data)
