@@ -34,6 +34,8 @@ export interface StackConfig {
     readonly deletionProtection: boolean
     /** Extra callback origins besides the site itself (the laptop by default). */
     readonly extraOrigins: readonly string[]
+    /** `open`: anyone signs up (email verified by a code); `invite`: only admins create accounts. */
+    readonly signUp: 'open' | 'invite'
   }
   readonly web: {
     /** The built client, relative to the repository root (`pnpm build` makes it). */
@@ -218,6 +220,7 @@ export function readConfig(): StackConfig {
     signIn: {
       deletionProtection: config.getBoolean('deletionProtection') ?? false,
       extraOrigins: signInExtraOrigins(config),
+      signUp: oneOf(config.get('signUp') ?? 'open', ['open', 'invite'], 'signUp'),
     },
     web: {
       distDir: config.get('webDistDir') ?? 'web/dist',

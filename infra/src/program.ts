@@ -69,6 +69,7 @@ export function votelab(config: StackConfig, build: Build) {
     // Hosted-UI domains are global per region: the account id keeps this one ours.
     domainPrefix: pulumi.interpolate`${prefix}-${account}`,
     deletionProtection: config.signIn.deletionProtection,
+    signUp: config.signIn.signUp,
   })
   if (config.image.kind !== 'digest') {
     throw new Error('votelab() deploys an image by digest; see imageRepositoryOnly()')

@@ -9,6 +9,8 @@ export interface SignInArgs {
   /** Globally unique prefix for the hosted sign-in pages' domain. */
   domainPrefix: pulumi.Input<string>
   deletionProtection: boolean
+  /** `invite`: no self-service sign-up; admins create users, whom Cognito emails an invitation. */
+  signUp: 'open' | 'invite'
 }
 
 /**
@@ -46,7 +48,15 @@ export class SignIn extends pulumi.ComponentResource {
         accountRecoverySetting: {
           recoveryMechanisms: [{ name: 'verified_email', priority: 1 }],
         },
-        adminCreateUserConfig: { allowAdminCreateUserOnly: false },
+        adminCreateUserConfig: {
+          allowAdminCreateUserOnly: args.signUp === 'invite',
+          inviteMessageTemplate: {
+            emailSubject: 'Your votelab account',
+            emailMessage:
+              'You are invited to vote on votelab. Sign in as {username} with the temporary password {####} within 3 days, then choose your own.',
+            smsMessage: 'votelab: sign in as {username} with {####}',
+          },
+        },
         deletionProtection: args.deletionProtection ? 'ACTIVE' : 'INACTIVE',
       },
       { parent: this },

@@ -12,6 +12,16 @@ describe('dev stack', () => {
   expectedResources(() => stack)
   securityInvariants(() => stack)
 
+  it('lets anyone sign up, with verified emails and no account enumeration (votelab:signUp open)', () => {
+    const pool = stack.ofType('aws:cognito/userPool:UserPool')[0]?.inputs
+    expect(pool).toMatchObject({
+      autoVerifiedAttributes: ['email'],
+      adminCreateUserConfig: { allowAdminCreateUserOnly: false },
+    })
+    const client = stack.ofType('aws:cognito/userPoolClient:UserPoolClient')[0]?.inputs
+    expect(client?.preventUserExistenceErrors).toBe('ENABLED')
+  })
+
   it('is the cheap lab: one NAT gateway, single-AZ database, one task, nothing protected from destroy', () => {
     expect(stack.one('awsx:ec2:Vpc').inputs).toMatchObject({
       natGateways: { strategy: 'Single' },

@@ -106,6 +106,15 @@ describe('readConfig', () => {
     ).toThrow(/not an absolute URL/)
   })
 
+  it('lets a stack close self-service sign-up (invite only), and refuses other policies', () => {
+    const valid = { 'votelab:githubRepository': 'me/v', 'votelab:signInExtraOrigins': '[]' }
+    expect(withConfig(valid).signIn.signUp).toBe('open')
+    expect(withConfig({ ...valid, 'votelab:signUp': 'invite' }).signIn.signUp).toBe('invite')
+    expect(() => withConfig({ ...valid, 'votelab:signUp': 'domains' })).toThrow(
+      /votelab:signUp must be one of open, invite \(got "domains"\)/,
+    )
+  })
+
   it('refuses settings that would build something broken, naming the key', () => {
     expect(() => withConfig({ 'votelab:githubRepository': 'votelab' })).toThrow(/githubRepository/)
     expect(() =>
