@@ -40,13 +40,8 @@ async function pollWithVotes(votes: number[], extra: Record<string, unknown> = {
   const { pollId, optionIds } = await ctx.openPoll(['Red', 'Green', 'Blue'], extra)
   const trackers = new Map<string, string>()
   for (const [i, choice] of votes.entries()) {
-    const voter = ctx.client(await ctx.voterToken(`board-voter-${pollId}-${String(i)}`))
-    const response = await voter.api.polls[':pollId'].votes.$post({
-      param: { pollId },
-      json: { optionId: optionIds[choice] ?? '' },
-      header: {},
-    })
-    const { receipt } = await bodyOf(response, 201)
+    const voter = await ctx.voterToken(`board-voter-${pollId}-${String(i)}`)
+    const { receipt } = await bodyOf(await ctx.castVote(voter, pollId, optionIds[choice]), 201)
     trackers.set(receipt.tracker, optionIds[choice] as string)
   }
   return { pollId, optionIds, trackers }
@@ -55,8 +50,7 @@ async function pollWithVotes(votes: number[], extra: Record<string, unknown> = {
 const close = async (pollId: string) =>
   bodyOf(await ctx.client(admin).api.polls[':pollId'].close.$post({ param: { pollId } }), 200)
 
-const resultsOf = async (pollId: string) =>
-  bodyOf(await ctx.client().api.polls[':pollId'].results.$get({ param: { pollId } }), 200)
+const resultsOf = (pollId: string) => ctx.results(pollId)
 
 const sha256 = (...parts: Buffer[]) =>
   createHash('sha256').update(Buffer.concat(parts)).digest('hex')

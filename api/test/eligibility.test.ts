@@ -10,11 +10,7 @@ beforeAll(async () => {
 afterAll(() => ctx.close())
 
 const vote = (pollId: string, optionId: string | undefined, token: string) =>
-  ctx.client(token).api.polls[':pollId'].votes.$post({
-    param: { pollId },
-    json: { optionId: optionId ?? '' },
-    header: {},
-  })
+  ctx.castVote(token, pollId, optionId)
 
 const pollAs = async (pollId: string, token?: string) =>
   bodyOf(await ctx.client(token).api.polls[':pollId'].$get({ param: { pollId } }), 200)
@@ -48,11 +44,7 @@ describe('who may vote', () => {
       expect(await pollAs(pollId, token)).toMatchObject({ hasVoted: false })
     }
     expect((await vote(pollId, optionIds[1], member)).status).toBe(201)
-    const results = await bodyOf(
-      await ctx.client().api.polls[':pollId'].results.$get({ param: { pollId } }),
-      200,
-    )
-    expect(results.totalVotes).toBe(1)
+    expect((await ctx.results(pollId)).totalVotes).toBe(1)
   })
 
   it('decides each vote of a mixed batch on its own', async () => {

@@ -11,11 +11,7 @@ beforeAll(async () => {
 afterAll(() => ctx.close())
 
 const vote = (pollId: string, optionId: string, token: string, key?: string) =>
-  ctx.client(token).api.polls[':pollId'].votes.$post({
-    param: { pollId },
-    json: { optionId },
-    header: key === undefined ? {} : { 'idempotency-key': key },
-  })
+  ctx.castVote(token, pollId, optionId, key)
 
 async function ballots(pollId: string) {
   return ctx.runtime.database.db

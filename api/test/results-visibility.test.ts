@@ -23,16 +23,10 @@ beforeAll(async () => {
 afterAll(() => ctx.close())
 
 async function vote(pollId: string, optionId: string | undefined, voter: string) {
-  const response = await ctx.client(await ctx.voterToken(voter)).api.polls[':pollId'].votes.$post({
-    param: { pollId },
-    json: { optionId: optionId ?? '' },
-    header: {},
-  })
-  expect(response.status).toBe(201)
+  expect((await ctx.castVote(await ctx.voterToken(voter), pollId, optionId)).status).toBe(201)
 }
 
-const results = async (pollId: string, token?: string) =>
-  bodyOf(await ctx.client(token).api.polls[':pollId'].results.$get({ param: { pollId } }), 200)
+const results = (pollId: string, token?: string) => ctx.results(pollId, token)
 
 describe('results visibility', () => {
   it('is live unless the admin chooses otherwise, and says so on the poll', async () => {

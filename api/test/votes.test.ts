@@ -8,16 +8,9 @@ beforeAll(async () => {
 })
 afterAll(() => ctx.close())
 
-// (`?? ''`: the option lists come from openPoll and are never shorter than the index used.)
 const vote = (pollId: string, optionId: string | undefined, token: string) =>
-  ctx.client(token).api.polls[':pollId'].votes.$post({
-    param: { pollId },
-    json: { optionId: optionId ?? '' },
-    header: {},
-  })
-
-const results = async (pollId: string) =>
-  bodyOf(await ctx.client().api.polls[':pollId'].results.$get({ param: { pollId } }), 200)
+  ctx.castVote(token, pollId, optionId)
+const results = (pollId: string) => ctx.results(pollId)
 
 async function ballotCount(pollId: string): Promise<number> {
   const row = await ctx.runtime.database.db

@@ -67,6 +67,14 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
     return poll
   }
 
+  /** From a poll's page: "Sign in to vote", then the provider's form. */
+  async function signInToVote(page: Page, email: string, password: string) {
+    await page.getByRole('button', { name: 'Sign in to vote' }).click()
+    await page.getByLabel('Email').fill(email)
+    await page.getByLabel('Password').fill(password)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+  }
+
   async function signInWith(page: Page, email: string, password: string) {
     await page.getByRole('button', { name: 'Sign in', exact: true }).first().click()
     await page.getByLabel('Email').fill(email)
@@ -203,10 +211,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
     try {
       const page = await profile.context.newPage()
       await page.goto(`${base}/polls/${poll.id}`)
-      await page.getByRole('button', { name: 'Sign in to vote' }).click()
-      await page.getByLabel('Email').fill('watcher@example.com')
-      await page.getByLabel('Password').fill(PASSWORD)
-      await page.getByRole('button', { name: 'Sign in' }).click()
+      await signInToVote(page, 'watcher@example.com', PASSWORD)
       await expect.poll(() => page.url()).toBe(`${base}/polls/${poll.id}`)
 
       // Network down: a clear message, the vote button comes back, nothing is lost.
@@ -255,10 +260,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
     try {
       const page = await profile.context.newPage()
       await page.goto(`${base}/polls/${poll.id}`)
-      await page.getByRole('button', { name: 'Sign in to vote' }).click()
-      await page.getByLabel('Email').fill('unlucky@example.com')
-      await page.getByLabel('Password').fill(PASSWORD)
-      await page.getByRole('button', { name: 'Sign in' }).click()
+      await signInToVote(page, 'unlucky@example.com', PASSWORD)
       await expect.poll(() => page.url()).toBe(`${base}/polls/${poll.id}`)
 
       // The vote reaches the API and is counted, but the connection drops before the answer.
@@ -310,10 +312,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
       const requested: string[] = []
       page.on('request', (request) => requested.push(request.url()))
       await page.goto(`${base}/polls/${poll.id}`)
-      await page.getByRole('button', { name: 'Sign in to vote' }).click()
-      await page.getByLabel('Email').fill('checker@example.com')
-      await page.getByLabel('Password').fill(PASSWORD)
-      await page.getByRole('button', { name: 'Sign in' }).click()
+      await signInToVote(page, 'checker@example.com', PASSWORD)
       await page.getByLabel('On site').check()
       await page.getByRole('button', { name: 'Vote' }).click()
       const tracker = (await page.getByTestId('tracker').textContent()) ?? ''
@@ -399,11 +398,8 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
       try {
         const voting = await voter.context.newPage()
         await voting.goto(`${base}/polls/${poll.id}`)
-        await voting.getByRole('button', { name: 'Sign in to vote' }).click()
         const account = DEV_ACCOUNTS[1]
-        await voting.getByLabel('Email').fill(account.email)
-        await voting.getByLabel('Password').fill(account.password)
-        await voting.getByRole('button', { name: 'Sign in' }).click()
+        await signInToVote(voting, account.email, account.password)
         await voting.getByLabel('Right').check()
         await voting.getByRole('button', { name: 'Vote' }).click()
         await expect
@@ -436,11 +432,8 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
       expect(await page.getByTestId('eligibility').textContent()).toBe(
         'Only members of the group “admins” may vote.',
       )
-      await page.getByRole('button', { name: 'Sign in to vote' }).click()
       const account = DEV_ACCOUNTS[1]
-      await page.getByLabel('Email').fill(account.email)
-      await page.getByLabel('Password').fill(account.password)
-      await page.getByRole('button', { name: 'Sign in' }).click()
+      await signInToVote(page, account.email, account.password)
       await expect
         .poll(() =>
           page

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
 import { importJWK, SignJWT, type JWTPayload } from 'jose'
-import type { ClientResponse } from 'hono/client'
+import type { ClientResponse, InferResponseType } from 'hono/client'
 import { testClient } from 'hono/testing'
 import type { App } from '../../src/app.ts'
 import {
@@ -23,6 +23,7 @@ export const TEST_ISSUER = 'http://localhost:3000/auth'
 
 /** Hono's typed client over the app in memory: request and response types come from the routes. */
 export type ApiClient = ReturnType<typeof testClient<App>>
+type Results = InferResponseType<ApiClient['api']['polls'][':pollId']['results']['$get'], 200>
 
 /** An error answer as tests read it: a `validation_failed` lists its fields in `details`. */
 export interface ErrorAnswer {
@@ -79,6 +80,15 @@ export interface TestContext {
     path: string,
     options?: { token?: string; body?: unknown; headers?: Record<string, string> },
   ): Promise<Response>
+  /** A vote through the typed client (`?? ''`: option lists from openPoll are never too short). */
+  castVote(
+    token: string,
+    pollId: string,
+    optionId: string | undefined,
+    idempotencyKey?: string,
+  ): ReturnType<ApiClient['api']['polls'][':pollId']['votes']['$post']>
+  /** A poll's results through the typed client, failing on anything but 200. */
+  results(pollId: string, token?: string): Promise<Results>
   /** Signs any claims with the issuer's real key: for tokens that differ from good ones in one way. */
   signWithIssuerKey(claims: JWTPayload): Promise<string>
   voterToken(sub: string, options?: Omit<MintOptions, 'sub'>): Promise<string>
@@ -121,6 +131,17 @@ export async function createTestContext(
         undefined,
         undefined,
         token ? { headers: { authorization: `Bearer ${token}` } } : {},
+      ),
+    castVote: (token, pollId, optionId, idempotencyKey) =>
+      context.client(token).api.polls[':pollId'].votes.$post({
+        param: { pollId },
+        json: { optionId: optionId ?? '' },
+        header: idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey },
+      }),
+    results: async (pollId, token) =>
+      bodyOf(
+        await context.client(token).api.polls[':pollId'].results.$get({ param: { pollId } }),
+        200,
       ),
     call(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers }
