@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestContext, type TestContext } from './support/context.ts'
+import { createTestContext, type TestContext, type Results } from './support/context.ts'
 import { openSse } from '@votelab/testkit/sse'
 import type { HttpListener } from '../src/http-server.ts'
-
-type Results = { pollId: string; status: string; totalVotes: number; options: { votes: number }[] }
 
 let ctx: TestContext
 let server: HttpListener

@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadLocalIssuer, type LocalIssuer } from '../src/auth/local-issuer.ts'
 import { ADMIN_GROUP } from '../src/auth/verify.ts'
 import { createTestDatabase, onPostgres, type TestDatabase } from './support/databases.ts'
+import type { Results } from './support/context.ts'
 import { startApiProcess, type ApiProcess } from './support/processes.ts'
 import { openSse } from '@votelab/testkit/sse'
 
-type Results = { totalVotes: number }
 const ISSUER_URL = 'http://localhost:3000'
 
 let testDatabase: TestDatabase

@@ -1,16 +1,13 @@
-import type { InferResponseType } from 'hono/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openSse } from '@votelab/testkit/sse'
 import type { HttpListener } from '../src/http-server.ts'
 import {
   bodyOf,
   createTestContext,
-  type ApiClient,
   type ErrorAnswer,
+  type Results,
   type TestContext,
 } from './support/context.ts'
-
-type Results = InferResponseType<ApiClient['api']['polls'][':pollId']['results']['$get'], 200>
 
 let ctx: TestContext
 let server: HttpListener

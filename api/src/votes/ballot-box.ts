@@ -9,6 +9,9 @@ import { encryptReceipt, keyHash } from './idempotency.ts'
 /** Whether a `polls` row takes votes now, as SQL for the batch statement below (built once). */
 const POLL_ACCEPTING = acceptingVotes(pollTiming(expressionBuilder<Database, 'polls'>()))
 
+/** Whether the poll takes this voter: open to anyone, or the voter is in its group. */
+const VOTER_ELIGIBLE = sql<boolean>`(poll.eligible_group is null or input.voter_groups ? poll.eligible_group)`
+
 export interface VoteRequest {
   pollId: string
   optionId: string
@@ -214,7 +217,7 @@ async function writeBatch(
       select input.poll_id, input.voter_sub, input.key_hash, input.sealed_receipt
       from input
       join poll on poll.id = input.poll_id and poll.accepting
-        and (poll.eligible_group is null or input.voter_groups ? poll.eligible_group)
+        and ${VOTER_ELIGIBLE}
       join poll_options option on option.id = input.option_id and option.poll_id = input.poll_id
     ),
     -- The one-vote rule is this primary key: a conflict means the voter already voted.
@@ -243,8 +246,7 @@ async function writeBatch(
         when poll.id is null then 'poll_not_found'
         when option.id is null then 'option_not_found'
         when not poll.accepting then 'poll_not_open'
-        when not (poll.eligible_group is null or input.voter_groups ? poll.eligible_group)
-          then 'not_eligible'
+        when not ${VOTER_ELIGIBLE} then 'not_eligible'
         when cast_ballot.tracker is not null then 'cast'
         else 'already_voted'
       end as outcome,

@@ -23,7 +23,11 @@ export const TEST_ISSUER = 'http://localhost:3000/auth'
 
 /** Hono's typed client over the app in memory: request and response types come from the routes. */
 export type ApiClient = ReturnType<typeof testClient<App>>
-type Results = InferResponseType<ApiClient['api']['polls'][':pollId']['results']['$get'], 200>
+/** A poll's results as the API answers them. */
+export type Results = InferResponseType<
+  ApiClient['api']['polls'][':pollId']['results']['$get'],
+  200
+>
 
 /** An error answer as tests read it: a `validation_failed` lists its fields in `details`. */
 export interface ErrorAnswer {
