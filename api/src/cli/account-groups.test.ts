@@ -55,16 +55,23 @@ describe('pnpm account:groups', () => {
       code: 1,
       out: 'No local account has the email nobody@example.com.',
     })
+    const before = await groupsCli('--email', 'voter@votelab.local')
     for (const args of [
       ['--email', 'not-an-email', '--add', 'staff'],
       ['--email', 'voter@votelab.local', '--add', 'has space'],
       ['--email', 'voter@votelab.local', '--remove', 'x'.repeat(129)],
       ['--add', 'staff'],
       ['--email', 'voter@votelab.local', '--bogus'],
+      // Hostile: a lone surrogate, an oversized address, an option injected as a value.
+      ['--email', 'voter@votelab.local', '--add', 'staff\uD800'],
+      ['--email', `${'a'.repeat(100_000)}@example.com`, '--add', 'staff'],
+      ['--email', 'voter@votelab.local', '--add', '--remove'],
     ]) {
       const { code, out } = await groupsCli(...args)
       expect(code, args.join(' ')).toBe(2)
       expect(out).toContain('usage: pnpm account:groups')
     }
+    // Nothing above changed the account.
+    expect(await groupsCli('--email', 'voter@votelab.local')).toEqual(before)
   }, 60_000)
 })
