@@ -6,6 +6,7 @@ import type { HttpBindings } from '@hono/node-server'
 import type { Hono } from 'hono'
 import { authenticate, requireVoter } from './auth/middleware.ts'
 import type { AccessTokenVerifier } from './auth/verify.ts'
+import type { VerifiedMailbox } from './auth/verified-email.ts'
 import type { Config } from './config.ts'
 import type { DatabaseHandle } from './db/client.ts'
 import type { AppEnv } from './http/env.ts'
@@ -19,17 +20,22 @@ import { webRoutes, type WebClientConfig } from './http/web.ts'
 import { createRouter } from './http/openapi.ts'
 import { ballotRoutes } from './ballots/routes.ts'
 import { pollRoutes } from './polls/routes.ts'
+import { MAX_ROLL_BYTES } from './polls/roll-file.ts'
 import type { ResultsHub } from './results/hub.ts'
 import { resultsRoutes } from './results/routes.ts'
 import type { BallotBox } from './votes/ballot-box.ts'
 import { voteRoutes } from './votes/routes.ts'
 
 export const MAX_BODY_BYTES = 16 * 1024
+/** The one route that takes a file: a voter roll (polls/roll-file.ts). */
+const ROLL_UPLOAD = /^\/api\/polls\/[^/]+\/roll$/
 
 export interface AppDeps {
   database: DatabaseHandle
   logger: Logger
   verifyAccessToken: AccessTokenVerifier
+  /** A voter's verified mailbox, for voter rolls (auth/verified-email.ts). */
+  verifiedMailbox: VerifiedMailbox
   ballotBox: BallotBox
   hub: ResultsHub
   /** The local sign-in provider's routes, when this process is its own issuer (no AUTH_ISSUER). */
@@ -112,9 +118,20 @@ export function createApp(deps: AppDeps) {
     })
     .route(
       '/polls',
-      pollRoutes({ db: database.db, pollsPerAdminPerHour: deps.limits.pollsPerAdminPerHour }),
+      pollRoutes({
+        db: database.db,
+        pollsPerAdminPerHour: deps.limits.pollsPerAdminPerHour,
+        verifiedMailbox: deps.verifiedMailbox,
+      }),
     )
-    .route('/polls', voteRoutes({ db: database.db, ballotBox: deps.ballotBox }))
+    .route(
+      '/polls',
+      voteRoutes({
+        db: database.db,
+        ballotBox: deps.ballotBox,
+        verifiedMailbox: deps.verifiedMailbox,
+      }),
+    )
     .route(
       '/polls',
       resultsRoutes({
@@ -154,7 +171,12 @@ export function createApp(deps: AppDeps) {
     .use(requestLog(logger))
     // Every route, the sign-in provider's included: no request may make the process hold more.
     .use(
-      limitBody({ maxSize: MAX_BODY_BYTES, lengthRequired: (path) => path.startsWith('/auth/') }),
+      limitBody({
+        maxSize: MAX_BODY_BYTES,
+        lengthRequired: (path) => path.startsWith('/auth/'),
+        maxSizeFor: (method, path) =>
+          method === 'PUT' && ROLL_UPLOAD.test(path) ? MAX_ROLL_BYTES : undefined,
+      }),
     )
     .route('/', healthRoutes(database, deps.isShuttingDown))
     .route('/api', routes)

@@ -47,6 +47,7 @@ describe('loadConfig', () => {
       mode: 'external',
       issuer,
       jwksUrl: `${issuer}/.well-known/jwks.json`,
+      userInfoUrl: `${issuer}/oauth2/userInfo`,
       clientIds: ['abc123', 'def456'],
     })
   })

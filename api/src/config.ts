@@ -43,6 +43,8 @@ const envSchema = z
 
     AUTH_ISSUER: z.url().optional(),
     AUTH_JWKS_URL: z.url().optional(),
+    // Where voter rolls learn a voter's verified email (Cognito: the hosted domain's /oauth2/userInfo).
+    AUTH_USERINFO_URL: z.url().optional(),
     AUTH_CLIENT_IDS: commaList.optional(),
     AUTH_LOCAL_REDIRECT_URIS: commaList.pipe(z.array(z.url())).optional(),
     AUTH_LOCAL_LOGOUT_URIS: commaList.pipe(z.array(z.url())).optional(),
@@ -142,6 +144,8 @@ export interface Config {
         readonly mode: 'external'
         readonly issuer: string
         readonly jwksUrl: string
+        /** The issuer's userInfo endpoint: a voter's verified email, for voter rolls. */
+        readonly userInfoUrl: string
         readonly clientIds: readonly string[]
       }
   readonly results: { readonly coalesceMs: number; readonly heartbeatMs: number }
@@ -218,6 +222,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
           issuer,
           // Cognito publishes its keys here; other issuers can say otherwise.
           jwksUrl: env.AUTH_JWKS_URL ?? `${issuer}/.well-known/jwks.json`,
+          // The local provider's path; Cognito serves it on the hosted domain instead (infra sets it).
+          userInfoUrl: env.AUTH_USERINFO_URL ?? `${issuer}/oauth2/userInfo`,
           clientIds: env.AUTH_CLIENT_IDS ?? [],
         }
       : {

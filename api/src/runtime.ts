@@ -5,6 +5,8 @@ import { loadLocalIssuer, loadOrCreateSecret, type LocalIssuer } from './auth/lo
 import { createSignInProvider, WEB_CLIENT_ID } from './auth/provider/index.ts'
 import { signInRoutes, type SignInRoutesOptions } from './auth/provider/routes.ts'
 import { createAccessTokenVerifier } from './auth/verify.ts'
+import { userInfoEndpoint, verifiedMailboxes } from './auth/verified-email.ts'
+import { findAccount } from './auth/provider/accounts.ts'
 import type { Config } from './config.ts'
 import { openDatabase, type DatabaseHandle } from './db/client.ts'
 import { migrateToLatest } from './db/migrate.ts'
@@ -59,6 +61,22 @@ export async function createRuntime(
             cooldownDuration: 30_000,
             cacheMaxAge: 10 * 60_000,
           }),
+    })
+
+    // Voter rolls match the issuer's verified email: asked of Cognito's userInfo, or of this
+    // process's own accounts when it is the issuer (what its userInfo would answer).
+    const verifiedMailbox = verifiedMailboxes({
+      lookup:
+        config.auth.mode === 'external'
+          ? userInfoEndpoint(config.auth.userInfoUrl)
+          : async (principal) => {
+              const account = await findAccount(database.db, principal.sub)
+              return {
+                sub: principal.sub,
+                email: account?.email,
+                email_verified: account?.emailVerified ?? false,
+              }
+            },
     })
 
     // No external issuer: this process is the laptop's Cognito, sign-in pages included.
@@ -117,6 +135,7 @@ export async function createRuntime(
       database,
       logger,
       verifyAccessToken,
+      verifiedMailbox,
       ballotBox,
       hub,
       signIn,

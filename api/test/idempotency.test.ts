@@ -124,7 +124,13 @@ describe('Idempotency-Key on votes', () => {
       .execute()
     expect(rows).toHaveLength(1)
     const row = rows[0] as (typeof rows)[number]
-    expect(Object.keys(row).sort()).toEqual(['key_hash', 'poll_id', 'sealed_receipt', 'voter_sub'])
+    expect(Object.keys(row).sort()).toEqual([
+      'key_hash',
+      'mailbox',
+      'poll_id',
+      'sealed_receipt',
+      'voter_sub',
+    ])
     if (!row.sealed_receipt) throw new Error('no sealed receipt')
     const text = JSON.stringify(row)
     expect(text).not.toContain(receipt.tracker)

@@ -39,6 +39,7 @@ describe('migrations', () => {
       'oidc_records',
       'participation',
       'poll_options',
+      'poll_roll',
       'poll_seals',
       'polls',
     ])
@@ -48,7 +49,7 @@ describe('migrations', () => {
     )
     expect(await tables()).toEqual([])
     await migrateToLatest(database.db)
-    expect(await tables()).toHaveLength(7)
+    expect(await tables()).toHaveLength(8)
   })
 
   it.runIf(onPostgres)(
@@ -130,6 +131,8 @@ describe('migrations', () => {
       'Up 2026-11-30T0900-polls-by-creator',
       'Up 2026-11-30T1000-results-visibility',
       'Up 2026-11-30T1100-poll-eligibility',
+      'Up 2026-11-30T2300-voter-rolls',
+      'Up 2026-11-30T2310-verified-email',
     ])
     const results = await getResults(database.db, pollId)
     expect(results?.chain).toMatchObject({ length: 3, published: true })

@@ -323,6 +323,7 @@ describe('health and docs', () => {
         '/polls/{pollId}',
         '/polls/{pollId}/open',
         '/polls/{pollId}/close',
+        '/polls/{pollId}/roll',
         '/polls/{pollId}/votes',
         '/polls/{pollId}/results',
         '/polls/{pollId}/results/stream',

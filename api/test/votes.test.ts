@@ -47,7 +47,13 @@ describe('casting a vote', () => {
       .where('poll_id', '=', pollId)
       .execute()
     expect(participation).toEqual([
-      { poll_id: pollId, voter_sub: 'secret-sam', key_hash: null, sealed_receipt: null },
+      {
+        poll_id: pollId,
+        voter_sub: 'secret-sam',
+        key_hash: null,
+        sealed_receipt: null,
+        mailbox: null,
+      },
     ])
   })
 

@@ -23,12 +23,14 @@ export function authenticate(verify: AccessTokenVerifier) {
     const header = c.req.header('authorization')
     if (header === undefined) {
       c.set('principal', undefined)
+      c.set('accessToken', undefined)
       return next()
     }
     const match = /^Bearer ([A-Za-z0-9\-_.~+/]+=*)$/i.exec(header.trim())
     if (!match?.[1]) throw invalidToken('expected "Authorization: Bearer <token>"')
     try {
       c.set('principal', await verify(match[1]))
+      c.set('accessToken', match[1])
     } catch (error) {
       if (error instanceof InvalidTokenError) throw invalidToken(error.message)
       throw error

@@ -4,14 +4,16 @@ import type { LocalUsersTable } from './tables/local-users.ts'
 import type { OidcRecordsTable } from './tables/oidc-records.ts'
 import type { ParticipationTable } from './tables/participation.ts'
 import type { PollOptionsTable } from './tables/poll-options.ts'
+import type { PollRollTable } from './tables/poll-roll.ts'
 import type { PollSealsTable } from './tables/poll-seals.ts'
 import type { PollsTable } from './tables/polls.ts'
 
-export type { PollStatus, ResultsVisibility } from './tables/polls.ts'
+export type { EligibilityKind, PollStatus, ResultsVisibility } from './tables/polls.ts'
 
 export interface Database {
   polls: PollsTable
   poll_options: PollOptionsTable
+  poll_roll: PollRollTable
   participation: ParticipationTable
   ballots: BallotsTable
   poll_seals: PollSealsTable

@@ -11,6 +11,8 @@ export interface BodyLimitOptions {
    * refused with 411; browsers and OAuth clients always say how long their forms are.
    */
   lengthRequired?: (path: string) => boolean
+  /** A larger limit for the few routes that take files (a voter roll); undefined: `maxSize`. */
+  maxSizeFor?: (method: string, path: string) => number | undefined
 }
 
 /**
@@ -19,19 +21,33 @@ export interface BodyLimitOptions {
  * request; the common case — a Content-Length header — needs only the header, so only chunked
  * bodies go through it (it stops reading at the limit).
  */
-export function limitBody({ maxSize, lengthRequired = () => false }: BodyLimitOptions) {
+export function limitBody({
+  maxSize: defaultMaxSize,
+  lengthRequired = () => false,
+  maxSizeFor = () => undefined,
+}: BodyLimitOptions) {
   // No `Connection: close`: closing with the body still arriving makes the kernel reset the
   // connection, and the client may never read the answer. Node discards the rest of the body
   // unbuffered instead, and the body deadline (connection-guards.ts) cuts one that keeps coming.
-  const tooLarge = () =>
+  const tooLarge = (maxSize: number) =>
     new ApiError(413, 'payload_too_large', `Request body is larger than ${maxSize / 1024} KiB`)
-  const chunked = bodyLimit({
-    maxSize,
-    onError: () => {
-      throw tooLarge()
-    },
-  })
+  const chunkedLimits = new Map<number, ReturnType<typeof bodyLimit>>()
+  const chunkedLimit = (maxSize: number) => {
+    let limit = chunkedLimits.get(maxSize)
+    if (!limit) {
+      limit = bodyLimit({
+        maxSize,
+        onError: () => {
+          throw tooLarge(maxSize)
+        },
+      })
+      chunkedLimits.set(maxSize, limit)
+    }
+    return limit
+  }
   return createMiddleware<AppEnv>(async (c, next) => {
+    const maxSize = maxSizeFor(c.req.method, c.req.path) ?? defaultMaxSize
+    const chunked = chunkedLimit(maxSize)
     const length = c.req.header('content-length')
     const encoding = c.req.header('transfer-encoding')
     if (length === undefined && encoding === undefined) {
@@ -42,7 +58,7 @@ export function limitBody({ maxSize, lengthRequired = () => false }: BodyLimitOp
       return chunked(c, next)
     }
     if (length !== undefined && encoding === undefined) {
-      if (Number(length) > maxSize) throw tooLarge()
+      if (Number(length) > maxSize) throw tooLarge(maxSize)
       return next()
     }
     if (lengthRequired(c.req.path)) {

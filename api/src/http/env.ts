@@ -9,5 +9,7 @@ export interface AppEnv {
     logger: Logger
     /** Set when a valid bearer token came with the request. */
     principal: Principal | undefined
+    /** The bearer token itself, for asking the issuer about its owner (auth/verified-email.ts). */
+    accessToken: string | undefined
   }
 }

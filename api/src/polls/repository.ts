@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import { sealPoll } from '../ballots/seal.ts'
-import type { PollStatus, Queryable, ResultsVisibility } from '../db/database.ts'
-import type { CreatePollInput, Poll } from './schemas.ts'
+import type { EligibilityKind, PollStatus, Queryable, ResultsVisibility } from '../db/database.ts'
+import type { CreatePollInput, Eligibility, Poll } from './schemas.ts'
 import { POLL_CHANGED_CHANNEL, effectiveStatus, pollTiming } from '../db/poll-status.ts'
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null)
@@ -17,12 +17,14 @@ async function withOptionsAndTotals(
     closes_at: Date | null
     publish_ballots: boolean
     results_visibility: ResultsVisibility
+    eligibility: EligibilityKind
     eligible_group: string | null
   }[],
 ): Promise<Poll[]> {
   if (rows.length === 0) return []
   const ids = rows.map((row) => row.id)
-  const [options, totals] = await Promise.all([
+  const rollPolls = rows.filter((row) => row.eligibility === 'roll').map((row) => row.id)
+  const [options, totals, rolls] = await Promise.all([
     db
       .selectFrom('poll_options')
       .select(['id', 'poll_id', 'label'])
@@ -46,8 +48,23 @@ async function withOptionsAndTotals(
       group by poll_id`
       .execute(db)
       .then((result) => result.rows),
+    rollPolls.length === 0
+      ? []
+      : db
+          .selectFrom('poll_roll')
+          .select((eb) => ['poll_id', eb.fn.countAll<number | string>().as('voters')])
+          .where('poll_id', 'in', rollPolls)
+          .groupBy('poll_id')
+          .execute(),
   ])
   const votesByPoll = new Map(totals.map((total) => [total.poll_id, total.votes]))
+  const rollSizes = new Map(rolls.map((roll) => [roll.poll_id, Number(roll.voters)]))
+  const eligibilityOf = (row: (typeof rows)[number]): Eligibility =>
+    row.eligibility === 'roll'
+      ? { kind: 'roll', voters: rollSizes.get(row.id) ?? 0 }
+      : row.eligibility === 'group' && row.eligible_group
+        ? { kind: 'group', group: row.eligible_group }
+        : { kind: 'anyone' }
   return rows.map((row) => ({
     id: row.id,
     title: row.title,
@@ -61,9 +78,7 @@ async function withOptionsAndTotals(
     totalVotes: votesByPoll.get(row.id) ?? 0,
     publishBallots: row.publish_ballots,
     resultsVisibility: row.results_visibility,
-    eligibility: row.eligible_group
-      ? { kind: 'group', group: row.eligible_group }
-      : { kind: 'anyone' },
+    eligibility: eligibilityOf(row),
   }))
 }
 
@@ -79,6 +94,7 @@ function selectPolls(db: Queryable) {
       'polls.closes_at',
       'polls.publish_ballots',
       'polls.results_visibility',
+      'polls.eligibility',
       'polls.eligible_group',
     ])
 }
@@ -164,6 +180,7 @@ export async function createPoll(
         closes_at: input.closesAt ? new Date(input.closesAt) : null,
         publish_ballots: input.publishBallots,
         results_visibility: input.resultsVisibility,
+        eligibility: input.eligibility?.kind,
         eligible_group: input.eligibility?.kind === 'group' ? input.eligibility.group : null,
         created_by: createdBy,
       })
@@ -173,6 +190,7 @@ export async function createPoll(
       .insertInto('poll_options')
       .values(input.options.map((label, position) => ({ poll_id: poll.id, label, position })))
       .execute()
+    if (input.eligibility?.kind === 'roll') await addToRoll(trx, poll.id, input.eligibility.emails)
     return poll.id
   })
   const poll = await findPoll(db, pollId)
@@ -183,6 +201,7 @@ export async function createPoll(
 export type TransitionOutcome =
   | { ok: true; poll: Poll }
   | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'empty_roll' }
   | { ok: false; reason: 'invalid_transition'; from: PollStatus }
 
 /**
@@ -205,6 +224,10 @@ export async function transitionPoll(
         ? query
             .where('status', '=', 'draft')
             .where(sql<boolean>`(closes_at is null or closes_at > now())`)
+            // A roll poll with nobody on its roll would take no one: it stays a draft.
+            .where(
+              sql<boolean>`(eligibility <> 'roll' or exists (select from poll_roll where poll_id = ${pollId}))`,
+            )
         : query.where('status', '=', 'open')
     )
       .returning('id')
@@ -216,6 +239,60 @@ export async function transitionPoll(
   })
   const poll = await findPoll(db, pollId)
   if (!poll) return { ok: false, reason: 'not_found' }
+  if (!changed && to === 'open' && poll.status === 'draft' && poll.eligibility.kind === 'roll') {
+    return { ok: false, reason: 'empty_roll' }
+  }
   if (!changed) return { ok: false, reason: 'invalid_transition', from: poll.status }
   return { ok: true, poll }
+}
+
+/** One statement however long the roll: the mailboxes travel as one array parameter. */
+async function addToRoll(db: Queryable, pollId: string, mailboxes: readonly string[]) {
+  if (mailboxes.length === 0) return
+  await sql`
+    insert into poll_roll (poll_id, mailbox)
+    select ${pollId}::uuid, unnest(${mailboxes}::text[])
+    on conflict do nothing`.execute(db)
+}
+
+export type ReplaceRollOutcome =
+  | { ok: true; voters: number }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'not_a_roll_poll' }
+  | { ok: false; reason: 'not_draft'; status: PollStatus }
+
+/**
+ * The poll's roll becomes exactly these mailboxes, while it is a draft (by the clock too: a
+ * draft past its `opensAt` is open). The row lock makes an upload and an opening take turns.
+ */
+export async function replaceRoll(
+  db: Queryable,
+  pollId: string,
+  mailboxes: readonly string[],
+): Promise<ReplaceRollOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const poll = await trx
+      .selectFrom('polls')
+      .select((eb) => ['eligibility', effectiveStatus(pollTiming(eb)).as('status')])
+      .where('id', '=', pollId)
+      .forUpdate()
+      .executeTakeFirst()
+    if (!poll) return { ok: false, reason: 'not_found' }
+    if (poll.eligibility !== 'roll') return { ok: false, reason: 'not_a_roll_poll' }
+    if (poll.status !== 'draft') return { ok: false, reason: 'not_draft', status: poll.status }
+    await trx.deleteFrom('poll_roll').where('poll_id', '=', pollId).execute()
+    await addToRoll(trx, pollId, mailboxes)
+    return { ok: true, voters: new Set(mailboxes).size }
+  })
+}
+
+/** Whether this mailbox is on the poll's roll. */
+export async function isOnRoll(db: Queryable, pollId: string, mailbox: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('poll_roll')
+    .select('poll_id')
+    .where('poll_id', '=', pollId)
+    .where('mailbox', '=', mailbox)
+    .executeTakeFirst()
+  return row !== undefined
 }

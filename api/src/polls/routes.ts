@@ -5,7 +5,10 @@ import type { Db, PollStatus } from '../db/database.ts'
 import { ApiError, notFound } from '../http/errors.ts'
 import { bearerAuth, createRouter, errorResponse } from '../http/openapi.ts'
 import { PollIdParams } from '../http/params.ts'
+import type { VerifiedMailbox } from '../auth/verified-email.ts'
+import { mailboxForRoll } from '../auth/eligibility.ts'
 import * as polls from './repository.ts'
+import { readRollFile } from './roll-file.ts'
 import {
   CreatePollBody,
   ListPollsQuery,
@@ -86,19 +89,68 @@ const transitionRoute = (to: 'open' | 'close') =>
       401: errorResponse('No valid token'),
       403: errorResponse('Not an admin'),
       404: errorResponse('No such poll'),
-      409: errorResponse('The poll is not in a state that allows this'),
+      409: errorResponse(
+        to === 'open'
+          ? '`invalid_transition`: not a draft; `empty_roll`: a roll poll with nobody on its roll'
+          : '`invalid_transition`: the poll is not open',
+      ),
     },
   })
+
+const rollRoute = createRoute({
+  method: 'put',
+  path: '/{pollId}/roll',
+  tags: ['polls'],
+  summary: 'Replace a draft’s voter roll (admins)',
+  description:
+    'The whole roll, as `text/csv`: one address per line, or a spreadsheet export with an ' +
+    '`email` column. Up to 100,000 entries and 8 MiB. Case and `+tags` are folded ' +
+    '(`Ada+x@Example.org` is `ada@example.org`); a file with any entry that is not an address ' +
+    'is refused whole, naming the records. Only while the poll is a draft.',
+  security: bearerAuth,
+  middleware: [requireAdmin] as const,
+  request: {
+    params: PollIdParams,
+    body: {
+      content: {
+        'text/csv': { schema: z.string().openapi({ example: 'email\nada@example.org\n' }) },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'The roll now holds these mailboxes',
+      content: {
+        'application/json': {
+          schema: z.object({
+            voters: z.number().int().openapi({ description: 'Mailboxes on the roll' }),
+            entries: z.number().int().openapi({ description: 'Entries in the file' }),
+          }),
+        },
+      },
+    },
+    400: errorResponse('`invalid_roll`: entries that are not addresses, or too many'),
+    401: errorResponse('No valid token'),
+    403: errorResponse('Not an admin'),
+    404: errorResponse('No such poll'),
+    409: errorResponse('`not_a_roll_poll`, or `invalid_transition`: the poll is no longer a draft'),
+    413: errorResponse('Larger than 8 MiB'),
+    415: errorResponse('Not `text/csv` or `text/plain`'),
+  },
+})
 
 export interface PollRoutesDeps {
   db: Db
   /** Polls one admin may create per hour (all replicas together); undefined = no cap. */
   pollsPerAdminPerHour: number | undefined
+  /** A voter's verified mailbox, to say whether they are on a poll's roll. */
+  verifiedMailbox: VerifiedMailbox
 }
 
 const HOUR_MS = 60 * 60_000
 
-export function pollRoutes({ db, pollsPerAdminPerHour }: PollRoutesDeps) {
+export function pollRoutes({ db, pollsPerAdminPerHour, verifiedMailbox }: PollRoutesDeps) {
   async function visiblePoll(pollId: string, admin: boolean) {
     const poll = await polls.findPoll(db, pollId)
     if (!poll || (poll.status === 'draft' && !admin)) throw notFound('Poll')
@@ -109,6 +161,9 @@ export function pollRoutes({ db, pollsPerAdminPerHour }: PollRoutesDeps) {
     const outcome = await polls.transitionPoll(db, pollId, to)
     if (outcome.ok) return outcome.poll
     if (outcome.reason === 'not_found') throw notFound('Poll')
+    if (outcome.reason === 'empty_roll') {
+      throw new ApiError(409, 'empty_roll', 'Upload the voter roll before opening this poll')
+    }
     throw new ApiError(
       409,
       'invalid_transition',
@@ -141,11 +196,23 @@ export function pollRoutes({ db, pollsPerAdminPerHour }: PollRoutesDeps) {
       const principal = c.var.principal
       const poll = await visiblePoll(pollId, isAdmin(principal))
       if (!principal) return c.json(poll, 200)
+      let onRoll: boolean | undefined
+      if (poll.eligibility.kind === 'roll') {
+        // Unknown while the sign-in service is unreachable: the page then simply lets them try.
+        const mailbox = await mailboxForRoll(verifiedMailbox, principal, c.var.accessToken).catch(
+          () => null,
+        )
+        onRoll =
+          mailbox === null ? undefined : !!mailbox && (await polls.isOnRoll(db, pollId, mailbox))
+      }
       return c.json(
         {
           ...poll,
           hasVoted: await polls.hasVoted(db, pollId, principal.sub),
-          eligible: isEligible(poll.eligibility, principal.groups),
+          eligible:
+            poll.eligibility.kind === 'roll' && onRoll === undefined
+              ? undefined
+              : isEligible(poll.eligibility, { groups: principal.groups, onRoll }),
         },
         200,
       )
@@ -176,6 +243,32 @@ export function pollRoutes({ db, pollsPerAdminPerHour }: PollRoutesDeps) {
         }
       }
       return c.json(await polls.createPoll(db, input, principal.sub), 201)
+    })
+    .openapi(rollRoute, async (c) => {
+      const { pollId } = c.req.valid('param')
+      const type = c.req.header('content-type') ?? ''
+      if (!/^text\/(csv|plain)\s*(;|$)/i.test(type)) {
+        throw new ApiError(415, 'unsupported_media_type', 'Send the roll as text/csv')
+      }
+      const file = readRollFile(await c.req.text())
+      if (!file.ok) {
+        throw new ApiError(400, 'invalid_roll', file.message, { details: file.details })
+      }
+      const outcome = await polls.replaceRoll(db, pollId, file.mailboxes)
+      if (outcome.ok) return c.json({ voters: outcome.voters, entries: file.entries }, 200)
+      if (outcome.reason === 'not_found') throw notFound('Poll')
+      if (outcome.reason === 'not_a_roll_poll') {
+        throw new ApiError(
+          409,
+          'not_a_roll_poll',
+          'This poll has no voter roll: its eligibility is fixed at creation',
+        )
+      }
+      throw new ApiError(
+        409,
+        'invalid_transition',
+        `The roll of a ${outcome.status} poll cannot change`,
+      )
     })
     .openapi(transitionRoute('open'), async (c) =>
       c.json(await transition(c.req.valid('param').pollId, 'open'), 200),

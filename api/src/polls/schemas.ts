@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { GROUP_NAME, GROUP_NAME_RULE } from '../auth/groups.ts'
+import { mailboxOf } from '../auth/mailbox.ts'
 import { instant, queryInt, text } from '../http/fields.ts'
 
 // One set of schemas validates requests, types the handlers and generates the OpenAPI document.
@@ -16,19 +17,61 @@ export const ResultsVisibilitySchema = z
 
 const GroupName = z.string().regex(GROUP_NAME, GROUP_NAME_RULE).openapi({ example: 'staff' })
 
-export const EligibilitySchema = z
+/** Most entries on one voter roll. */
+export const MAX_ROLL_ENTRIES = 100_000
+
+/** A roll as sent: addresses, each checked and reduced to its mailbox (auth/mailbox.ts), once each. */
+export const RollEmails = z
+  .array(z.string().max(320, 'must be an email address'))
+  .max(MAX_ROLL_ENTRIES, `a roll has at most ${MAX_ROLL_ENTRIES.toLocaleString('en')} entries`)
+  .transform((emails, ctx) => {
+    const mailboxes = new Set<string>()
+    for (const [index, email] of emails.entries()) {
+      const mailbox = mailboxOf(email)
+      if (mailbox) mailboxes.add(mailbox)
+      else ctx.addIssue({ code: 'custom', path: [index], message: 'must be an email address' })
+    }
+    return [...mailboxes]
+  })
+  .openapi({
+    description:
+      'Email addresses, in any case; `a+tag@x` is the mailbox `a@x`. Longer rolls: create the ' +
+      'poll with a few (or none) and upload the whole list to `PUT /polls/{pollId}/roll`.',
+    example: ['ada@example.org', 'grace@example.org'],
+  })
+
+const ELIGIBILITY_FORMS =
+  'must be { "kind": "anyone" }, { "kind": "group", "group": "<name>" } or ' +
+  '{ "kind": "roll", "emails": ["…"] }'
+
+export const EligibilityInputSchema = z
   .discriminatedUnion(
     'kind',
     [
       z.strictObject({ kind: z.literal('anyone') }),
       z.strictObject({ kind: z.literal('group'), group: GroupName }),
+      z.strictObject({ kind: z.literal('roll'), emails: RollEmails }),
     ],
-    { error: 'must be { "kind": "anyone" } or { "kind": "group", "group": "<name>" }' },
+    { error: ELIGIBILITY_FORMS },
   )
-  .openapi('Eligibility', {
+  .openapi('EligibilityInput', {
     description:
-      'Who may vote: `anyone` signed in, or members of one identity-provider `group` (the ' +
-      '`cognito:groups` claim of their access token). Fixed once the poll is created.',
+      'Who may vote: `anyone` signed in; members of one identity-provider `group` (the ' +
+      '`cognito:groups` claim of their access token); or the mailboxes on a voter `roll`, matched ' +
+      'against the account’s verified email. Fixed once the poll opens.',
+  })
+
+export const EligibilitySchema = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('anyone') }),
+    z.object({ kind: z.literal('group'), group: z.string() }),
+    z.object({
+      kind: z.literal('roll'),
+      voters: z.number().int().openapi({ description: 'Mailboxes on the roll' }),
+    }),
+  ])
+  .openapi('Eligibility', {
+    description: 'Who may vote. A roll’s addresses are never shown: only how many there are.',
   })
 
 export const MAX_POLLS_PAGE = 100
@@ -106,7 +149,7 @@ export const CreatePollBody = z
           'can check theirs and anyone can recount. Off where a receipt must not prove a choice.',
       }),
     resultsVisibility: ResultsVisibilitySchema.default('live'),
-    eligibility: EligibilitySchema.default({ kind: 'anyone' }),
+    eligibility: EligibilityInputSchema.default({ kind: 'anyone' }),
   })
   .refine(
     (poll) =>
@@ -127,6 +170,14 @@ export type CreatePollInput = Omit<
   Partial<Pick<z.infer<typeof CreatePollBody>, 'resultsVisibility' | 'eligibility'>>
 export type Eligibility = z.infer<typeof EligibilitySchema>
 
-/** Whether a voter with these identity-provider groups may vote in a poll. */
-export const isEligible = (eligibility: Eligibility, groups: readonly string[]): boolean =>
-  eligibility.kind === 'anyone' || groups.includes(eligibility.group)
+/**
+ * Whether a voter may vote in a poll, as far as the token tells: anyone, or a member of the group.
+ * A roll needs the voter's verified mailbox, which only the issuer knows (auth/verified-email.ts).
+ */
+export const isEligible = (
+  eligibility: Eligibility,
+  voter: { groups: readonly string[]; onRoll?: boolean },
+): boolean =>
+  eligibility.kind === 'anyone' ||
+  (eligibility.kind === 'group' && voter.groups.includes(eligibility.group)) ||
+  (eligibility.kind === 'roll' && voter.onRoll === true)

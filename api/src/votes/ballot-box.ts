@@ -9,8 +9,13 @@ import { encryptReceipt, keyHash } from './idempotency.ts'
 /** Whether a `polls` row takes votes now, as SQL for the batch statement below (built once). */
 const POLL_ACCEPTING = acceptingVotes(pollTiming(expressionBuilder<Database, 'polls'>()))
 
-/** Whether the poll takes this voter: open to anyone, or the voter is in its group. */
-const VOTER_ELIGIBLE = sql<boolean>`(poll.eligible_group is null or input.voter_groups ? poll.eligible_group)`
+/** Whether the poll takes this voter: anyone, a member of its group, or a mailbox on its roll. */
+const VOTER_ELIGIBLE = sql<boolean>`(case poll.eligibility
+  when 'anyone' then true
+  when 'group' then input.voter_groups ? poll.eligible_group
+  when 'roll' then exists (
+    select from poll_roll roll where roll.poll_id = poll.id and roll.mailbox = input.mailbox)
+  else false end)`
 
 export interface VoteRequest {
   pollId: string
@@ -18,6 +23,8 @@ export interface VoteRequest {
   voterSub: string
   /** The voter's identity-provider groups (`cognito:groups`): a group poll takes its members only. */
   voterGroups?: readonly string[] | undefined
+  /** The voter's verified mailbox (auth/verified-email.ts): a roll poll takes the mailboxes on it. */
+  voterMailbox?: string | undefined
   /** The client's Idempotency-Key: the vote then leaves an encrypted receipt for retries. */
   idempotencyKey?: string | undefined
 }
@@ -202,28 +209,32 @@ async function writeBatch(
         ${trackers}::text[],
         ${remembered.map((r) => r?.keyHash ?? null)}::text[],
         ${remembered.map((r) => r?.encrypted ?? null)}::text[],
-        ${votes.map((vote) => JSON.stringify(vote.voterGroups ?? []))}::jsonb[]
-      ) as t (idx, poll_id, option_id, voter_sub, tracker, key_hash, sealed_receipt, voter_groups)
+        ${votes.map((vote) => JSON.stringify(vote.voterGroups ?? []))}::jsonb[],
+        ${votes.map((vote) => vote.voterMailbox ?? null)}::text[]
+      ) as t (idx, poll_id, option_id, voter_sub, tracker, key_hash, sealed_receipt, voter_groups,
+              mailbox)
     ),
     -- FOR SHARE: closing a poll waits for this statement, so no ballot lands after the close.
     poll as (
-      select id, ${POLL_ACCEPTING} as accepting, eligible_group
+      select id, ${POLL_ACCEPTING} as accepting, eligibility, eligible_group
       from polls
       where id in (select poll_id from input)
       for share
     ),
     -- Requests for an option of a poll that accepts votes, from voters it takes.
     eligible as (
-      select input.poll_id, input.voter_sub, input.key_hash, input.sealed_receipt
+      select input.poll_id, input.voter_sub, input.key_hash, input.sealed_receipt,
+        case when poll.eligibility = 'roll' then input.mailbox end as mailbox
       from input
       join poll on poll.id = input.poll_id and poll.accepting
         and ${VOTER_ELIGIBLE}
       join poll_options option on option.id = input.option_id and option.poll_id = input.poll_id
     ),
-    -- The one-vote rule is this primary key: a conflict means the voter already voted.
+    -- The one-vote rule is this primary key (and, on a roll, one vote per mailbox): a conflict
+    -- means the voter, or another account of the same mailbox, already voted.
     participated as (
-      insert into participation (poll_id, voter_sub, key_hash, sealed_receipt)
-      select poll_id, voter_sub, key_hash, sealed_receipt from eligible
+      insert into participation (poll_id, voter_sub, key_hash, sealed_receipt, mailbox)
+      select poll_id, voter_sub, key_hash, sealed_receipt, mailbox from eligible
       on conflict do nothing
       returning poll_id, voter_sub
     ),

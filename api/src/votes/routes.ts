@@ -4,6 +4,9 @@ import type { Db } from '../db/database.ts'
 import { ApiError, notFound } from '../http/errors.ts'
 import { bearerAuth, createRouter, errorResponse } from '../http/openapi.ts'
 import { PollIdParams } from '../http/params.ts'
+import type { VerifiedMailbox } from '../auth/verified-email.ts'
+import { mailboxForRoll, notEligible } from '../auth/eligibility.ts'
+import { eligibilityKinds } from '../db/eligibility-kinds.ts'
 import type { BallotBox } from './ballot-box.ts'
 import { findReplay } from './idempotency.ts'
 import { CastVoteBody, CastVoteHeaders, ReceiptSchema } from './schemas.ts'
@@ -28,29 +31,50 @@ const voteRoute = createRoute({
     },
     400: errorResponse('Invalid body, Idempotency-Key, or an option of another poll'),
     401: errorResponse('No valid token'),
-    403: errorResponse('`not_eligible`: the poll takes members of another group only'),
+    403: errorResponse(
+      '`not_eligible`: the poll takes another group’s members, or the mailboxes on its voter ' +
+        'list, and the caller’s verified email is not one of them',
+    ),
     404: errorResponse('No such poll'),
     409: errorResponse('`already_voted` or `poll_not_open`'),
     422: errorResponse('`idempotency_key_reused`: that key was sent with a different vote'),
     429: errorResponse('Too many writes from this voter or address; see Retry-After'),
-    503: errorResponse('Unavailable or overloaded; nothing was counted, retry (see Retry-After)'),
+    503: errorResponse(
+      'Unavailable, overloaded, or (`identity_unavailable`) the sign-in service could not ' +
+        'confirm the voter’s email for a voter list; nothing was counted, retry (see Retry-After)',
+    ),
   },
 })
 
 export interface VoteRoutesDeps {
   db: Db
   ballotBox: BallotBox
+  verifiedMailbox: VerifiedMailbox
 }
 
 /** `POST /polls/{pollId}/votes`: one vote per voter, a receipt, safe to retry. */
-export function voteRoutes({ db, ballotBox }: VoteRoutesDeps) {
+export function voteRoutes({ db, ballotBox, verifiedMailbox }: VoteRoutesDeps) {
+  const eligibilityOf = eligibilityKinds(db)
   return createRouter().openapi(voteRoute, async (c) => {
     const { pollId } = c.req.valid('param')
     const { optionId } = c.req.valid('json')
     const key = c.req.valid('header')['idempotency-key']
     const principal = c.var.principal
     if (!principal) throw new Error('requireVoter let an anonymous caller through')
-    const request = { pollId, optionId, voterSub: principal.sub, voterGroups: principal.groups }
+    // Only a roll needs to know who the voter is beyond the token (one issuer call, then cached).
+    const kind = await eligibilityOf(pollId)
+    const voterMailbox =
+      kind === 'roll'
+        ? await mailboxForRoll(verifiedMailbox, principal, c.var.accessToken)
+        : undefined
+    if (kind === 'roll' && !voterMailbox) throw notEligible(kind)
+    const request = {
+      pollId,
+      optionId,
+      voterSub: principal.sub,
+      voterGroups: principal.groups,
+      voterMailbox,
+    }
 
     // A retry of a vote that was counted: the same receipt, whichever replica answers.
     const replay = async () => {
@@ -86,7 +110,7 @@ export function voteRoutes({ db, ballotBox }: VoteRoutesDeps) {
       case 'poll_not_open':
         throw new ApiError(409, 'poll_not_open', 'This poll is not open for voting')
       case 'not_eligible':
-        throw new ApiError(403, 'not_eligible', 'You are not eligible to vote in this poll')
+        throw notEligible(kind, voterMailbox)
       case 'already_voted':
         throw new ApiError(409, 'already_voted', 'You have already voted in this poll')
       case 'overloaded':

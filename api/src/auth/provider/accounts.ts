@@ -1,4 +1,5 @@
 import { hash, verify } from '@node-rs/argon2'
+import { sql } from 'kysely'
 import { z } from 'zod'
 import type { Db } from '../../db/database.ts'
 
@@ -10,7 +11,16 @@ export interface Account {
   id: string
   email: string
   groups: string[]
+  /** Whether the owner proved the address is theirs: only then may it match a voter roll. */
+  emailVerified: boolean
 }
+
+const accountColumns = [
+  'id',
+  'email',
+  'groups',
+  sql<boolean>`email_verified_at is not null`.as('emailVerified'),
+] as const
 
 /** Cognito's default password policy: 8+ characters with upper case, lower case and a digit. */
 export const passwordSchema = z
@@ -40,13 +50,19 @@ export async function createAccount(
   email: string,
   password: string,
   groups: string[] = [],
+  { verified = false }: { verified?: boolean } = {},
 ): Promise<Account> {
   const passwordHash = await hash(password, ARGON2)
   const row = await db
     .insertInto('local_users')
-    .values({ email, password_hash: passwordHash, groups })
+    .values({
+      email,
+      password_hash: passwordHash,
+      groups,
+      email_verified_at: verified ? new Date() : null,
+    })
     .onConflict((oc) => oc.column('email').doNothing())
-    .returning(['id', 'email', 'groups'])
+    .returning(accountColumns)
     .executeTakeFirst()
   if (!row) throw new EmailTakenError()
   return row
@@ -76,7 +92,7 @@ export async function changeAccountGroups(
       .updateTable('local_users')
       .set({ groups })
       .where('id', '=', row.id)
-      .returning(['id', 'email', 'groups'])
+      .returning(accountColumns)
       .executeTakeFirstOrThrow()
   })
 }
@@ -92,7 +108,7 @@ export async function checkCredentials(
 ): Promise<Account | undefined> {
   const row = await db
     .selectFrom('local_users')
-    .select(['id', 'email', 'groups', 'password_hash'])
+    .select([...accountColumns, 'password_hash'])
     .where('email', '=', email)
     .executeTakeFirst()
   if (!row) {
@@ -101,16 +117,14 @@ export async function checkCredentials(
     return undefined
   }
   const ok = await verify(row.password_hash, password).catch(() => false)
-  return ok ? { id: row.id, email: row.email, groups: row.groups } : undefined
+  return ok
+    ? { id: row.id, email: row.email, groups: row.groups, emailVerified: row.emailVerified }
+    : undefined
 }
 
 export async function findAccount(db: Db, id: string): Promise<Account | undefined> {
   if (!z.uuid().safeParse(id).success) return undefined
-  return db
-    .selectFrom('local_users')
-    .select(['id', 'email', 'groups'])
-    .where('id', '=', id)
-    .executeTakeFirst()
+  return db.selectFrom('local_users').select(accountColumns).where('id', '=', id).executeTakeFirst()
 }
 
 /** Development accounts that `pnpm dev` creates and prints. Never used outside local mode. */
@@ -119,12 +133,26 @@ export const DEV_ACCOUNTS = [
   { email: 'voter@votelab.local', password: 'Voter-pass-1', groups: [] },
 ] as const
 
+/** The development accounts, with their addresses verified: they vote on demo rolls at once. */
 export async function ensureDevAccounts(db: Db): Promise<void> {
   for (const account of DEV_ACCOUNTS) {
     try {
-      await createAccount(db, account.email, account.password, [...account.groups])
+      await createAccount(db, account.email, account.password, [...account.groups], {
+        verified: true,
+      })
     } catch (error) {
       if (!(error instanceof EmailTakenError)) throw error
     }
   }
+  // Made before addresses were verified (an older data directory): these are the developer's.
+  await db
+    .updateTable('local_users')
+    .set({ email_verified_at: sql<Date>`now()` })
+    .where(
+      'email',
+      'in',
+      DEV_ACCOUNTS.map((account) => account.email),
+    )
+    .where('email_verified_at', 'is', null)
+    .execute()
 }

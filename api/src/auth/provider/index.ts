@@ -114,7 +114,7 @@ export function createSignInProvider(options: SignInProviderOptions): Provider {
           'cognito:username': account.email,
           'cognito:groups': account.groups,
           email: account.email,
-          email_verified: false,
+          email_verified: account.emailVerified,
           preferred_username: account.email,
         }),
       }

@@ -306,7 +306,7 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
         sub: account.id,
         username: account.email,
         email: account.email,
-        email_verified: false,
+        email_verified: account.emailVerified,
         'cognito:groups': account.groups,
       })
     } catch (error) {

@@ -6,6 +6,8 @@ import * as ballotChain from './2026-11-22T0800-ballot-chain.ts'
 import * as pollsByCreator from './2026-11-30T0900-polls-by-creator.ts'
 import * as resultsVisibility from './2026-11-30T1000-results-visibility.ts'
 import * as pollEligibility from './2026-11-30T1100-poll-eligibility.ts'
+import * as voterRolls from './2026-11-30T2300-voter-rolls.ts'
+import * as verifiedEmail from './2026-11-30T2310-verified-email.ts'
 
 /** Every migration, in order. Listed by hand so bundling or a stray file can never reorder them. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +18,6 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T0900-polls-by-creator': pollsByCreator,
   '2026-11-30T1000-results-visibility': resultsVisibility,
   '2026-11-30T1100-poll-eligibility': pollEligibility,
+  '2026-11-30T2300-voter-rolls': voterRolls,
+  '2026-11-30T2310-verified-email': verifiedEmail,
 }

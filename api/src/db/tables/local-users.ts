@@ -8,5 +8,7 @@ export interface LocalUsersTable {
   /** argon2id, PHC string format; never the password. */
   password_hash: string
   groups: ColumnType<string[], string[] | undefined, string[]>
+  /** When the owner proved the address is theirs (a mailed code); null: not yet. */
+  email_verified_at: ColumnType<Date | null, Date | null | undefined, Date | null>
   created_at: Generated<Date>
 }

@@ -1,3 +1,5 @@
+import type { ColumnType } from 'kysely'
+
 /**
  * Who has voted in which poll: the only table that holds a voter's identity.
  * It says nothing about how they voted and carries no time, so it cannot be joined to a ballot.
@@ -12,4 +14,6 @@ export interface ParticipationTable {
    */
   key_hash: string | null
   sealed_receipt: string | null
+  /** On a roll poll, the roll's mailbox that voted: one vote per mailbox, whatever the accounts. */
+  mailbox: ColumnType<string | null, string | null | undefined, never>
 }

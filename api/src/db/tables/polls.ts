@@ -5,6 +5,9 @@ export type PollStatus = 'draft' | 'open' | 'closed'
 /** `after_close`: while the poll is open its results show turnout only, not the tally. */
 export type ResultsVisibility = 'live' | 'after_close'
 
+/** Who may vote: any account, the members of `eligible_group`, or the mailboxes on the poll's roll. */
+export type EligibilityKind = 'anyone' | 'group' | 'roll'
+
 export interface PollsTable {
   id: Generated<string>
   title: string
@@ -14,7 +17,8 @@ export interface PollsTable {
   closes_at: Date | null
   /** Whether the sealed ballots go on the public board (see docs/verifiable-ballots.md for the trade-off). */
   publish_ballots: Generated<boolean>
-  /** Only members of this identity-provider group may vote; null: any signed-in account. */
+  eligibility: ColumnType<EligibilityKind, EligibilityKind | undefined, never>
+  /** With `group` eligibility: the identity-provider group whose members may vote. */
   eligible_group: ColumnType<string | null, string | null | undefined, string | null>
   results_visibility: ColumnType<
     ResultsVisibility,
