@@ -46,6 +46,8 @@ export interface Api {
   /** Unwraps a response: the JSON body on success, an ApiError otherwise. */
   read<R extends ClientResponse<unknown>>(request: Promise<R>): Promise<Success<R>>
   streamUrl(pollId: string): string
+  /** Replaces a draft's voter roll with a CSV file or a pasted list (one address per line). */
+  uploadRoll(pollId: string, csv: string): Promise<{ voters: number; entries: number }>
 }
 
 export function createApi(origin: string, auth: Auth, onUnauthorized: () => void): Api {
@@ -60,21 +62,33 @@ export function createApi(origin: string, auth: Auth, onUnauthorized: () => void
     }
   }
   const base = origin.replace(/\/api\/?$/, '') || location.origin
-  const client = typedClient(base.startsWith('http') ? base : location.origin, authedFetch)
+  const apiOrigin = base.startsWith('http') ? base : location.origin
+  const client = typedClient(apiOrigin, authedFetch)
+  async function read(response: Response): Promise<unknown> {
+    if (response.ok) return response.json()
+    const body = (await response.json().catch(() => ({}))) as {
+      error?: { code?: string; message?: string; details?: { path: string; message: string }[] }
+    }
+    if (response.status === 401) onUnauthorized()
+    // A refused file names its first wrong records: the admin fixes them all in one go.
+    const details = body.error?.details?.map((detail) => `${detail.path}: ${detail.message}`) ?? []
+    throw new ApiError(
+      response.status,
+      body.error?.code ?? `http_${response.status}`,
+      [body.error?.message ?? response.statusText, ...details.slice(0, 5)].join(' — '),
+    )
+  }
   return {
     client,
     async read<R extends ClientResponse<unknown>>(request: Promise<R>): Promise<Success<R>> {
-      const response = await request
-      if (response.ok) return (await response.json()) as Success<R>
-      const body = (await response.json().catch(() => ({}))) as {
-        error?: { code?: string; message?: string }
-      }
-      if (response.status === 401) onUnauthorized()
-      throw new ApiError(
-        response.status,
-        body.error?.code ?? `http_${response.status}`,
-        body.error?.message ?? response.statusText,
+      return (await read(await request)) as Success<R>
+    },
+    async uploadRoll(pollId, csv) {
+      const response = await authedFetch(
+        `${apiOrigin}/api/polls/${encodeURIComponent(pollId)}/roll`,
+        { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: csv },
       )
+      return (await read(response)) as { voters: number; entries: number }
     },
     streamUrl: (pollId) =>
       `${base.startsWith('http') ? base : ''}/api/polls/${encodeURIComponent(pollId)}/results/stream`,

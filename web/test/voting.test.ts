@@ -450,6 +450,75 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
     }
   })
 
+  it('lets an admin give a poll a voter list (pasted, then a CSV file); only those on it vote', async () => {
+    const adminProfile = await newProfile()
+    const voterProfile = await newProfile()
+    const outsiderProfile = await newProfile()
+    try {
+      const admin = await adminProfile.context.newPage()
+      await admin.goto(base)
+      const [adminAccount, voterAccount] = DEV_ACCOUNTS
+      await signInWith(admin, adminAccount.email, adminAccount.password)
+      await admin.getByRole('link', { name: 'Admin', exact: true }).click()
+      await admin.getByLabel('Title').fill('Treasurer 2027')
+      await admin.getByLabel('Option 1', { exact: true }).fill('Kim')
+      await admin.getByLabel('Option 2', { exact: true }).fill('Lee')
+      await admin.getByLabel('Who may vote').selectOption('roll')
+      await admin
+        .getByLabel('Voter list: email addresses, one per line')
+        .fill('someone@example.org\nnot an address\n')
+      await admin.getByRole('button', { name: 'Create draft' }).click()
+      // A bad list is refused whole, naming the record; the draft exists with an empty list.
+      await expect
+        .poll(() => admin.getByText('record 2: not an email address: "not an address"').isVisible())
+        .toBe(true)
+      const row = admin.locator('li.card', { hasText: 'Treasurer 2027' })
+      await expect.poll(() => row.getByText('0 on the voter list').isVisible()).toBe(true)
+
+      await row.getByLabel('Replace the voter list of “Treasurer 2027”').setInputFiles({
+        name: 'members.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from(
+          `Name,Email\nVoter,${voterAccount.email.toUpperCase()}\nSomeone,someone@example.org\n`,
+        ),
+      })
+      await expect.poll(() => row.getByText('2 on the voter list').isVisible()).toBe(true)
+      await shot(admin, 'admin-voter-list')
+      await row.getByRole('button', { name: 'Open “Treasurer 2027”' }).click()
+      await expect
+        .poll(() => admin.getByText('“Treasurer 2027” is now open.').isVisible())
+        .toBe(true)
+      const pollPath = await row.getByRole('link', { name: 'Treasurer 2027' }).getAttribute('href')
+
+      // On the list: the ballot.
+      const voter = await voterProfile.context.newPage()
+      await voter.goto(`${base}${pollPath ?? ''}`)
+      expect(await voter.getByTestId('eligibility').textContent()).toBe(
+        'Only the 2 people on this poll’s voter list may vote.',
+      )
+      await signInToVote(voter, voterAccount.email, voterAccount.password)
+      await voter.getByLabel('Lee').check()
+      await voter.getByRole('button', { name: 'Vote' }).click()
+      await expect.poll(() => voter.getByText('Your vote is counted').isVisible()).toBe(true)
+
+      // Not on it: why, and no ballot.
+      const outsider = await outsiderProfile.context.newPage()
+      await outsider.goto(`${base}${pollPath ?? ''}`)
+      await signInToVote(outsider, 'watcher@example.com', PASSWORD)
+      await expect
+        .poll(() =>
+          outsider
+            .getByText('You are not on this poll’s voter list.', { exact: false })
+            .isVisible(),
+        )
+        .toBe(true)
+      expect(await outsider.getByRole('button', { name: 'Vote' }).count()).toBe(0)
+      await shot(outsider, 'not-on-voter-list')
+    } finally {
+      await Promise.all([adminProfile.close(), voterProfile.close(), outsiderProfile.close()])
+    }
+  })
+
   it('shows a long list a page at a time: 20 open polls, then "Show more" for the rest', async () => {
     const titles = Array.from(
       { length: 23 },

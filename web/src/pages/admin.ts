@@ -69,7 +69,46 @@ export async function adminPage(main: HTMLElement, ctx: AppContext): Promise<voi
       { class: 'card', 'data-poll': poll.id },
       h('h3', {}, h('a', { href: `/polls/${poll.id}`, 'data-link': true }, poll.title)),
       h('p', { class: `status ${poll.status}` }, poll.status),
+      poll.eligibility.kind === 'roll' ? rollControls(poll, poll.eligibility.voters) : null,
       button,
+    )
+  }
+
+  /** A roll poll's list size, and while it is a draft, a way to replace the list. */
+  function rollControls(poll: PollSummary, voters: number) {
+    const size = h('p', { class: 'meta' }, `${voters.toLocaleString()} on the voter list`)
+    if (poll.status !== 'draft') return size
+    const file = h('input', {
+      type: 'file',
+      accept: '.csv,.txt,text/csv,text/plain',
+      'aria-label': `Replace the voter list of “${poll.title}”`,
+    })
+    file.addEventListener('change', () => {
+      const chosen = file.files?.[0]
+      if (!chosen) return
+      void chosen
+        .text()
+        .then((csv) => ctx.api.uploadRoll(poll.id, csv))
+        .then(
+          ({ voters: now }) => {
+            replace(
+              status,
+              notice(`“${poll.title}” now has ${now.toLocaleString()} people on its voter list.`),
+            )
+            void refresh()
+          },
+          (error: unknown) =>
+            replace(
+              status,
+              notice(error instanceof Error ? error.message : 'The list was not stored.', 'error'),
+            ),
+        )
+    })
+    return h(
+      'div',
+      {},
+      size,
+      h('label', { class: 'meta' }, 'Replace the list (CSV or one address per line): ', file),
     )
   }
 
@@ -100,6 +139,46 @@ function createForm(ctx: AppContext, status: HTMLElement, created: () => void) {
   }
   addOption()
   addOption()
+  const eligibility = h(
+    'select',
+    { id: 'eligibility', name: 'eligibility' },
+    h('option', { value: 'anyone' }, 'Anyone signed in'),
+    h('option', { value: 'group' }, 'Members of one group'),
+    h('option', { value: 'roll' }, 'The people on a voter list'),
+  )
+  const groupField = h(
+    'div',
+    { hidden: true },
+    h('label', { for: 'eligible-group' }, 'Group name'),
+    h('input', {
+      id: 'eligible-group',
+      name: 'eligibleGroup',
+      maxlength: 128,
+      pattern: '[\\w.@+\\-]+',
+    }),
+  )
+  const rollFile = h('input', {
+    id: 'roll-file',
+    type: 'file',
+    accept: '.csv,.txt,text/csv,text/plain',
+  })
+  const rollField = h(
+    'div',
+    { hidden: true },
+    h('label', { for: 'roll' }, 'Voter list: email addresses, one per line'),
+    h('textarea', { id: 'roll', name: 'roll', rows: 4, placeholder: 'ada@example.org' }),
+    h('label', { for: 'roll-file' }, 'or a CSV file with an “email” column (up to 100,000)'),
+    rollFile,
+    h(
+      'p',
+      { class: 'meta' },
+      'Voters sign in with the address on the list, once they have confirmed it. Case and “+tags” do not matter: ada+polls@example.org is ada@example.org, and has one vote.',
+    ),
+  )
+  eligibility.addEventListener('change', () => {
+    groupField.hidden = eligibility.value !== 'group'
+    rollField.hidden = eligibility.value !== 'roll'
+  })
   const form = h(
     'form',
     { class: 'create-poll', 'aria-labelledby': 'create-title' },
@@ -134,14 +213,10 @@ function createForm(ctx: AppContext, status: HTMLElement, created: () => void) {
       { class: 'meta' },
       'Turn this off where a voter must not be able to prove their choice to someone else (see the README).',
     ),
-    h('label', { for: 'eligible-group' }, 'Who may vote: members of this group only (optional)'),
-    h('input', {
-      id: 'eligible-group',
-      name: 'eligibleGroup',
-      maxlength: 128,
-      pattern: '[\\w.@+\\-]+',
-      placeholder: 'anyone signed in',
-    }),
+    h('label', { for: 'eligibility' }, 'Who may vote'),
+    eligibility,
+    groupField,
+    rollField,
     h(
       'label',
       { class: 'choice' },
@@ -158,6 +233,7 @@ function createForm(ctx: AppContext, status: HTMLElement, created: () => void) {
   form.addEventListener('submit', (event) => {
     event.preventDefault()
     const data = new FormData(form)
+    const kind = formText(data, 'eligibility')
     const group = formText(data, 'eligibleGroup').trim()
     const body = {
       title: formText(data, 'title'),
@@ -169,12 +245,36 @@ function createForm(ctx: AppContext, status: HTMLElement, created: () => void) {
       publishBallots: data.get('publishBallots') === 'on',
       resultsVisibility:
         data.get('resultsAfterClose') === 'on' ? ('after_close' as const) : ('live' as const),
-      eligibility: group ? { kind: 'group' as const, group } : { kind: 'anyone' as const },
+      eligibility:
+        kind === 'group'
+          ? { kind: 'group' as const, group }
+          : kind === 'roll'
+            ? { kind: 'roll' as const, emails: [] }
+            : { kind: 'anyone' as const },
     }
-    ctx.api.read(ctx.api.client.api.polls.$post({ json: body })).then(
-      (poll) => {
-        replace(status, notice(`Draft “${poll.title}” created. Open it when you are ready.`))
+    const roll = kind === 'roll' ? rollText(formText(data, 'roll'), rollFile.files?.[0]) : undefined
+    // The list goes up on its own: it can be far larger than a poll's JSON may be.
+    const createDraft = async () => {
+      const poll = await ctx.api.read(ctx.api.client.api.polls.$post({ json: body }))
+      if (!roll) return `Draft “${poll.title}” created. Open it when you are ready.`
+      try {
+        const { voters } = await ctx.api.uploadRoll(poll.id, await roll)
+        return `Draft “${poll.title}” created with ${voters.toLocaleString()} people on its voter list. Open it when you are ready.`
+      } catch (error) {
+        created() // the draft is there: list it, with its list to replace
+        throw new ApiError(
+          error instanceof ApiError ? error.status : 0,
+          'invalid_roll',
+          `Draft “${poll.title}” was created, but its voter list was not stored: ${error instanceof Error ? error.message : 'upload failed'}`,
+        )
+      }
+    }
+    createDraft().then(
+      (message) => {
+        replace(status, notice(message))
         form.reset()
+        groupField.hidden = true
+        rollField.hidden = true
         created()
       },
       (error: unknown) =>
@@ -185,6 +285,11 @@ function createForm(ctx: AppContext, status: HTMLElement, created: () => void) {
     )
   })
   return form
+}
+
+/** The pasted list, or the chosen file's text when there is one. */
+async function rollText(pasted: string, file: File | undefined): Promise<string> {
+  return file ? file.text() : pasted
 }
 
 function formText(data: FormData, name: string): string {

@@ -46,7 +46,8 @@ function voteMessage(error: unknown): string {
     case 'poll_not_open':
       return 'This poll is not open for voting.'
     case 'not_eligible':
-      return 'You are not eligible to vote in this poll.'
+      // The API says which rule: the group, the voter list, or an unconfirmed address.
+      return error.message || 'You are not eligible to vote in this poll.'
     case 'network':
       return error.message
     default:
@@ -55,9 +56,25 @@ function voteMessage(error: unknown): string {
 }
 
 function notEligibleMessage(eligibility: Poll['eligibility']): string {
-  return eligibility.kind === 'group'
-    ? `You cannot vote here: this poll is for members of the group “${eligibility.group}”, and your account is not in it.`
-    : 'You are not eligible to vote in this poll.'
+  switch (eligibility.kind) {
+    case 'group':
+      return `You cannot vote here: this poll is for members of the group “${eligibility.group}”, and your account is not in it.`
+    case 'roll':
+      return 'You are not on this poll’s voter list. The list is matched against your account’s confirmed email address: ask the poll’s organiser if you should be on it.'
+    default:
+      return 'You are not eligible to vote in this poll.'
+  }
+}
+
+function eligibilityLine(eligibility: Poll['eligibility']): string | undefined {
+  switch (eligibility.kind) {
+    case 'group':
+      return `Only members of the group “${eligibility.group}” may vote.`
+    case 'roll':
+      return `Only the ${eligibility.voters.toLocaleString()} people on this poll’s voter list may vote.`
+    default:
+      return undefined
+  }
 }
 
 export async function pollPage(main: HTMLElement, ctx: AppContext, pollId: string): Promise<void> {
@@ -99,12 +116,8 @@ export async function pollPage(main: HTMLElement, ctx: AppContext, pollId: strin
       { class: `status ${poll.status}` },
       poll.status === 'open' ? 'Open for voting' : poll.status === 'closed' ? 'Closed' : 'Draft',
     ),
-    poll.eligibility.kind === 'group'
-      ? h(
-          'p',
-          { class: 'meta', 'data-testid': 'eligibility' },
-          `Only members of the group “${poll.eligibility.group}” may vote.`,
-        )
+    eligibilityLine(poll.eligibility)
+      ? h('p', { class: 'meta', 'data-testid': 'eligibility' }, eligibilityLine(poll.eligibility))
       : null,
     voteArea,
     h('h2', {}, 'Results'),
