@@ -74,9 +74,9 @@ describe('migrations', () => {
     },
   )
 
-  it('seed demo polls once: one open, one closed with votes, one draft', async () => {
+  it('seed demo polls once: open, closed with votes, draft, and two with voter lists', async () => {
     await migrateToLatest(database.db)
-    expect(await seedDemoPolls(database.db)).toHaveLength(3)
+    expect(await seedDemoPolls(database.db)).toHaveLength(5)
     expect(await seedDemoPolls(database.db)).toEqual([])
     const polls = await database.db
       .selectFrom('polls')
@@ -87,6 +87,8 @@ describe('migrations', () => {
       { id: DEMO_POLL_IDS.open, status: 'open' },
       { id: DEMO_POLL_IDS.closed, status: 'closed' },
       { id: DEMO_POLL_IDS.draft, status: 'draft' },
+      { id: DEMO_POLL_IDS.rollWithVoter, status: 'open' },
+      { id: DEMO_POLL_IDS.rollWithoutVoter, status: 'open' },
     ])
     const ballots = await database.db
       .selectFrom('ballots')

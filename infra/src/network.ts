@@ -103,15 +103,15 @@ export class Network extends pulumi.ComponentResource {
       },
       { parent: this },
     )
-    // ECR, Secrets Manager, CloudWatch Logs and Cognito's JWKS are AWS HTTPS endpoints outside the
-    // VPC; through the NAT gateway that is the only way out.
+    // ECR, Secrets Manager, CloudWatch Logs, Cognito's JWKS and its userInfo (voter rolls) are AWS
+    // HTTPS endpoints outside the VPC; through the NAT gateway that is the only way out.
     new aws.vpc.SecurityGroupEgressRule(
       `${name}-service-to-https`,
       {
         securityGroupId: service.id,
         cidrIpv4: '0.0.0.0/0',
         ...tcp(443),
-        description: 'HTTPS to AWS APIs (image pull, secrets, logs, Cognito keys)',
+        description: 'HTTPS to AWS APIs (image pull, secrets, logs, Cognito keys and userInfo)',
       },
       { parent: this },
     )

@@ -100,7 +100,11 @@ export function votelab(config: StackConfig, build: Build) {
       username: database.username,
       passwordSecretArn: database.passwordSecretArn,
     },
-    auth: { issuer: signIn.issuer, clientId: signIn.clientId },
+    auth: {
+      issuer: signIn.issuer,
+      clientId: signIn.clientId,
+      userInfoUrl: pulumi.interpolate`https://${signIn.domain}/oauth2/userInfo`,
+    },
     rolePath,
     permissionsBoundaryArn: pipeline.workloadBoundaryArn,
     ...config.service,

@@ -21,7 +21,12 @@ export interface ServiceArgs {
     username: pulumi.Input<string>
     passwordSecretArn: pulumi.Input<string>
   }
-  auth: { issuer: pulumi.Input<string>; clientId: pulumi.Input<string> }
+  auth: {
+    issuer: pulumi.Input<string>
+    clientId: pulumi.Input<string>
+    /** The hosted domain's userInfo endpoint: voter rolls ask it for a voter's verified email. */
+    userInfoUrl: pulumi.Input<string>
+  }
   cpu: number
   memory: number
   minTasks: number
@@ -187,6 +192,7 @@ export class Service extends pulumi.ComponentResource {
       DATABASE_CA: 'amazon-rds',
       AUTH_ISSUER: args.auth.issuer,
       AUTH_CLIENT_IDS: args.auth.clientId,
+      AUTH_USERINFO_URL: args.auth.userInfoUrl,
       // CloudFront then the ALB each append to X-Forwarded-For: the client is two from the end.
       TRUST_PROXY_HOPS: '2',
       STREAMS_PER_PROCESS: String(streamsForMemory(args.memory)),

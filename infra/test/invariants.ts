@@ -277,6 +277,7 @@ export function securityInvariants(stack: () => StackRun): void {
       PUBLIC_URL: stack().outputs.siteUrl,
       AUTH_ISSUER: stack().outputs.issuer,
       AUTH_CLIENT_IDS: stack().outputs.webClientId,
+      AUTH_USERINFO_URL: `https://${String(stack().outputs.signInDomain)}/oauth2/userInfo`,
     })
     expect(container.readonlyRootFilesystem).toBe(true)
     // Live-result streams sized from memory (docs/operations.md): the lab's 512 MB task ~8,000.

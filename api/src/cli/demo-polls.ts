@@ -7,6 +7,10 @@ export const DEMO_POLL_IDS = {
   open: '00000000-0000-4000-8000-000000000001',
   closed: '00000000-0000-4000-8000-000000000002',
   draft: '00000000-0000-4000-8000-000000000003',
+  /** Open to a voter list that has the development voter on it… */
+  rollWithVoter: '00000000-0000-4000-8000-000000000004',
+  /** …and to one that has not: the page says why the voter cannot vote. */
+  rollWithoutVoter: '00000000-0000-4000-8000-000000000005',
 } as const
 
 /** Demo option ids are fixed too, so the examples in docs/http-api.md work on every laptop. */
@@ -21,6 +25,8 @@ interface DemoPoll {
   options: string[]
   /** Votes per option, cast by made-up voters (closed poll only). */
   votes?: number[]
+  /** Only these mailboxes may vote (a voter roll). */
+  roll?: string[]
 }
 
 const DEMO_POLLS: DemoPoll[] = [
@@ -46,6 +52,22 @@ const DEMO_POLLS: DemoPoll[] = [
     status: 'draft',
     options: ['Pipelines from scratch', 'Zero-downtime Postgres', 'Observability 101'],
   },
+  {
+    id: DEMO_POLL_IDS.rollWithVoter,
+    title: 'Lab steering group: next quarter’s focus',
+    description: 'Open to the people on its voter list; voter@votelab.local is one of them.',
+    status: 'open',
+    options: ['Security', 'Cost', 'Reliability'],
+    roll: ['voter@votelab.local', 'admin@votelab.local', 'ada@example.org', 'grace@example.org'],
+  },
+  {
+    id: DEMO_POLL_IDS.rollWithoutVoter,
+    title: 'Maintainers only: release cadence',
+    description: 'Open to its voter list, which does not have voter@votelab.local on it.',
+    status: 'open',
+    options: ['Every week', 'Every month'],
+    roll: ['admin@votelab.local', 'maintainer@example.org'],
+  },
 ]
 
 /** Inserts the demo polls that are missing; returns the titles it added. */
@@ -60,6 +82,7 @@ export async function seedDemoPolls(db: Db): Promise<string[]> {
           title: poll.title,
           description: poll.description,
           status: poll.status,
+          eligibility: poll.roll ? 'roll' : 'anyone',
           created_by: 'seed',
         })
         .onConflict((oc) => oc.column('id').doNothing())
@@ -79,6 +102,12 @@ export async function seedDemoPolls(db: Db): Promise<string[]> {
         )
         .returning(['id', 'position'])
         .execute()
+      if (poll.roll) {
+        await trx
+          .insertInto('poll_roll')
+          .values(poll.roll.map((mailbox) => ({ poll_id: poll.id, mailbox })))
+          .execute()
+      }
       const ballots = options.flatMap((option) =>
         Array.from({ length: poll.votes?.[option.position] ?? 0 }, () => option.id),
       )

@@ -1,4 +1,4 @@
-// pnpm db:seed: add the demo polls (one open, one closed with votes, one draft) if they are missing,
+// pnpm db:seed: add the demo polls (open, closed with votes, draft, and two with voter lists) if they are missing,
 // and, when this process is its own issuer, the development accounts (docker compose runs this).
 import { DEV_ACCOUNTS, ensureDevAccounts } from '../auth/provider/accounts.ts'
 import { openDatabase } from '../db/client.ts'
