@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import type { HttpBindings } from '@hono/node-server'
 import type { Hono } from 'hono'
 import { authenticate, requireVoter } from './auth/middleware.ts'
+import type { invitationRoutes } from './auth/provider/invitations.ts'
 import type { AccessTokenVerifier } from './auth/verify.ts'
 import type { VerifiedMailbox } from './auth/verified-email.ts'
 import type { Config } from './config.ts'
@@ -40,6 +41,8 @@ export interface AppDeps {
   hub: ResultsHub
   /** The local sign-in provider's routes, when this process is its own issuer (no AUTH_ISSUER). */
   signIn: Hono<AppEnv & { Bindings: HttpBindings }> | undefined
+  /** `POST /api/invitations`, with the local provider (Cognito invites users itself). */
+  invitations?: ReturnType<typeof invitationRoutes> | undefined
   heartbeatMs: number
   limits: Config['limits']
   /** Serve the built web client and its config (local and compose setups). */
@@ -143,6 +146,7 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .route('/polls', ballotRoutes({ db: database.db }))
+  if (deps.invitations) api.route('/invitations', deps.invitations)
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

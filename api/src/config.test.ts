@@ -13,7 +13,8 @@ describe('loadConfig', () => {
       clientIds: ['votelab-web', 'votelab-cli'],
       redirectUris: ['http://localhost:3000/callback', 'http://localhost:5173/callback'],
       postLogoutRedirectUris: ['http://localhost:3000/', 'http://localhost:5173/'],
-      signUp: { policy: 'open' },
+      signUp: { policy: 'open', plusAddresses: 'same' },
+      mail: { kind: 'mailbox', served: true },
     })
   })
 
@@ -32,6 +33,29 @@ describe('loadConfig', () => {
       /SIGN_UP_DOMAINS/,
     )
     expect(() => loadConfig({ SIGN_UP: 'invite-only' })).toThrow(/SIGN_UP/)
+    expect(
+      loadConfig({ SIGN_UP: 'invite', SIGN_UP_PLUS_ADDRESSES: 'distinct' }).auth,
+    ).toMatchObject({ signUp: { policy: 'invite', plusAddresses: 'distinct' } })
+  })
+
+  it('mails through SMTP_URL, or into the development mailbox (served outside production only)', () => {
+    expect(loadConfig({ SMTP_URL: 'smtps://u:p@mail.example:465' }).auth).toMatchObject({
+      mail: {
+        kind: 'smtp',
+        url: 'smtps://u:p@mail.example:465',
+        from: 'votelab <no-reply@votelab.local>',
+      },
+    })
+    expect(loadConfig({ NODE_ENV: 'production' }).auth).toMatchObject({
+      mail: { kind: 'mailbox', served: false },
+    })
+    expect(loadConfig({ NODE_ENV: 'production', DEV_MAILBOX: 'on' }).auth).toMatchObject({
+      mail: { kind: 'mailbox', served: true },
+    })
+    expect(() => loadConfig({ SMTP_URL: 'https://mail.example' })).toThrow(/SMTP_URL/)
+    expect(() => loadConfig({ SMTP_URL: 'smtp://mail.example', DEV_MAILBOX: 'on' })).toThrow(
+      /DEV_MAILBOX/,
+    )
   })
 
   it('switches to Postgres and Cognito when configured', () => {

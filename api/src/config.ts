@@ -48,8 +48,19 @@ const envSchema = z
     AUTH_CLIENT_IDS: commaList.optional(),
     AUTH_LOCAL_REDIRECT_URIS: commaList.pipe(z.array(z.url())).optional(),
     AUTH_LOCAL_LOGOUT_URIS: commaList.pipe(z.array(z.url())).optional(),
-    // Who may create an account with the local provider: anyone, or addresses at these domains.
-    SIGN_UP: z.enum(['open', 'domains']).default('open'),
+    // Who may create an account with the local provider: anyone, addresses at these domains, or
+    // only people an admin invites.
+    SIGN_UP: z.enum(['open', 'domains', 'invite']).default('open'),
+    // Whether `a+1@x` counts as `a@x` when someone signs up (same: one account per mailbox).
+    SIGN_UP_PLUS_ADDRESSES: z.enum(['same', 'distinct']).default('same'),
+    // The local provider's mail (codes, invitations): a real SMTP server, or without one the
+    // development mailbox at /auth/dev/mailbox (on by default outside production).
+    SMTP_URL: z
+      .url()
+      .refine((url) => /^smtps?:\/\//.test(url), 'must be an smtp:// or smtps:// URL')
+      .optional(),
+    SMTP_FROM: z.string().min(3).default('votelab <no-reply@votelab.local>'),
+    DEV_MAILBOX: z.enum(['on', 'off']).optional(),
     SIGN_UP_DOMAINS: commaList
       .pipe(
         z.array(
@@ -90,6 +101,10 @@ const envSchema = z
     path: ['DATABASE_SSL'],
     message: 'needs DATABASE_URL',
   })
+  .refine((env) => !(env.SMTP_URL && env.DEV_MAILBOX === 'on'), {
+    path: ['DEV_MAILBOX'],
+    message: 'with SMTP_URL set, mail goes out by SMTP: there is no development mailbox',
+  })
   .refine((env) => env.SIGN_UP !== 'domains' || env.SIGN_UP_DOMAINS?.length, {
     path: ['SIGN_UP_DOMAINS'],
     message: 'SIGN_UP=domains needs the domains, e.g. SIGN_UP_DOMAINS=example.org,example.com',
@@ -104,8 +119,20 @@ function withPassword(url: string, password: string | undefined): string {
 
 export const LOCAL_CLIENT_IDS = ['votelab-web', 'votelab-cli']
 
-export type SignUpPolicy =
-  { readonly policy: 'open' } | { readonly policy: 'domains'; readonly domains: readonly string[] }
+export type SignUpPolicy = (
+  | { readonly policy: 'open' }
+  | { readonly policy: 'domains'; readonly domains: readonly string[] }
+  | { readonly policy: 'invite' }
+) & {
+  /** `same`: `a+1@x` cannot make a second account beside `a@x`. */
+  readonly plusAddresses: 'same' | 'distinct'
+}
+
+/** Where the local provider's mail goes. */
+export type MailConfig =
+  | { readonly kind: 'smtp'; readonly url: string; readonly from: string }
+  /** Kept in the database; `served`: readable at /auth/dev/mailbox. */
+  | { readonly kind: 'mailbox'; readonly served: boolean }
 
 export interface Config {
   readonly env: 'development' | 'test' | 'production'
@@ -139,6 +166,7 @@ export interface Config {
         readonly postLogoutRedirectUris: readonly string[]
         /** Who may create an account: anyone, or addresses at these domains. */
         readonly signUp: SignUpPolicy
+        readonly mail: MailConfig
       }
     | {
         readonly mode: 'external'
@@ -239,10 +267,19 @@ export function loadConfig(source: Record<string, string | undefined> = process.
             `${publicUrl}/`,
             'http://localhost:5173/',
           ],
-          signUp:
-            env.SIGN_UP === 'domains'
+          signUp: {
+            ...(env.SIGN_UP === 'domains'
               ? { policy: 'domains' as const, domains: env.SIGN_UP_DOMAINS ?? [] }
-              : { policy: 'open' as const },
+              : { policy: env.SIGN_UP }),
+            plusAddresses: env.SIGN_UP_PLUS_ADDRESSES,
+          },
+          mail: env.SMTP_URL
+            ? { kind: 'smtp' as const, url: env.SMTP_URL, from: env.SMTP_FROM }
+            : {
+                kind: 'mailbox' as const,
+                served:
+                  (env.DEV_MAILBOX ?? (env.NODE_ENV === 'production' ? 'off' : 'on')) === 'on',
+              },
         },
     results: { coalesceMs: env.RESULTS_COALESCE_MS, heartbeatMs: env.SSE_HEARTBEAT_MS },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

@@ -7,6 +7,8 @@ import { signInRoutes, type SignInRoutesOptions } from './auth/provider/routes.t
 import { createAccessTokenVerifier } from './auth/verify.ts'
 import { userInfoEndpoint, verifiedMailboxes } from './auth/verified-email.ts'
 import { findAccount } from './auth/provider/accounts.ts'
+import { invitationRoutes } from './auth/provider/invitations.ts'
+import { developmentMailbox, smtpMailer } from './mail/mailer.ts'
 import type { Config } from './config.ts'
 import { openDatabase, type DatabaseHandle } from './db/client.ts'
 import { migrateToLatest } from './db/migrate.ts'
@@ -81,8 +83,18 @@ export async function createRuntime(
 
     // No external issuer: this process is the laptop's Cognito, sign-in pages included.
     let signIn: ReturnType<typeof signInRoutes> | undefined
+    let invitations: ReturnType<typeof invitationRoutes> | undefined
     if (localIssuer && config.auth.mode === 'local') {
       const secret = await loadOrCreateSecret(config.dataDir, 'sign-in-secret')
+      const mailer =
+        config.auth.mail.kind === 'smtp'
+          ? smtpMailer(config.auth.mail.url, config.auth.mail.from)
+          : developmentMailbox(database.db, `${config.auth.issuer}/dev/mailbox`)
+      if (config.auth.mail.kind === 'mailbox' && !config.auth.mail.served) {
+        logger.warn(
+          'no SMTP_URL and DEV_MAILBOX=off: sign-up codes and invitations are stored, never delivered',
+        )
+      }
       const apiResource = `${config.publicUrl}/api`
       const provider = createSignInProvider({
         issuer: config.auth.issuer,
@@ -109,7 +121,11 @@ export async function createRuntime(
         redirectUris: config.auth.redirectUris,
         postLogoutRedirectUris: config.auth.postLogoutRedirectUris,
         signUp: config.auth.signUp,
+        mailer,
+        serveMailbox: config.auth.mail.kind === 'mailbox' && config.auth.mail.served,
+        publicUrl: config.publicUrl,
       })
+      invitations = invitationRoutes({ db: database.db, mailer, issuer: config.auth.issuer })
     }
 
     const hub = new ResultsHub({
@@ -139,6 +155,7 @@ export async function createRuntime(
       ballotBox,
       hub,
       signIn,
+      invitations,
       heartbeatMs: config.results.heartbeatMs,
       limits: config.limits,
       web: {
@@ -147,6 +164,7 @@ export async function createRuntime(
           issuer: config.auth.issuer,
           clientId: config.auth.mode === 'local' ? WEB_CLIENT_ID : (config.auth.clientIds[0] ?? ''),
           apiBaseUrl: '/api',
+          invitations: invitations !== undefined,
         },
       },
       isShuttingDown: () => shuttingDown,

@@ -35,6 +35,8 @@ describe('migrations', () => {
     expect(await migrateToLatest(database.db)).toEqual(names.map((name) => `Up ${name}`))
     expect(await tables()).toEqual([
       'ballots',
+      'dev_mail',
+      'email_codes',
       'local_users',
       'oidc_records',
       'participation',
@@ -49,7 +51,7 @@ describe('migrations', () => {
     )
     expect(await tables()).toEqual([])
     await migrateToLatest(database.db)
-    expect(await tables()).toHaveLength(8)
+    expect(await tables()).toHaveLength(10)
   })
 
   it.runIf(onPostgres)(
@@ -135,6 +137,7 @@ describe('migrations', () => {
       'Up 2026-11-30T1100-poll-eligibility',
       'Up 2026-11-30T2300-voter-rolls',
       'Up 2026-11-30T2310-verified-email',
+      'Up 2026-11-30T2320-email-codes',
     ])
     const results = await getResults(database.db, pollId)
     expect(results?.chain).toMatchObject({ length: 3, published: true })

@@ -318,6 +318,7 @@ describe('health and docs', () => {
     expect(doc.openapi).toBe('3.1.0')
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
+        '/invitations',
         '/me',
         '/polls',
         '/polls/{pollId}',

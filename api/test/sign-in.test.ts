@@ -97,13 +97,44 @@ async function signedInTokens(server: HttpListener, email: string): Promise<Toke
   return (await response.json()) as Tokens
 }
 
+/** The newest code mailed to `email`, read from the development mailbox over HTTP. */
+async function mailedCode(server: HttpListener, email: string): Promise<string> {
+  const mailbox = await (
+    await fetch(`${server.url}/auth/dev/mailbox?to=${encodeURIComponent(email)}`)
+  ).text()
+  const code = /Your votelab code: (\d{6})/.exec(mailbox)?.[1]
+  if (!code) throw new Error(`no code mailed to ${email}`)
+  return code
+}
+
+/** On the "check your email" page: type the mailed code; signed in, the browser goes back to the client. */
+async function confirmWithMailedCode(
+  browser: Browser,
+  server: HttpListener,
+  checkEmailHtml: string,
+  email: string,
+  code?: string,
+) {
+  return browser.follow(
+    new URL(formAction(checkEmailHtml), server.url).toString(),
+    server.url,
+    form({
+      csrf: hiddenInput(checkEmailHtml, 'csrf'),
+      email,
+      code: code ?? (await mailedCode(server, email)),
+    }),
+  )
+}
+
 describe('the local sign-in provider', () => {
   let ctx: TestContext
   let server: HttpListener
   beforeAll(async () => {
     ctx = await createTestContext()
     server = await ctx.listen()
-    await createAccount(ctx.runtime.database.db, 'ada@example.com', PASSWORD, ['admins'])
+    await createAccount(ctx.runtime.database.db, 'ada@example.com', PASSWORD, ['admins'], {
+      verified: true,
+    })
   })
   afterAll(() => ctx.close())
 
@@ -208,7 +239,7 @@ describe('the local sign-in provider', () => {
     for (const html of messages) expect(html).toContain('Email or password is incorrect.')
   })
 
-  it('creates accounts, enforcing the password policy and unique emails', async () => {
+  it('creates accounts once their owner types the mailed code, enforcing the password policy', async () => {
     const browser = new Browser()
     const { verifier, challenge } = pkcePair()
     const page = await browser.follow(authorizeUrl(server, challenge), server.url)
@@ -228,16 +259,83 @@ describe('the local sign-in provider', () => {
     for (const message of ['at least 8 characters', 'upper-case letter', 'digit'])
       expect(weakHtml).toContain(message)
     expect(weakHtml).toContain('aria-invalid="true"')
-
     expect((await attempt('not-an-email', PASSWORD)).response.status).toBe(400)
-    expect((await attempt('ADA@example.com', PASSWORD)).response.status).toBe(409)
 
     const created = await attempt('Grace@Example.com', PASSWORD)
-    const response = await exchange(server, codeFrom(created.url), verifier)
-    expect(response.status).toBe(200)
-    expect(decodeJwt(((await response.json()) as Tokens).access_token).username).toBe(
+    expect(created.response.status).toBe(200)
+    const checkEmail = await created.response.text()
+    expect(checkEmail).toContain('<h1>Check your email</h1>')
+    expect(checkEmail).toContain('/auth/dev/mailbox')
+    // Not signed in, and no sign-in either, until the address is confirmed.
+    const early = await signIn(server, 'grace@example.com', PASSWORD)
+    expect(early.result.response.status).toBe(403)
+    expect(await early.result.response.text()).toContain('Confirm your email address first')
+
+    const wrong = await confirmWithMailedCode(
+      browser,
+      server,
+      checkEmail,
       'grace@example.com',
+      '000000',
     )
+    expect(wrong.response.status).toBe(400)
+    const confirmed = await confirmWithMailedCode(browser, server, checkEmail, 'grace@example.com')
+    const response = await exchange(server, codeFrom(confirmed.url), verifier)
+    expect(response.status).toBe(200)
+    const tokens = (await response.json()) as Tokens
+    expect(decodeJwt(tokens.access_token).username).toBe('grace@example.com')
+    const userInfo = await fetch(`${server.url}/auth/oauth2/userInfo`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    })
+    expect(await userInfo.json()).toMatchObject({
+      email: 'grace@example.com',
+      email_verified: true,
+    })
+  })
+
+  it('never says whether an address has an account: the same page, and a warning to its owner', async () => {
+    const db = ctx.runtime.database.db
+    await createAccount(db, 'taken@example.com', PASSWORD, [], { verified: true })
+    const browser = new Browser()
+    const page = await browser.follow(authorizeUrl(server, pkcePair().challenge), server.url)
+    const signUpHref = /href="([^"]*signup)"/.exec(await page.response.text())?.[1] ?? ''
+    const signUpHtml = await (
+      await browser.fetch(new URL(signUpHref, server.url).toString())
+    ).text()
+    const attempt = async (email: string) => {
+      const answer = await browser.follow(
+        new URL(formAction(signUpHtml), server.url).toString(),
+        server.url,
+        form({ csrf: hiddenInput(signUpHtml, 'csrf'), email, password: 'Other-pass-7' }),
+      )
+      return {
+        status: answer.response.status,
+        html: (await answer.response.text()).replaceAll(email.toLowerCase(), '<email>'),
+      }
+    }
+    const fresh = await attempt('fresh@example.com')
+    // Taken, taken in another case, and taken as the same mailbox (SIGN_UP_PLUS_ADDRESSES=same).
+    for (const email of ['taken@example.com', 'TAKEN@example.com', 'taken+again@example.com']) {
+      const answer = await attempt(email)
+      expect(answer, email).toEqual(fresh)
+    }
+    const mails = await db
+      .selectFrom('dev_mail')
+      .select(['recipient', 'subject'])
+      .where('recipient', '=', 'taken@example.com')
+      .execute()
+    expect(mails).toHaveLength(3)
+    for (const mail of mails)
+      expect(mail.subject).toBe('Someone tried to create a votelab account with your address')
+    const accounts = await db
+      .selectFrom('local_users')
+      .select('email')
+      .where('mailbox', '=', 'taken@example.com')
+      .execute()
+    expect(accounts).toEqual([{ email: 'taken@example.com' }])
+    // The owner's password still works.
+    const { result } = await signIn(server, 'taken@example.com', PASSWORD)
+    expect(result.url).toContain('code=')
   })
 
   it('creates the development accounts once, and they sign in (admin in admins)', async () => {
@@ -411,7 +509,9 @@ describe('the local sign-in provider, with SIGN_UP=domains', () => {
   afterAll(() => ctx.close())
 
   it('says which addresses may sign up, creates only those accounts, and leaves sign-in alone', async () => {
-    await createAccount(ctx.runtime.database.db, 'old@elsewhere.net', PASSWORD)
+    await createAccount(ctx.runtime.database.db, 'old@elsewhere.net', PASSWORD, [], {
+      verified: true,
+    })
     const browser = new Browser()
     const { verifier, challenge } = pkcePair()
     const page = await browser.follow(authorizeUrl(server, challenge), server.url)
@@ -434,7 +534,13 @@ describe('the local sign-in provider, with SIGN_UP=domains', () => {
     expect(rows.map((row) => row.email)).toEqual(['old@elsewhere.net'])
 
     const created = await attempt('Ada@Example.org')
-    const response = await exchange(server, codeFrom(created.url), verifier)
+    const confirmed = await confirmWithMailedCode(
+      browser,
+      server,
+      await created.response.text(),
+      'ada@example.org',
+    )
+    const response = await exchange(server, codeFrom(confirmed.url), verifier)
     expect(response.status).toBe(200)
     // Accounts made before the policy (or by an admin) still sign in.
     const { verifier: v2, result } = await signIn(server, 'old@elsewhere.net', PASSWORD)
@@ -461,7 +567,9 @@ describe('the local sign-in provider, with short limits', () => {
       },
     )
     server = await ctx.listen()
-    await createAccount(ctx.runtime.database.db, 'lin@example.com', PASSWORD)
+    await createAccount(ctx.runtime.database.db, 'lin@example.com', PASSWORD, [], {
+      verified: true,
+    })
   })
   afterAll(() => ctx.close())
 

@@ -23,7 +23,8 @@ export async function startApi(env: Record<string, string>): Promise<Replica> {
 export async function mintVoterTokens(
   issuer: string,
   dataDir: string,
-  prefix: string,
+  /** Undefined: UUID subjects (voter-ids.ts), for voters with accounts. */
+  prefix: string | undefined,
   count: number,
   groups: readonly string[] = [],
 ): Promise<string[]> {

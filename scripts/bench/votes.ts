@@ -1,16 +1,20 @@
 // pnpm bench:votes [--duration 10] [--connections 64] [--replicas 1] [--via nginx|direct] [--no-keys]
-//                  [--group <name>]
+//                  [--group <name>] [--roll <entries>]
 // Starts N API replicas on real Postgres (a scratch database on the server at DATABASE_URL) behind
 // nginx (as in `pnpm stack:local`; `--via direct` spreads connections over the replicas instead),
 // mints one token per voter, drives POST /api/polls/:id/votes on one poll from a closed-loop load
 // generator, then checks that the tally equals the number of 201s. With `--group`, the poll takes
 // that group's members only and every voter's token carries it among four groups: the cost of the
-// eligibility check. Prints numbers; asserts nothing about speed.
+// eligibility check. With `--roll 100000`, the poll takes a voter roll of that many addresses
+// (uploaded as CSV, timed) and every voter is an account with a verified address on it: each vote
+// is that voter's first, so each pays the mailbox lookup (a cache miss) and the roll check.
+// Prints numbers; asserts nothing about speed.
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import pg from 'pg'
 import { loadLocalIssuer } from '@votelab/api/auth/local-issuer'
 import { nginxBinary, startNginx, type NginxProxy } from '@votelab/testkit/nginx'
 import { freePort } from '@votelab/testkit/ports'
@@ -22,6 +26,7 @@ import {
   startApi,
 } from './lib.ts'
 import { percentile, runLoad } from './load.ts'
+import { voterEmail, voterSub } from './voter-ids.ts'
 
 const runId = randomUUID()
 const { values } = parseArgs({
@@ -36,6 +41,7 @@ const { values } = parseArgs({
     // The web client sends an Idempotency-Key with every vote; --no-keys measures without.
     keys: { type: 'boolean', default: true },
     group: { type: 'string' },
+    roll: { type: 'string' },
   },
 })
 const duration = Number(values.duration)
@@ -62,7 +68,15 @@ try {
   log(`minting ${voterCount} voter tokens…`)
   const mintStarted = performance.now()
   const groups = values.group ? ['staff', 'lab', 'night-shift', values.group] : []
-  const tokens = await mintVoterTokens(issuerUrl, dataDir, 'bench-voter', voterCount, groups)
+  const rollSize = values.roll ? Number(values.roll) : 0
+  // Roll voters have accounts, whose ids are UUIDs (voter-ids.ts).
+  const tokens = await mintVoterTokens(
+    issuerUrl,
+    dataDir,
+    rollSize ? undefined : 'bench-voter',
+    voterCount,
+    groups,
+  )
   log(`minted in ${((performance.now() - mintStarted) / 1000).toFixed(1)} s`)
 
   // Replicas share the database and the issuer key, as ECS tasks share RDS and Cognito.
@@ -101,9 +115,14 @@ try {
         title: 'Benchmark',
         options: ['A', 'B', 'C', 'D'],
         ...(values.group ? { eligibility: { kind: 'group', group: values.group } } : {}),
+        ...(rollSize ? { eligibility: { kind: 'roll', emails: [] } } : {}),
       }),
     })
     const poll = (await created.json()) as { id: string; options: { id: string }[] }
+    let rollUpload = 'n/a'
+    if (rollSize) {
+      rollUpload = await prepareRoll(database.url, poll.id, admin, voterCount, rollSize, api.url)
+    }
     await fetch(`${api.url}/api/polls/${poll.id}/open`, {
       method: 'POST',
       headers: { authorization: admin },
@@ -170,7 +189,12 @@ try {
       replicas,
       via: nginx ? 'nginx' : 'direct',
       'idempotency keys': values.keys ? 'yes' : 'no',
-      eligibility: values.group ? `group ${values.group}` : 'anyone',
+      eligibility: values.group
+        ? `group ${values.group}`
+        : rollSize
+          ? `roll of ${rollSize.toLocaleString('en')}`
+          : 'anyone',
+      'roll upload': rollUpload,
     }
     console.log('\nbench:votes — one hot poll, API + Postgres on this machine')
     for (const [key, value] of Object.entries(report)) console.log(`  ${key.padEnd(22)} ${value}`)
@@ -185,4 +209,50 @@ try {
 } finally {
   await database.drop()
   rmSync(dataDir, { recursive: true, force: true })
+}
+
+/**
+ * Gives every benchmark voter an account with a verified address, and the poll a roll of
+ * `rollSize` addresses that includes them all; returns how long the upload took.
+ */
+async function prepareRoll(
+  databaseUrl: string,
+  pollId: string,
+  admin: string,
+  voterCount: number,
+  rollSize: number,
+  apiUrl: string,
+): Promise<string> {
+  if (rollSize < voterCount) {
+    throw new Error(`--roll ${String(rollSize)} is shorter than the ${String(voterCount)} voters`)
+  }
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  try {
+    const ids = Array.from({ length: voterCount }, (_, i) => voterSub(undefined, i))
+    const emails = Array.from({ length: voterCount }, (_, i) => voterEmail(i))
+    await client.query(
+      `insert into local_users (id, email, password_hash, email_verified_at)
+       select unnest($1::uuid[]), unnest($2::text[]), 'bench: no password', now()`,
+      [ids, emails],
+    )
+  } finally {
+    await client.end()
+  }
+  const lines = ['email']
+  for (let i = 0; i < rollSize; i += 1) {
+    lines.push(i < voterCount ? voterEmail(i) : `member${String(i)}@roll.example`)
+  }
+  const csv = `${lines.join('\n')}\n`
+  const started = performance.now()
+  const uploaded = await fetch(`${apiUrl}/api/polls/${pollId}/roll`, {
+    method: 'PUT',
+    headers: { authorization: admin, 'content-type': 'text/csv' },
+    body: csv,
+  })
+  const seconds = (performance.now() - started) / 1000
+  if (!uploaded.ok)
+    throw new Error(`roll upload: ${String(uploaded.status)} ${await uploaded.text()}`)
+  const { voters } = (await uploaded.json()) as { voters: number }
+  return `${voters.toLocaleString('en')} addresses, ${(csv.length / 1e6).toFixed(1)} MB, in ${seconds.toFixed(2)} s`
 }

@@ -48,6 +48,8 @@ export interface Api {
   streamUrl(pollId: string): string
   /** Replaces a draft's voter roll with a CSV file or a pasted list (one address per line). */
   uploadRoll(pollId: string, csv: string): Promise<{ voters: number; entries: number }>
+  /** Mails an invitation to make an account (admins; the local provider only). */
+  invite(email: string): Promise<{ email: string }>
 }
 
 export function createApi(origin: string, auth: Auth, onUnauthorized: () => void): Api {
@@ -89,6 +91,14 @@ export function createApi(origin: string, auth: Auth, onUnauthorized: () => void
         { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: csv },
       )
       return (await read(response)) as { voters: number; entries: number }
+    },
+    async invite(email) {
+      const response = await authedFetch(`${apiOrigin}/api/invitations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email }),
+      })
+      return (await read(response)) as { email: string }
     },
     streamUrl: (pollId) =>
       `${base.startsWith('http') ? base : ''}/api/polls/${encodeURIComponent(pollId)}/results/stream`,

@@ -7,6 +7,8 @@ export interface AppContext {
   /** Who is signed in, or undefined. */
   me: Me | undefined
   isAdmin: boolean
+  /** Admins may invite people by email (the local provider). */
+  invitations: boolean
   navigate(path: string): void
   /** Called when a page goes away: stop streams and timers. */
   onLeave(cleanup: () => void): void

@@ -10,6 +10,8 @@ export interface WebConfig {
    * infrastructure names it here. Unset with the local provider, which does publish one.
    */
   signOutUrl?: string
+  /** Admins may invite people by email (the local provider; in AWS, Cognito's console does it). */
+  invitations?: boolean
 }
 
 export async function loadConfig(): Promise<WebConfig> {

@@ -21,6 +21,7 @@ async function start() {
     auth,
     me: undefined,
     isAdmin: false,
+    invitations: config.invitations === true,
     // A 401 means our tokens are no good: sign in again and come back here.
     api: createApi(config.apiBaseUrl, auth, () => {
       auth.forget()

@@ -37,7 +37,9 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
     await ctx.listen()
     await seedDemoPolls(ctx.runtime.database.db)
     await ensureDevAccounts(ctx.runtime.database.db)
-    await createAccount(ctx.runtime.database.db, 'watcher@example.com', PASSWORD)
+    await createAccount(ctx.runtime.database.db, 'watcher@example.com', PASSWORD, [], {
+      verified: true,
+    })
   })
   afterAll(async () => {
     await ctx.close()
@@ -120,6 +122,24 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
       await expect.poll(() => page.getByText('Use at least 8 characters').isVisible()).toBe(true)
       await page.getByLabel('Password').fill(PASSWORD)
       await page.getByRole('button', { name: 'Create account' }).click()
+
+      // A code by mail: on a laptop the page points to the development mailbox.
+      await expect
+        .poll(() => page.getByRole('heading', { name: 'Check your email' }).isVisible())
+        .toBe(true)
+      await shot(page, 'check-your-email')
+      const [mailbox] = await Promise.all([
+        page.context().waitForEvent('page'),
+        page.getByRole('link', { name: 'development mailbox' }).click(),
+      ])
+      await mailbox.waitForLoadState()
+      const subject = await mailbox
+        .getByRole('heading', { name: /^Your votelab code: \d{6}$/ })
+        .first()
+        .textContent()
+      await mailbox.close()
+      await page.getByLabel('Code').fill(subject?.slice(-6) ?? '')
+      await page.getByRole('button', { name: 'Confirm' }).click()
 
       await expect.poll(() => page.url()).toBe(`${base}/polls/${DEMO_POLL_IDS.open}`)
       await page.getByLabel('Canary').check()
@@ -255,7 +275,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
   it('retries a vote whose answer was lost without counting it twice: the same receipt comes back', async () => {
     const db = ctx.runtime.database.db
     const poll = await openPoll('Lost in transit?', ['Yes', 'No'])
-    await createAccount(db, 'unlucky@example.com', PASSWORD)
+    await createAccount(db, 'unlucky@example.com', PASSWORD, [], { verified: true })
     const profile = await newProfile()
     try {
       const page = await profile.context.newPage()
@@ -305,7 +325,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
       })
       expect(outcome.ok).toBe(true)
     }
-    await createAccount(db, 'checker@example.com', PASSWORD)
+    await createAccount(db, 'checker@example.com', PASSWORD, [], { verified: true })
     const profile = await newProfile()
     try {
       const page = await profile.context.newPage()

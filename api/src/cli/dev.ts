@@ -37,7 +37,7 @@ console.log(`
     database   ${where}
     issuer     ${config.auth.issuer} (${config.auth.mode})
     API docs   ${config.publicUrl}/api/docs
-
+${config.auth.mode === 'local' && config.auth.mail.kind === 'mailbox' && config.auth.mail.served ? `    mailbox    ${config.auth.issuer}/dev/mailbox  (sign-up codes and invitations: no mail server here)\n` : ''}
 ${accountsHint}  Get a token and vote, from another terminal in this folder:
 ${pathHint}    TOKEN=$(pnpm run token --sub alice)
     curl -s ${config.publicUrl}/api/polls -H "Authorization: Bearer $TOKEN"

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { BallotsTable } from './tables/ballots.ts'
-import type { LocalUsersTable } from './tables/local-users.ts'
+import type { DevMailTable, EmailCodesTable, LocalUsersTable } from './tables/local-users.ts'
 import type { OidcRecordsTable } from './tables/oidc-records.ts'
 import type { ParticipationTable } from './tables/participation.ts'
 import type { PollOptionsTable } from './tables/poll-options.ts'
@@ -18,6 +18,8 @@ export interface Database {
   ballots: BallotsTable
   poll_seals: PollSealsTable
   local_users: LocalUsersTable
+  email_codes: EmailCodesTable
+  dev_mail: DevMailTable
   oidc_records: OidcRecordsTable
 }
 

@@ -57,6 +57,8 @@ export interface WebClientConfig {
   issuer: string
   clientId: string
   apiBaseUrl: string
+  /** Admins invite people through `POST /api/invitations` (the local provider; Cognito has its own). */
+  invitations?: boolean
 }
 
 /**

@@ -17,6 +17,7 @@ export async function adminPage(main: HTMLElement, ctx: AppContext): Promise<voi
     h('h1', {}, 'Manage polls'),
     status,
     createForm(ctx, status, () => void refresh()),
+    ...(ctx.invitations ? [inviteForm(ctx, status)] : []),
     h('h2', {}, 'All polls'),
     list,
   )
@@ -281,6 +282,39 @@ function createForm(ctx: AppContext, status: HTMLElement, created: () => void) {
         replace(
           status,
           notice(error instanceof ApiError ? error.message : 'Could not create the poll.', 'error'),
+        ),
+    )
+  })
+  return form
+}
+
+/** Invitations: with SIGN_UP=invite, the only way anyone gets an account. */
+function inviteForm(ctx: AppContext, status: HTMLElement) {
+  const email = h('input', { id: 'invite-email', name: 'email', type: 'email', required: true })
+  const form = h(
+    'form',
+    { class: 'invite', 'aria-labelledby': 'invite-title' },
+    h('h2', { id: 'invite-title' }, 'Invite someone'),
+    h('label', { for: 'invite-email' }, 'Email address'),
+    email,
+    h(
+      'p',
+      { class: 'meta' },
+      'They get a link, valid for 7 days, to choose a password; that also confirms their address.',
+    ),
+    h('button', { type: 'submit', class: 'secondary' }, 'Send invitation'),
+  )
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    ctx.api.invite(email.value).then(
+      (sent) => {
+        replace(status, notice(`Invitation sent to ${sent.email}.`))
+        form.reset()
+      },
+      (error: unknown) =>
+        replace(
+          status,
+          notice(error instanceof Error ? error.message : 'The invitation was not sent.', 'error'),
         ),
     )
   })

@@ -1,6 +1,7 @@
 import { hash, verify } from '@node-rs/argon2'
 import { sql } from 'kysely'
 import { z } from 'zod'
+import { mailboxOf } from '../mailbox.ts'
 import type { Db } from '../../db/database.ts'
 
 // OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane (about 90 ms here). The library's
@@ -48,15 +49,17 @@ export class EmailTakenError extends Error {
 export async function createAccount(
   db: Db,
   email: string,
-  password: string,
+  /** Null: an invited account, whose owner chooses the password from the invitation. */
+  password: string | null,
   groups: string[] = [],
   { verified = false }: { verified?: boolean } = {},
 ): Promise<Account> {
-  const passwordHash = await hash(password, ARGON2)
+  const passwordHash = password === null ? null : await hash(password, ARGON2)
   const row = await db
     .insertInto('local_users')
     .values({
       email,
+      mailbox: mailboxOf(email) ?? email,
       password_hash: passwordHash,
       groups,
       email_verified_at: verified ? new Date() : null,
@@ -66,6 +69,46 @@ export async function createAccount(
     .executeTakeFirst()
   if (!row) throw new EmailTakenError()
   return row
+}
+
+/** The password's hash, made whether or not it is stored: sign-up then costs the same either way. */
+export const hashPassword = (password: string) => hash(password, ARGON2)
+
+export async function findAccountByEmail(db: Db, email: string): Promise<Account | undefined> {
+  return db
+    .selectFrom('local_users')
+    .select(accountColumns)
+    .where('email', '=', email)
+    .executeTakeFirst()
+}
+
+/** Some account whose address delivers to this mailbox (`a+1@x` and `a@x` are one), its own first. */
+export async function findAccountByMailbox(db: Db, email: string): Promise<Account | undefined> {
+  const mailbox = mailboxOf(email) ?? email
+  return db
+    .selectFrom('local_users')
+    .select(accountColumns)
+    .where((eb) => eb.or([eb('email', '=', email), eb('mailbox', '=', mailbox)]))
+    .orderBy(sql`email = ${email}`, 'desc')
+    .limit(1)
+    .executeTakeFirst()
+}
+
+/** The owner proved the address is theirs (a code from a mail sent to it). */
+export async function markEmailVerified(db: Db, accountId: string): Promise<void> {
+  await db
+    .updateTable('local_users')
+    .set({ email_verified_at: sql<Date>`coalesce(email_verified_at, now())` })
+    .where('id', '=', accountId)
+    .execute()
+}
+
+export async function setPasswordHash(db: Db, accountId: string, passwordHash: string) {
+  await db
+    .updateTable('local_users')
+    .set({ password_hash: passwordHash })
+    .where('id', '=', accountId)
+    .execute()
 }
 
 /**
@@ -111,7 +154,8 @@ export async function checkCredentials(
     .select([...accountColumns, 'password_hash'])
     .where('email', '=', email)
     .executeTakeFirst()
-  if (!row) {
+  // Unknown, or invited with no password yet: as slow as a wrong password.
+  if (!row?.password_hash) {
     decoyHash ??= hash('decoy-password-1A', ARGON2)
     await verify(await decoyHash, password).catch(() => false)
     return undefined

@@ -185,3 +185,103 @@ export function signedOutPage(): string {
 export function errorPage(title: string, message: string): string {
   return page(title, `<h1>${escapeHtml(title)}</h1>${alert(message)}`)
 }
+
+export interface ConfirmView {
+  action: string
+  resendAction: string
+  csrf: string
+  email: string
+  /** What happened before this page: a code went out, or the last one was wrong. */
+  message?: string
+  error?: string
+  /** The development mailbox, when mail stays on this machine. */
+  mailboxUrl?: string | undefined
+}
+
+/** "Check your email": the same page whether or not the address already had an account. */
+export function confirmPage(view: ConfirmView): string {
+  const mailbox = view.mailboxUrl
+    ? `<p class="hint">No mail server is set up here: the mail is in the <a href="${escapeHtml(view.mailboxUrl)}" target="_blank">development mailbox</a>.</p>`
+    : ''
+  return page(
+    'Check your email',
+    `<h1>Check your email</h1>
+<p>${escapeHtml(view.message ?? `If ${view.email} can have an account, a 6-digit code is on its way to it.`)}</p>
+${mailbox}
+${alert(view.error)}
+<form method="post" action="${escapeHtml(view.action)}" novalidate>
+<input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}">
+<input type="hidden" name="email" value="${escapeHtml(view.email)}">
+${field({ name: 'code', label: 'Code', type: 'text', autocomplete: 'one-time-code', hint: 'It expires 15 minutes after it was sent.' })}
+<button type="submit">Confirm</button>
+</form>
+<form method="post" action="${escapeHtml(view.resendAction)}">
+<input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}">
+<input type="hidden" name="email" value="${escapeHtml(view.email)}">
+<button type="submit" class="secondary">Send a new code</button>
+</form>`,
+  )
+}
+
+export interface SetPasswordView {
+  action: string
+  csrf: string
+  email: string
+  code: string
+  error?: string | undefined
+}
+
+/** An invitation's landing page: the invitee chooses a password. */
+export function setPasswordPage(view: SetPasswordView): string {
+  return page(
+    'Accept your invitation',
+    `<h1>Welcome to votelab</h1>
+<p>Choose a password for ${escapeHtml(view.email)}.</p>
+<form method="post" action="${escapeHtml(view.action)}" novalidate>
+<input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}">
+<input type="hidden" name="email" value="${escapeHtml(view.email)}">
+<input type="hidden" name="code" value="${escapeHtml(view.code)}">
+${field({
+  name: 'password',
+  label: 'Password',
+  type: 'password',
+  autocomplete: 'new-password',
+  error: view.error,
+  hint: 'At least 8 characters, with an upper-case letter, a lower-case letter and a digit.',
+})}
+<button type="submit">Set password</button>
+</form>`,
+  )
+}
+
+export function messagePage(
+  title: string,
+  message: string,
+  link?: { href: string; text: string },
+): string {
+  return page(
+    title,
+    `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${link ? `<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.text)}</a></p>` : ''}`,
+  )
+}
+
+/** The development mailbox: what would have been mailed, newest first. Never in production. */
+export function mailboxPage(
+  mails: { recipient: string; subject: string; body: string; sentAt: Date }[],
+): string {
+  const items = mails
+    .map(
+      (mail) => `<article>
+<h2>${escapeHtml(mail.subject)}</h2>
+<p class="hint">To ${escapeHtml(mail.recipient)} · ${escapeHtml(mail.sentAt.toISOString())}</p>
+<pre>${escapeHtml(mail.body)}</pre>
+</article>`,
+    )
+    .join('\n')
+  return page(
+    'Development mailbox',
+    `<h1>Development mailbox</h1>
+<p class="hint">Mail this votelab would have sent (no SMTP_URL is set). Newest first; <code>?to=address</code> shows one recipient's.</p>
+${items || '<p>No mail yet.</p>'}`,
+  )
+}

@@ -11,16 +11,33 @@ import type { SignUpPolicy } from '../../config.ts'
 import type { Db } from '../../db/database.ts'
 import type { AppEnv } from '../../http/env.ts'
 import { InvalidTokenError, type AccessTokenVerifier } from '../verify.ts'
+import { readDevelopmentMailbox, type Mailer } from '../../mail/mailer.ts'
 import {
   checkCredentials,
   createAccount,
   emailSchema,
   EmailTakenError,
   findAccount,
+  findAccountByEmail,
+  findAccountByMailbox,
+  hashPassword,
+  markEmailVerified,
   passwordSchema,
+  setPasswordHash,
 } from './accounts.ts'
+import { issueCode, redeemCode } from './codes.ts'
 import { SCOPES } from './index.ts'
-import { errorPage, FAVICON_SVG, securityHeaders, signInPage, signUpPage } from './pages.ts'
+import {
+  confirmPage,
+  errorPage,
+  FAVICON_SVG,
+  mailboxPage,
+  messagePage,
+  securityHeaders,
+  setPasswordPage,
+  signInPage,
+  signUpPage,
+} from './pages.ts'
 import { clientAddress } from '../../http/client-address.ts'
 import { DEFAULT_SIGN_IN_LIMITS, SignInThrottle, type SignInLimits } from './throttle.ts'
 
@@ -43,6 +60,12 @@ export interface SignInRoutesOptions {
   postLogoutRedirectUris: readonly string[]
   /** Who may create an account (SIGN_UP); open when absent. */
   signUp?: SignUpPolicy
+  /** Codes and invitations go out through this (SMTP, or the development mailbox). */
+  mailer: Mailer
+  /** Serve the development mailbox at /auth/dev/mailbox (never in production). */
+  serveMailbox?: boolean
+  /** The page's address, for links in mail. */
+  publicUrl: string
 }
 
 const MOUNT = '/auth'
@@ -86,14 +109,35 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
     signUpHref: `${MOUNT}/interaction/${uid}/signup`,
     csrf: csrfToken(uid),
   })
-  const signUp = options.signUp ?? { policy: 'open' }
+  const signUp: SignUpPolicy = options.signUp ?? { policy: 'open', plusAddresses: 'same' }
   const domainsRule =
     signUp.policy === 'domains'
       ? `Accounts are for addresses at ${signUp.domains.join(', ')} only.`
       : undefined
   /** Whether the sign-up policy lets this (normalised) address have an account. */
   const mayCreateAccount = (email: string) =>
-    signUp.policy === 'open' || signUp.domains.includes(email.slice(email.lastIndexOf('@') + 1))
+    signUp.policy === 'open' ||
+    (signUp.policy === 'domains' &&
+      signUp.domains.includes(email.slice(email.lastIndexOf('@') + 1)))
+  const { mailer } = options
+  const confirmView = (uid: string, email: string) => ({
+    action: `${MOUNT}/interaction/${uid}/confirm`,
+    resendAction: `${MOUNT}/interaction/${uid}/resend`,
+    csrf: csrfToken(uid),
+    email,
+    mailboxUrl: options.serveMailbox ? mailer.mailboxUrl : undefined,
+  })
+
+  /** Mails a fresh confirmation code, unless the account had its hourly share (then silence). */
+  async function sendConfirmationCode(account: { id: string; email: string }) {
+    const code = await issueCode(db, account.id, 'confirm')
+    if (!code) return
+    await mailer.send({
+      to: account.email,
+      subject: `Your votelab code: ${code}`,
+      text: `Your votelab confirmation code is ${code}\n\nIt works once, for 15 minutes. If you did not ask for it, ignore this mail: nothing happens without the code.\n`,
+    })
+  }
   const signUpView = (uid: string) => ({
     action: `${MOUNT}/interaction/${uid}/signup`,
     signInHref: `${MOUNT}/interaction/${uid}`,
@@ -236,19 +280,40 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
       )
     }
     throttle.succeeded(account.email, address)
+    // Cognito's UserNotConfirmedException, said only after the right password.
+    if (!account.emailVerified) {
+      await sendConfirmationCode(account)
+      return c.html(
+        confirmPage({
+          ...confirmView(uid, account.email),
+          message: `Confirm your email address first: a new code is on its way to ${account.email}.`,
+        }),
+        403,
+      )
+    }
     return finish(c, account.id, details)
   })
+
+  const inviteOnly = (c: Context<NodeEnv>) =>
+    c.html(
+      messagePage(
+        'Accounts are by invitation',
+        'Only an admin can create accounts here. Ask one to invite you: the invitation mail lets you choose a password.',
+      ),
+      403,
+    )
 
   routes.get('/interaction/:uid/signup', async (c) => {
     const uid = c.req.param('uid')
     if (!(await interactionFor(c, uid))) return expired(c)
+    if (signUp.policy === 'invite') return inviteOnly(c)
     return c.html(signUpPage(signUpView(uid)))
   })
 
   routes.post('/interaction/:uid/signup', async (c) => {
     const posted = await postedForm(c)
     if ('refused' in posted) return posted.refused
-    const { uid, details, form } = posted
+    const { uid, form } = posted
     const view = signUpView(uid)
     const verdict = throttle.signUp(addressOf(c))
     if (verdict.kind === 'refuse')
@@ -269,24 +334,156 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
       }
       return c.html(signUpPage({ ...view, email: form.email, errors }), 400)
     }
+    if (signUp.policy === 'invite') return inviteOnly(c)
     if (!mayCreateAccount(email.data)) {
       return c.html(signUpPage({ ...view, email: form.email, errors: { email: domainsRule } }), 403)
     }
-    try {
-      const account = await createAccount(db, email.data, password.data)
-      return await finish(c, account.id, details)
-    } catch (error) {
-      if (!(error instanceof EmailTakenError)) throw error
+    // The same page, status and work (one argon2 hash, one mail) whether or not the address
+    // has an account: sign-up tells no one which addresses are taken (Cognito's
+    // preventUserExistenceErrors).
+    const passwordHash = await hashPassword(password.data)
+    const existing =
+      signUp.plusAddresses === 'same'
+        ? await findAccountByMailbox(db, email.data)
+        : await findAccountByEmail(db, email.data)
+    if (!existing) {
+      try {
+        const account = await createAccount(db, email.data, null)
+        await setPasswordHash(db, account.id, passwordHash)
+        await sendConfirmationCode(account)
+      } catch (error) {
+        // Two sign-ups for one new address at once: the other made it; this one says the same.
+        if (!(error instanceof EmailTakenError)) throw error
+      }
+    } else if (!existing.emailVerified && existing.email === email.data) {
+      // Nobody proved this address yet: whoever can read its mail takes the account over.
+      await setPasswordHash(db, existing.id, passwordHash)
+      await sendConfirmationCode(existing)
+    } else {
+      await mailer.send({
+        to: existing.email,
+        subject: 'Someone tried to create a votelab account with your address',
+        text: `Someone (perhaps you) tried to create a votelab account for ${email.data}, but ${existing.email} already has one${existing.email === email.data ? '' : ' (the same mailbox)'}.\n\nIf it was you, sign in instead; if you forgot the password, ask an admin. If it was not you, nothing has changed and you need do nothing.\n`,
+      })
+    }
+    return c.html(confirmPage(confirmView(uid, email.data)), 200)
+  })
+
+  routes.post('/interaction/:uid/confirm', async (c) => {
+    const posted = await postedForm(c)
+    if ('refused' in posted) return posted.refused
+    const { uid, details, form } = posted
+    const email = emailSchema.safeParse(form.email ?? '')
+    const typed = email.success ? email.data : ''
+    const account = email.success ? await findAccountByEmail(db, email.data) : undefined
+    const code = (form.code ?? '').trim()
+    const confirmed =
+      account && /^\d{6}$/.test(code) && (await redeemCode(db, account.id, 'confirm', code))
+    if (!account || !confirmed) {
       return c.html(
-        signUpPage({
-          ...view,
-          email: form.email,
-          errors: { email: 'An account with this email already exists. Sign in instead.' },
+        confirmPage({
+          ...confirmView(uid, typed),
+          error: 'That code is wrong or has expired. Use the newest mail, or send a new code.',
         }),
-        409,
+        400,
       )
     }
+    await markEmailVerified(db, account.id)
+    return finish(c, account.id, details)
   })
+
+  routes.post('/interaction/:uid/resend', async (c) => {
+    const posted = await postedForm(c)
+    if ('refused' in posted) return posted.refused
+    const { uid, form } = posted
+    const verdict = throttle.signUp(addressOf(c))
+    const email = emailSchema.safeParse(form.email ?? '')
+    if (verdict.kind === 'go' && email.success) {
+      const account = await findAccountByEmail(db, email.data)
+      if (account && !account.emailVerified) await sendConfirmationCode(account)
+    }
+    const typed = email.success ? email.data : ''
+    return c.html(
+      confirmPage({
+        ...confirmView(uid, typed),
+        message: `If ${typed} is waiting for a code, a new one is on its way.`,
+      }),
+      200,
+    )
+  })
+
+  // An invitation's link: the invitee chooses a password, which also proves the address.
+  const inviteCsrf = (email: string, code: string) => csrfToken(`invite:${email}:${code}`)
+  routes.use('/invite', csrf())
+  routes.get('/invite', (c) => {
+    const email = emailSchema.safeParse(c.req.query('email') ?? '')
+    const code = c.req.query('code') ?? ''
+    const invalid = () =>
+      c.html(
+        messagePage(
+          'This invitation does not work',
+          'It was used already, has expired, or the link is incomplete. Ask the admin who invited you for a new one.',
+        ),
+        400,
+      )
+    if (!email.success || !/^[A-Za-z0-9_-]{32}$/.test(code)) return invalid()
+    return c.html(
+      setPasswordPage({
+        action: `${MOUNT}/invite`,
+        csrf: inviteCsrf(email.data, code),
+        email: email.data,
+        code,
+      }),
+    )
+  })
+  routes.post('/invite', async (c) => {
+    const form = await readForm(c)
+    if (!form) return unreadableForm(c)
+    const email = emailSchema.safeParse(form.email ?? '')
+    const code = form.code ?? ''
+    if (!email.success || !csrfValid(`invite:${email.data}:${code}`, form.csrf)) {
+      return formExpired(c)
+    }
+    const password = passwordSchema.safeParse(form.password ?? '')
+    if (!password.success) {
+      return c.html(
+        setPasswordPage({
+          action: `${MOUNT}/invite`,
+          csrf: inviteCsrf(email.data, code),
+          email: email.data,
+          code,
+          error: password.error.issues.map((issue) => issue.message).join('. '),
+        }),
+        400,
+      )
+    }
+    const account = await findAccountByEmail(db, email.data)
+    if (!account || !(await redeemCode(db, account.id, 'invite', code))) {
+      return c.html(
+        messagePage(
+          'This invitation does not work',
+          'It was used already or has expired. Ask the admin who invited you for a new one.',
+        ),
+        400,
+      )
+    }
+    await setPasswordHash(db, account.id, await hashPassword(password.data))
+    await markEmailVerified(db, account.id)
+    return c.html(
+      messagePage('Your account is ready', `Sign in to votelab as ${account.email}.`, {
+        href: options.publicUrl,
+        text: 'Go to votelab',
+      }),
+    )
+  })
+
+  if (options.serveMailbox) {
+    routes.get('/dev/mailbox', async (c) => {
+      const to = emailSchema.safeParse(c.req.query('to') ?? '')
+      const mails = await readDevelopmentMailbox(db, { to: to.success ? to.data : undefined })
+      return c.html(mailboxPage(mails))
+    })
+  }
 
   // Cognito's userInfo accepts its access tokens; oidc-provider's would refuse tokens issued for
   // the API (a resource server), so this one endpoint is served here, at the advertised path.

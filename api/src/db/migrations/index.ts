@@ -8,6 +8,7 @@ import * as resultsVisibility from './2026-11-30T1000-results-visibility.ts'
 import * as pollEligibility from './2026-11-30T1100-poll-eligibility.ts'
 import * as voterRolls from './2026-11-30T2300-voter-rolls.ts'
 import * as verifiedEmail from './2026-11-30T2310-verified-email.ts'
+import * as emailCodes from './2026-11-30T2320-email-codes.ts'
 
 /** Every migration, in order. Listed by hand so bundling or a stray file can never reorder them. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T1100-poll-eligibility': pollEligibility,
   '2026-11-30T2300-voter-rolls': voterRolls,
   '2026-11-30T2310-verified-email': verifiedEmail,
+  '2026-11-30T2320-email-codes': emailCodes,
 }
