@@ -539,6 +539,43 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
     }
   })
 
+  it('lets an admin invite someone, who sets a password from the mailed link, signs in and votes', async () => {
+    const adminProfile = await newProfile()
+    const inviteeProfile = await newProfile()
+    try {
+      const admin = await adminProfile.context.newPage()
+      await admin.goto(base)
+      const [adminAccount] = DEV_ACCOUNTS
+      await signInWith(admin, adminAccount.email, adminAccount.password)
+      await admin.getByRole('link', { name: 'Admin', exact: true }).click()
+      await admin.getByLabel('Email address', { exact: true }).fill('invitee@example.org')
+      await admin.getByRole('button', { name: 'Send invitation' }).click()
+      await expect
+        .poll(() => admin.getByText('Invitation sent to invitee@example.org.').isVisible())
+        .toBe(true)
+
+      const invitee = await inviteeProfile.context.newPage()
+      await invitee.goto(`${base}/auth/dev/mailbox?to=invitee@example.org`)
+      const mail = await invitee.locator('pre').first().textContent()
+      const link = /http\S+\/auth\/invite\?\S+/.exec(mail ?? '')?.[0]
+      expect(link).toBeDefined()
+      await invitee.goto(link ?? '')
+      await invitee.getByLabel('Password').fill('Invitee-pass-5')
+      await invitee.getByRole('button', { name: 'Set password' }).click()
+      await expect.poll(() => invitee.getByText('Your account is ready').isVisible()).toBe(true)
+      await invitee.getByRole('link', { name: 'Go to votelab' }).click()
+
+      const poll = await openPoll('Invited voices', ['Yes', 'No'])
+      await invitee.goto(`${base}/polls/${poll.id}`)
+      await signInToVote(invitee, 'invitee@example.org', 'Invitee-pass-5')
+      await invitee.getByLabel('Yes').check()
+      await invitee.getByRole('button', { name: 'Vote' }).click()
+      await expect.poll(() => invitee.getByText('Your vote is counted').isVisible()).toBe(true)
+    } finally {
+      await Promise.all([adminProfile.close(), inviteeProfile.close()])
+    }
+  })
+
   it('shows a long list a page at a time: 20 open polls, then "Show more" for the rest', async () => {
     const titles = Array.from(
       { length: 23 },
