@@ -1,3 +1,4 @@
+import type { SignUpPolicy } from './sign-in.ts'
 import * as pulumi from '@pulumi/pulumi'
 
 /** Everything a stack can choose, read once from `Pulumi.<stack>.yaml` (the `votelab:` keys). */
@@ -34,8 +35,11 @@ export interface StackConfig {
     readonly deletionProtection: boolean
     /** Extra callback origins besides the site itself (the laptop by default). */
     readonly extraOrigins: readonly string[]
-    /** `open`: anyone signs up (email verified by a code); `invite`: only admins create accounts. */
-    readonly signUp: 'open' | 'invite'
+    /**
+     * `open`: anyone signs up (email verified by a code); `invite`: only admins create accounts;
+     * `domains`: anyone at `votelab:signUpDomains` (a pre-sign-up Lambda checks).
+     */
+    readonly signUp: SignUpPolicy
   }
   readonly web: {
     /** The built client, relative to the repository root (`pnpm build` makes it). */
@@ -110,6 +114,26 @@ const atLeast = (value: number, min: number, key: string): number => {
  * trusts — a production pool that redirects to `http://localhost` hands codes to whatever runs
  * on a voter's machine.
  */
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/
+
+function signUpPolicy(config: pulumi.Config): SignUpPolicy {
+  const policy = oneOf(config.get('signUp') ?? 'open', ['open', 'invite', 'domains'], 'signUp')
+  const domains = config.getObject<string[]>('signUpDomains')
+  if (policy !== 'domains') {
+    if (domains) throw new Error('votelab:signUpDomains: only with votelab:signUp domains')
+    return { policy }
+  }
+  if (!domains?.length) {
+    throw new Error('votelab:signUp domains needs votelab:signUpDomains, e.g. ["example.org"]')
+  }
+  for (const domain of domains) {
+    if (typeof domain !== 'string' || !DOMAIN.test(domain)) {
+      throw new Error(`votelab:signUpDomains: "${domain}" is not a domain like example.org`)
+    }
+  }
+  return { policy, domains }
+}
+
 function signInExtraOrigins(config: pulumi.Config): string[] {
   const configured = config.getObject<string[]>('signInExtraOrigins')
   if (configured) {
@@ -220,7 +244,7 @@ export function readConfig(): StackConfig {
     signIn: {
       deletionProtection: config.getBoolean('deletionProtection') ?? false,
       extraOrigins: signInExtraOrigins(config),
-      signUp: oneOf(config.get('signUp') ?? 'open', ['open', 'invite'], 'signUp'),
+      signUp: signUpPolicy(config),
     },
     web: {
       distDir: config.get('webDistDir') ?? 'web/dist',

@@ -32,8 +32,8 @@ export function imageRepositoryOnly(config: StackConfig) {
 
 /**
  * The whole system, wired in request order: network → database and load balancer → CloudFront
- * → Cognito (its callback URLs need CloudFront's domain) → the pipeline's access (whose boundary
- * every stack role carries) → the API service → the page's files and config → alarms.
+ * → the pipeline's access (whose boundary every stack role carries) → Cognito (its callback URLs
+ * need CloudFront's domain) → the API service → the page's files and config → alarms.
  */
 export function votelab(config: StackConfig, build: Build) {
   const region = aws.getRegionOutput().region
@@ -62,6 +62,19 @@ export function votelab(config: StackConfig, build: Build) {
     loadBalancerDnsName: loadBalancer.dnsName,
     priceClass: config.web.priceClass,
   })
+  if (config.image.kind !== 'digest') {
+    throw new Error('votelab() deploys an image by digest; see imageRepositoryOnly()')
+  }
+  const image = imageRepository(prefix)
+  const imageUri = image.deployable(config.image.reference)
+  // Before the service and the sign-up function: their roles need the boundary this creates.
+  const pipeline = new PipelineAccess(`${prefix}-pipeline`, {
+    ...config.pipeline,
+    namePrefix: prefix,
+    stack: config.stack,
+    rolePath,
+    cloudFrontArns: site.cloudFrontArns,
+  })
   const account = aws.getCallerIdentityOutput().accountId
   const signIn = new SignIn(prefix, {
     siteUrl: site.url,
@@ -70,19 +83,10 @@ export function votelab(config: StackConfig, build: Build) {
     domainPrefix: pulumi.interpolate`${prefix}-${account}`,
     deletionProtection: config.signIn.deletionProtection,
     signUp: config.signIn.signUp,
-  })
-  if (config.image.kind !== 'digest') {
-    throw new Error('votelab() deploys an image by digest; see imageRepositoryOnly()')
-  }
-  const image = imageRepository(prefix)
-  const imageUri = image.deployable(config.image.reference)
-  // Before the service: its roles need the boundary this creates.
-  const pipeline = new PipelineAccess(`${prefix}-pipeline`, {
-    ...config.pipeline,
     namePrefix: prefix,
-    stack: config.stack,
     rolePath,
-    cloudFrontArns: site.cloudFrontArns,
+    permissionsBoundaryArn: pipeline.workloadBoundaryArn,
+    logRetentionDays: config.service.logRetentionDays,
   })
   const service = new Service(prefix, {
     imageUri,

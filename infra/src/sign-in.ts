@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { stripTypeScriptTypes } from 'node:module'
 import * as aws from '@pulumi/aws'
 import * as pulumi from '@pulumi/pulumi'
 
@@ -9,8 +11,26 @@ export interface SignInArgs {
   /** Globally unique prefix for the hosted sign-in pages' domain. */
   domainPrefix: pulumi.Input<string>
   deletionProtection: boolean
-  /** `invite`: no self-service sign-up; admins create users, whom Cognito emails an invitation. */
-  signUp: 'open' | 'invite'
+  /**
+   * `invite`: no self-service sign-up; admins create users, whom Cognito emails an invitation.
+   * `domains`: self-service for addresses at these domains only (a pre-sign-up Lambda).
+   */
+  signUp: SignUpPolicy
+  /** For the pre-sign-up function: names, the stack's role path and boundary, log retention. */
+  namePrefix: string
+  rolePath: string
+  permissionsBoundaryArn: pulumi.Input<string>
+  logRetentionDays: number
+}
+
+export type SignUpPolicy =
+  { policy: 'open' } | { policy: 'invite' } | { policy: 'domains'; domains: readonly string[] }
+
+/** The pre-sign-up function's code as Lambda loads it: its TypeScript with the types stripped. */
+export function preSignUpModule(): string {
+  return stripTypeScriptTypes(
+    readFileSync(new URL('./functions/pre-sign-up.ts', import.meta.url), 'utf8'),
+  )
 }
 
 /**
@@ -31,6 +51,10 @@ export class SignIn extends pulumi.ComponentResource {
   constructor(name: string, args: SignInArgs, opts?: pulumi.ComponentResourceOptions) {
     super('votelab:infra:SignIn', name, {}, opts)
 
+    const preSignUp =
+      args.signUp.policy === 'domains'
+        ? this.preSignUpFunction(name, args, args.signUp.domains)
+        : undefined
     const pool = new aws.cognito.UserPool(
       `${name}-users`,
       {
@@ -49,7 +73,7 @@ export class SignIn extends pulumi.ComponentResource {
           recoveryMechanisms: [{ name: 'verified_email', priority: 1 }],
         },
         adminCreateUserConfig: {
-          allowAdminCreateUserOnly: args.signUp === 'invite',
+          allowAdminCreateUserOnly: args.signUp.policy === 'invite',
           inviteMessageTemplate: {
             emailSubject: 'Your votelab account',
             emailMessage:
@@ -58,9 +82,23 @@ export class SignIn extends pulumi.ComponentResource {
           },
         },
         deletionProtection: args.deletionProtection ? 'ACTIVE' : 'INACTIVE',
+        ...(preSignUp ? { lambdaConfig: { preSignUp: preSignUp.arn } } : {}),
       },
       { parent: this },
     )
+    if (preSignUp) {
+      // Cognito may call the function for this pool only.
+      new aws.lambda.Permission(
+        `${name}-pre-sign-up-from-cognito`,
+        {
+          action: 'lambda:InvokeFunction',
+          function: preSignUp.name,
+          principal: 'cognito-idp.amazonaws.com',
+          sourceArn: pool.arn,
+        },
+        { parent: this },
+      )
+    }
     new aws.cognito.UserGroup(
       `${name}-admins`,
       {
@@ -111,6 +149,7 @@ export class SignIn extends pulumi.ComponentResource {
     this.domain = pulumi.interpolate`${domain.domain}.auth.${region}.amazoncognito.com`
     this.signOutUrl = pulumi.interpolate`https://${this.domain}/logout`
     this.registerOutputs({
+      preSignUpFunction: preSignUp?.name,
       userPoolId: this.userPoolId,
       userPoolArn: this.userPoolArn,
       clientId: this.clientId,
@@ -118,5 +157,78 @@ export class SignIn extends pulumi.ComponentResource {
       domain: this.domain,
       signOutUrl: this.signOutUrl,
     })
+  }
+
+  /**
+   * The pre-sign-up trigger (functions/pre-sign-up.ts), shipped as its own source with the types
+   * stripped: it imports nothing, so there is nothing to bundle. Its role may write its own log
+   * group and nothing else, and carries the stack's boundary like every stack role.
+   */
+  private preSignUpFunction(name: string, args: SignInArgs, domains: readonly string[]) {
+    const functionName = `${args.namePrefix}-pre-sign-up`
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-pre-sign-up-logs`,
+      { name: functionName, retentionInDays: args.logRetentionDays },
+      { parent: this },
+    )
+    const role = new aws.iam.Role(
+      `${name}-pre-sign-up`,
+      {
+        path: args.rolePath,
+        namePrefix: `${functionName}-`,
+        permissionsBoundary: args.permissionsBoundaryArn,
+        assumeRolePolicy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'lambda.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    )
+    const logsPolicy = new aws.iam.Policy(
+      `${name}-pre-sign-up-logs-policy`,
+      {
+        path: args.rolePath,
+        namePrefix: `${functionName}-logs-`,
+        policy: pulumi.jsonStringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+              Resource: pulumi.interpolate`${logGroup.arn}:*`,
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    )
+    new aws.iam.RolePolicyAttachment(
+      `${name}-pre-sign-up-logs`,
+      { role: role.name, policyArn: logsPolicy.arn },
+      { parent: this },
+    )
+    return new aws.lambda.Function(
+      `${name}-pre-sign-up`,
+      {
+        name: functionName,
+        role: role.arn,
+        runtime: aws.lambda.Runtime.NodeJS24dX,
+        handler: 'index.handler',
+        code: new pulumi.asset.AssetArchive({
+          'index.mjs': new pulumi.asset.StringAsset(preSignUpModule()),
+        }),
+        memorySize: 128,
+        timeout: 5,
+        environment: { variables: { ALLOWED_DOMAINS: domains.join(',') } },
+        loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
+      },
+      { parent: this, dependsOn: [logGroup] },
+    )
   }
 }

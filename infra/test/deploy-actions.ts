@@ -641,6 +641,44 @@ export const DEPLOY_ACTIONS: Record<string, (n: StackNames) => Calls[]> = {
       },
     },
   ],
+  // The pre-sign-up trigger (`signUp: domains`, sign-up.test.ts): its function, Cognito's right to
+  // call it, its role (passed to Lambda only), and its log group under the stack's prefix.
+  'aws:lambda/function:Function': (n) => {
+    const fn = `arn:aws:lambda:${n.region}:${n.account}:function:${n.prefix}-pre-sign-up`
+    return [
+      {
+        actions: [
+          'lambda:CreateFunction',
+          'lambda:GetFunction',
+          'lambda:GetFunctionConfiguration',
+          'lambda:GetFunctionCodeSigningConfig',
+          'lambda:GetRuntimeManagementConfig',
+          'lambda:ListVersionsByFunction',
+          'lambda:UpdateFunctionCode',
+          'lambda:UpdateFunctionConfiguration',
+          'lambda:TagResource',
+          'lambda:ListTags',
+          'lambda:DeleteFunction',
+        ],
+        resource: fn,
+      },
+      {
+        actions: ['iam:PassRole'],
+        resource: `arn:aws:iam::${n.account}:role${n.rolePath}${n.prefix}-pre-sign-up-abc1234`,
+        context: { 'iam:PassedToService': 'lambda.amazonaws.com' },
+      },
+      {
+        actions: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:DeleteLogGroup'],
+        resource: `arn:aws:logs:${n.region}:${n.account}:log-group:${n.prefix}-pre-sign-up`,
+      },
+    ]
+  },
+  'aws:lambda/permission:Permission': (n) => [
+    {
+      actions: ['lambda:AddPermission', 'lambda:GetPolicy', 'lambda:RemovePermission'],
+      resource: `arn:aws:lambda:${n.region}:${n.account}:function:${n.prefix}-pre-sign-up`,
+    },
+  ],
   // Only the pipeline's roles have inline policies, and those only a person changes.
   'aws:iam/rolePolicy:RolePolicy': (n) => [
     { actions: ['iam:GetRolePolicy'], resource: n.pipelineRole },

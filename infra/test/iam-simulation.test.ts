@@ -233,7 +233,7 @@ describe('the deploy role cannot make itself more (issue 14, finding 3)', () => 
     expect(await misses(deployRole, calls, 'Denied')).toEqual([])
   })
 
-  it('passes roles only from the stack path, and only to ECS tasks', async () => {
+  it('passes roles only from the stack path, and only to ECS tasks (the sign-up function’s to Lambda)', async () => {
     const calls: Calls[] = [
       ...[
         `arn:aws:iam::${ACCOUNT}:role/votelab/prod/votelab-prod-execution`,
@@ -251,6 +251,11 @@ describe('the deploy role cannot make itself more (issue 14, finding 3)', () => 
           context: { 'iam:PassedToService': service },
         }),
       ),
+      // Another stack's sign-up function is out of reach.
+      {
+        actions: ['lambda:UpdateFunctionCode', 'lambda:AddPermission'],
+        resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:votelab-prod-pre-sign-up`,
+      },
     ]
     expect(await misses(deployRole, calls, 'Denied')).toEqual([])
   })

@@ -323,7 +323,7 @@ export function securityInvariants(stack: () => StackRun): void {
     }
   })
 
-  it('grants no wildcard-everything, and passes roles to ECS tasks only', () => {
+  it('grants no wildcard-everything, and passes roles to ECS tasks only (the sign-up function’s to Lambda)', () => {
     const policies = [
       ...stack().ofType('aws:iam/rolePolicy:RolePolicy'),
       ...stack().ofType('aws:iam/policy:Policy'),
@@ -334,9 +334,12 @@ export function securityInvariants(stack: () => StackRun): void {
         expect(list(statement.Action)).not.toContain('*')
         expect(list(statement.Action)).not.toContain('iam:*')
         if (list(statement.Action).includes('iam:PassRole')) {
-          expect(statement.Condition?.StringEquals?.['iam:PassedToService']).toBe(
-            'ecs-tasks.amazonaws.com',
-          )
+          const service = statement.Condition?.StringEquals?.['iam:PassedToService']
+          if (service === 'lambda.amazonaws.com') {
+            for (const role of list(statement.Resource)) expect(role).toMatch(/-pre-sign-up-\*$/)
+          } else {
+            expect(service).toBe('ecs-tasks.amazonaws.com')
+          }
         }
       }
     }
@@ -575,7 +578,9 @@ export function securityInvariants(stack: () => StackRun): void {
         continue
       if (statement.Effect === 'Deny') continue
       for (const resource of list(statement.Resource)) {
-        expect(resource).toMatch(new RegExp(`:(role|policy)${rolePath}\\*$`))
+        expect(resource).toMatch(
+          new RegExp(`:(role|policy)${rolePath}(votelab-(dev|prod)-pre-sign-up-)?\\*$`),
+        )
       }
     }
     expect(policy.flatMap((s) => list(s.Action))).not.toContain('secretsmanager:GetSecretValue')

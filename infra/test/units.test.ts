@@ -106,12 +106,34 @@ describe('readConfig', () => {
     ).toThrow(/not an absolute URL/)
   })
 
-  it('lets a stack close self-service sign-up (invite only), and refuses other policies', () => {
+  it('lets a stack choose who signs up (open, invite only, listed domains), and refuses the rest', () => {
     const valid = { 'votelab:githubRepository': 'me/v', 'votelab:signInExtraOrigins': '[]' }
-    expect(withConfig(valid).signIn.signUp).toBe('open')
-    expect(withConfig({ ...valid, 'votelab:signUp': 'invite' }).signIn.signUp).toBe('invite')
+    expect(withConfig(valid).signIn.signUp).toEqual({ policy: 'open' })
+    expect(withConfig({ ...valid, 'votelab:signUp': 'invite' }).signIn.signUp).toEqual({
+      policy: 'invite',
+    })
+    expect(
+      withConfig({
+        ...valid,
+        'votelab:signUp': 'domains',
+        'votelab:signUpDomains': '["example.org"]',
+      }).signIn.signUp,
+    ).toEqual({ policy: 'domains', domains: ['example.org'] })
+    expect(() => withConfig({ ...valid, 'votelab:signUp': 'anyone' })).toThrow(
+      /votelab:signUp must be one of open, invite, domains \(got "anyone"\)/,
+    )
     expect(() => withConfig({ ...valid, 'votelab:signUp': 'domains' })).toThrow(
-      /votelab:signUp must be one of open, invite \(got "domains"\)/,
+      /needs votelab:signUpDomains/,
+    )
+    expect(() =>
+      withConfig({
+        ...valid,
+        'votelab:signUp': 'domains',
+        'votelab:signUpDomains': '["example.org", "not a domain"]',
+      }),
+    ).toThrow(/"not a domain" is not a domain/)
+    expect(() => withConfig({ ...valid, 'votelab:signUpDomains': '["example.org"]' })).toThrow(
+      /only with votelab:signUp domains/,
     )
   })
 
