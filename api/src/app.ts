@@ -20,6 +20,7 @@ import { healthRoutes } from './http/health.ts'
 import { webRoutes, type WebClientConfig } from './http/web.ts'
 import { createRouter } from './http/openapi.ts'
 import { ballotRoutes } from './ballots/routes.ts'
+import { localGroupSize } from './polls/repository.ts'
 import { pollRoutes } from './polls/routes.ts'
 import { MAX_ROLL_BYTES } from './polls/roll-file.ts'
 import type { ResultsHub } from './results/hub.ts'
@@ -125,6 +126,7 @@ export function createApp(deps: AppDeps) {
         db: database.db,
         pollsPerAdminPerHour: deps.limits.pollsPerAdminPerHour,
         verifiedMailbox: deps.verifiedMailbox,
+        groupSize: deps.signIn ? localGroupSize : undefined,
       }),
     )
     .route(

@@ -84,4 +84,36 @@ describe('who may vote', () => {
       expect(error.details?.[0]?.path).toMatch(/^eligibility/)
     }
   })
+
+  it('shows turnout against the group as it was at the close; open polls count no eligible', async () => {
+    const db = ctx.runtime.database.db
+    await db
+      .insertInto('local_users')
+      .values(
+        ['a', 'b', 'c'].map((name) => ({
+          email: `${name}@tally.example`,
+          password_hash: null,
+          groups: ['tally-club', 'other'],
+        })),
+      )
+      .execute()
+    const { pollId, optionIds } = await ctx.openPoll(['Yes', 'No'], {
+      eligibility: { kind: 'group', group: 'tally-club' },
+    })
+    const member = await ctx.voterToken('tally-member', { groups: ['tally-club'] })
+    expect((await vote(pollId, optionIds[0], member)).status).toBe(201)
+    expect((await ctx.results(pollId)).turnout).toEqual({ ballots: 1, eligible: null })
+    const closed = await ctx.call('POST', `/api/polls/${pollId}/close`, { token: admin })
+    expect(closed.status).toBe(200)
+    // Joining the group afterwards changes nothing.
+    await db
+      .insertInto('local_users')
+      .values({ email: 'late@tally.example', password_hash: null, groups: ['tally-club'] })
+      .execute()
+    expect((await ctx.results(pollId)).turnout).toEqual({ ballots: 1, eligible: 3 })
+
+    const { pollId: anyone } = await ctx.openPoll()
+    await ctx.call('POST', `/api/polls/${anyone}/close`, { token: admin })
+    expect((await ctx.results(anyone)).turnout).toEqual({ ballots: 0, eligible: null })
+  })
 })

@@ -138,6 +138,7 @@ describe('migrations', () => {
       'Up 2026-11-30T2300-voter-rolls',
       'Up 2026-11-30T2310-verified-email',
       'Up 2026-11-30T2320-email-codes',
+      'Up 2026-11-30T2330-eligible-at-close',
     ])
     const results = await getResults(database.db, pollId)
     expect(results?.chain).toMatchObject({ length: 3, published: true })

@@ -73,7 +73,11 @@ describe('voter rolls', () => {
       expect(await errorOf(refused)).toMatchObject({ code: 'not_eligible', message })
     }
     expect((await ctx.castVote(onRoll, pollId, optionIds[1])).status).toBe(201)
-    expect((await ctx.results(pollId)).totalVotes).toBe(1)
+    expect((await ctx.results(pollId)).turnout).toEqual({ ballots: 1, eligible: 2 })
+    expect((await ctx.call('POST', `/api/polls/${pollId}/close`, { token: admin })).status).toBe(
+      200,
+    )
+    expect((await ctx.results(pollId)).turnout).toEqual({ ballots: 1, eligible: 2 })
   })
 
   it('gives one mailbox one vote, however many accounts it has (a@x, a+2@x), even at once', async () => {

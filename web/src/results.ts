@@ -40,9 +40,15 @@ export function resultsView(initial: Results) {
       replace(row.count, `${option.votes} · ${Math.round(share * 100)}%`)
     }
     const hidden = results.options.some((option) => option.votes === null)
+    const { eligible } = results.turnout
+    // Turnout against who may vote, where that is known (a voter list; a group, counted at close).
+    const turnout =
+      eligible === null
+        ? ''
+        : ` of ${eligible.toLocaleString()} eligible (${eligible ? Math.round((results.totalVotes / eligible) * 100) : 0}% turnout)`
     replace(
       total,
-      `${results.totalVotes} ${results.totalVotes === 1 ? 'vote' : 'votes'}${results.status === 'closed' ? ' · final' : ''}${hidden ? ' cast · the tally is shown when the poll closes' : ''}`,
+      `${results.totalVotes} ${results.totalVotes === 1 ? 'vote' : 'votes'}${turnout}${results.status === 'closed' ? ' · final' : ''}${hidden ? ' cast · the tally is shown when the poll closes' : ''}`,
     )
     // The commitment anyone can check the board against (pages/check.ts, pnpm audit:poll).
     if (results.chain) {

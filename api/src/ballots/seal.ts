@@ -137,6 +137,8 @@ export interface SealState {
   status: PollStatus
   publishBallots: boolean
   resultsVisibility: ResultsVisibility
+  /** Voters who may vote: a roll's size, a group's at close; null when not counted. */
+  eligible: number | null
   /** Undefined while the poll is not closed, or while another request is sealing it. */
   seal: Seal | undefined
   asOf: Date
@@ -156,6 +158,11 @@ export async function readSealState(db: Queryable, pollId: string): Promise<Seal
       effectiveStatus(pollTiming(eb)).as('status'),
       'polls.publish_ballots',
       'polls.results_visibility',
+      // Eligible voters: a roll's size (fixed once open), or a group's as counted at the close.
+      sql<number | null>`case polls.eligibility
+        when 'roll' then (select count(*)::int from poll_roll where poll_roll.poll_id = polls.id)
+        when 'group' then polls.eligible_at_close
+      end`.as('eligible'),
       'poll_seals.ballot_count',
       'poll_seals.chain_head',
       'poll_seals.sealed_at',
@@ -174,6 +181,7 @@ export async function readSealState(db: Queryable, pollId: string): Promise<Seal
     status: row.status,
     publishBallots: row.publish_ballots,
     resultsVisibility: row.results_visibility,
+    eligible: row.eligible,
     seal,
     asOf: row.as_of,
   }

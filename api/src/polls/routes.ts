@@ -146,11 +146,18 @@ export interface PollRoutesDeps {
   pollsPerAdminPerHour: number | undefined
   /** A voter's verified mailbox, to say whether they are on a poll's roll. */
   verifiedMailbox: VerifiedMailbox
+  /** A group's size at close, for turnout (the local provider's accounts; Cognito: not counted). */
+  groupSize?: polls.GroupSize | undefined
 }
 
 const HOUR_MS = 60 * 60_000
 
-export function pollRoutes({ db, pollsPerAdminPerHour, verifiedMailbox }: PollRoutesDeps) {
+export function pollRoutes({
+  db,
+  pollsPerAdminPerHour,
+  verifiedMailbox,
+  groupSize,
+}: PollRoutesDeps) {
   async function visiblePoll(pollId: string, admin: boolean) {
     const poll = await polls.findPoll(db, pollId)
     if (!poll || (poll.status === 'draft' && !admin)) throw notFound('Poll')
@@ -158,7 +165,7 @@ export function pollRoutes({ db, pollsPerAdminPerHour, verifiedMailbox }: PollRo
   }
 
   async function transition(pollId: string, to: 'open' | 'closed') {
-    const outcome = await polls.transitionPoll(db, pollId, to)
+    const outcome = await polls.transitionPoll(db, pollId, to, { groupSize })
     if (outcome.ok) return outcome.poll
     if (outcome.reason === 'not_found') throw notFound('Poll')
     if (outcome.reason === 'empty_roll') {

@@ -21,6 +21,7 @@ function hubWithCounter(coalesceMs: number, loadMs = 0) {
         resultsVisibility: 'live',
         totalVotes: snapshot,
         options: [],
+        turnout: { ballots: snapshot, eligible: null },
         asOf: new Date().toISOString(),
         chain: null,
       } satisfies Results
@@ -83,6 +84,7 @@ describe('ResultsHub', () => {
           resultsVisibility: 'live',
           totalVotes: 7,
           options: [],
+          turnout: { ballots: 7, eligible: null },
           asOf: new Date().toISOString(),
           chain: null,
         })

@@ -37,16 +37,18 @@ export async function getResults(db: Queryable, pollId: string): Promise<Results
         .orderBy('o.position')
         .execute()
   const hidden = poll.resultsVisibility === 'after_close' && poll.status !== 'closed'
+  const totalVotes = options.reduce((sum, option) => sum + option.votes, 0)
   return {
     pollId,
     status: poll.status,
     resultsVisibility: poll.resultsVisibility,
-    totalVotes: options.reduce((sum, option) => sum + option.votes, 0),
+    totalVotes,
     options: options.map((option) => ({
       optionId: option.id,
       label: option.label,
       votes: hidden ? null : option.votes,
     })),
+    turnout: { ballots: totalVotes, eligible: poll.eligible },
     asOf: new Date(poll.asOf).toISOString(),
     chain: seal ? { ...publicChain(seal), published: poll.publishBallots } : null,
   }

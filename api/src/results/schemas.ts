@@ -17,6 +17,20 @@ export const ResultsSchema = z
         }),
       }),
     ),
+    turnout: z
+      .object({
+        ballots: z.number().int(),
+        eligible: z
+          .number()
+          .int()
+          .nullable()
+          .openapi({
+            description:
+              'Who may vote: a roll’s size, or a group’s at the close (counted by the local ' +
+              'provider; not by Cognito). Null for polls open to anyone, or where nobody counted.',
+          }),
+      })
+      .openapi({ description: 'Ballots cast against the number of eligible voters.' }),
     asOf: z.iso.datetime(),
     chain: ChainSchema.nullable().openapi({
       description: 'Once the poll is closed: the sealed ballot chain this tally is committed to.',

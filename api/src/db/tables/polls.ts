@@ -25,6 +25,8 @@ export interface PollsTable {
     ResultsVisibility | undefined,
     ResultsVisibility
   >
+  /** A group poll's member count when it closed, where the identity provider could say. */
+  eligible_at_close: ColumnType<number | null, number | null | undefined, number | null>
   created_by: string
   created_at: Generated<Date>
   updated_at: Generated<Date>
