@@ -7,6 +7,7 @@ import type { Hono } from 'hono'
 import { authenticate, requireVoter } from './auth/middleware.ts'
 import type { invitationRoutes } from './auth/provider/invitations.ts'
 import type { AccessTokenVerifier } from './auth/verify.ts'
+import type { GroupSize } from './auth/group-size.ts'
 import type { VerifiedMailbox } from './auth/verified-email.ts'
 import type { Config } from './config.ts'
 import type { DatabaseHandle } from './db/client.ts'
@@ -20,7 +21,6 @@ import { healthRoutes } from './http/health.ts'
 import { webRoutes, type WebClientConfig } from './http/web.ts'
 import { createRouter } from './http/openapi.ts'
 import { ballotRoutes } from './ballots/routes.ts'
-import { localGroupSize } from './polls/repository.ts'
 import { pollRoutes } from './polls/routes.ts'
 import { MAX_ROLL_BYTES } from './polls/roll-file.ts'
 import type { ResultsHub } from './results/hub.ts'
@@ -38,6 +38,8 @@ export interface AppDeps {
   verifyAccessToken: AccessTokenVerifier
   /** A voter's verified mailbox, for voter rolls (auth/verified-email.ts). */
   verifiedMailbox: VerifiedMailbox
+  /** A group's member count, for a group poll's turnout at close (auth/group-size.ts). */
+  groupSize?: GroupSize | undefined
   ballotBox: BallotBox
   hub: ResultsHub
   /** The local sign-in provider's routes, when this process is its own issuer (no AUTH_ISSUER). */
@@ -126,7 +128,7 @@ export function createApp(deps: AppDeps) {
         db: database.db,
         pollsPerAdminPerHour: deps.limits.pollsPerAdminPerHour,
         verifiedMailbox: deps.verifiedMailbox,
-        groupSize: deps.signIn ? localGroupSize : undefined,
+        groupSize: deps.groupSize,
       }),
     )
     .route(

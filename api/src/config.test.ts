@@ -76,6 +76,19 @@ describe('loadConfig', () => {
     })
   })
 
+  it('counts Cognito groups in the named pool, and refuses what is no pool id', () => {
+    const external = {
+      AUTH_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123',
+      AUTH_CLIENT_IDS: 'abc',
+    }
+    expect(loadConfig({ ...external, AUTH_USER_POOL_ID: 'eu-west-1_AbC123' }).auth).toMatchObject({
+      userPoolId: 'eu-west-1_AbC123',
+    })
+    expect(() => loadConfig({ ...external, AUTH_USER_POOL_ID: 'my pool' })).toThrow(
+      /AUTH_USER_POOL_ID/,
+    )
+  })
+
   it('takes the database password from its own variable, as ECS injects it', () => {
     const config = loadConfig({
       DATABASE_URL: 'postgres://votelab@db.example:5432/votelab',

@@ -45,6 +45,13 @@ const envSchema = z
     AUTH_JWKS_URL: z.url().optional(),
     // Where voter rolls learn a voter's verified email (Cognito: the hosted domain's /oauth2/userInfo).
     AUTH_USERINFO_URL: z.url().optional(),
+    // The Cognito user pool (eu-west-1_AbC123): group polls count its groups at close, for turnout.
+    AUTH_USER_POOL_ID: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$/, 'must be a user pool id like eu-west-1_AbC123')
+      .optional(),
+    // Another Cognito endpoint (tests; LocalStack and the like).
+    AUTH_COGNITO_ENDPOINT: z.url().optional(),
     AUTH_CLIENT_IDS: commaList.optional(),
     AUTH_LOCAL_REDIRECT_URIS: commaList.pipe(z.array(z.url())).optional(),
     AUTH_LOCAL_LOGOUT_URIS: commaList.pipe(z.array(z.url())).optional(),
@@ -175,6 +182,9 @@ export interface Config {
         /** The issuer's userInfo endpoint: a voter's verified email, for voter rolls. */
         readonly userInfoUrl: string
         readonly clientIds: readonly string[]
+        /** With Cognito: the pool whose groups are counted for turnout. */
+        readonly userPoolId?: string | undefined
+        readonly cognitoEndpoint?: string | undefined
       }
   readonly results: { readonly coalesceMs: number; readonly heartbeatMs: number }
   readonly shutdownTimeoutMs: number
@@ -252,6 +262,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
           jwksUrl: env.AUTH_JWKS_URL ?? `${issuer}/.well-known/jwks.json`,
           // The local provider's path; Cognito serves it on the hosted domain instead (infra sets it).
           userInfoUrl: env.AUTH_USERINFO_URL ?? `${issuer}/oauth2/userInfo`,
+          ...(env.AUTH_USER_POOL_ID ? { userPoolId: env.AUTH_USER_POOL_ID } : {}),
+          ...(env.AUTH_COGNITO_ENDPOINT ? { cognitoEndpoint: env.AUTH_COGNITO_ENDPOINT } : {}),
           clientIds: env.AUTH_CLIENT_IDS ?? [],
         }
       : {

@@ -5,8 +5,10 @@ import { loadLocalIssuer, loadOrCreateSecret, type LocalIssuer } from './auth/lo
 import { createSignInProvider, WEB_CLIENT_ID } from './auth/provider/index.ts'
 import { signInRoutes, type SignInRoutesOptions } from './auth/provider/routes.ts'
 import { createAccessTokenVerifier } from './auth/verify.ts'
+import { cognitoGroupSize, localGroupSize } from './auth/group-size.ts'
 import { userInfoEndpoint, verifiedMailboxes } from './auth/verified-email.ts'
-import { findAccount } from './auth/provider/accounts.ts'
+import DataLoader from 'dataloader'
+import { findAccounts } from './auth/provider/accounts.ts'
 import { invitationRoutes } from './auth/provider/invitations.ts'
 import { developmentMailbox, smtpMailer } from './mail/mailer.ts'
 import type { Config } from './config.ts'
@@ -67,12 +69,18 @@ export async function createRuntime(
 
     // Voter rolls match the issuer's verified email: asked of Cognito's userInfo, or of this
     // process's own accounts when it is the issuer (what its userInfo would answer).
+    // Locally, first votes arriving together are looked up in one query (DataLoader batches a
+    // tick's lookups): a roll poll's burst costs one account query, not one per voter.
+    const accounts = new DataLoader((ids: readonly string[]) => findAccounts(database.db, ids), {
+      cache: false,
+      maxBatchSize: 500,
+    })
     const verifiedMailbox = verifiedMailboxes({
       lookup:
         config.auth.mode === 'external'
           ? userInfoEndpoint(config.auth.userInfoUrl)
           : async (principal) => {
-              const account = await findAccount(database.db, principal.sub)
+              const account = await accounts.load(principal.sub)
               return {
                 sub: principal.sub,
                 email: account?.email,
@@ -152,6 +160,15 @@ export async function createRuntime(
       logger,
       verifyAccessToken,
       verifiedMailbox,
+      groupSize:
+        config.auth.mode === 'local'
+          ? localGroupSize(database.db)
+          : config.auth.userPoolId
+            ? cognitoGroupSize({
+                userPoolId: config.auth.userPoolId,
+                endpoint: config.auth.cognitoEndpoint,
+              })
+            : undefined,
       ballotBox,
       hub,
       signIn,

@@ -89,7 +89,7 @@ export class PipelineAccess extends pulumi.ComponentResource {
       {
         path: '/votelab-pipeline/',
         description: `The most any ${args.namePrefix} role may do (a permissions boundary)`,
-        policy: workloadBoundaryPolicy(account, region, args.namePrefix),
+        policy: workloadBoundaryPolicy(account, region, args.namePrefix, args.stack),
       },
       { parent: this },
     )
@@ -439,12 +439,14 @@ function deployPolicy(args: DeployPolicyArgs) {
 /**
  * The most a role of this stack may ever do, whatever policy is attached to it: pull the stack's
  * images, write its logs, read its own database's password (RDS tags that secret with the
- * database's ARN). Today's task role needs none of it; the execution role needs all three.
+ * database's ARN), count the members of its own user pool's groups (turnout of group polls). The
+ * execution role needs the first three; the task role the last.
  */
 function workloadBoundaryPolicy(
   account: pulumi.Input<string>,
   region: pulumi.Input<string>,
   prefix: string,
+  stack: string,
 ) {
   return pulumi.jsonStringify({
     Version: '2012-10-17',
@@ -465,6 +467,14 @@ function workloadBoundaryPolicy(
         Effect: 'Allow',
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         Resource: pulumi.interpolate`arn:aws:logs:${region}:${account}:log-group:${prefix}-*`,
+      },
+      {
+        // The pool's id is unknown until Cognito makes it: the stack tag names it instead.
+        Sid: 'CountThisStacksGroups',
+        Effect: 'Allow',
+        Action: 'cognito-idp:ListUsersInGroup',
+        Resource: pulumi.interpolate`arn:aws:cognito-idp:${region}:${account}:userpool/*`,
+        Condition: { StringEquals: { 'aws:ResourceTag/stack': stack } },
       },
       {
         Sid: 'ReadThisStacksDatabasePassword',

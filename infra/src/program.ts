@@ -108,6 +108,8 @@ export function votelab(config: StackConfig, build: Build) {
       issuer: signIn.issuer,
       clientId: signIn.clientId,
       userInfoUrl: pulumi.interpolate`https://${signIn.domain}/oauth2/userInfo`,
+      userPoolId: signIn.userPoolId,
+      userPoolArn: signIn.userPoolArn,
     },
     rolePath,
     permissionsBoundaryArn: pipeline.workloadBoundaryArn,

@@ -26,6 +26,9 @@ export interface ServiceArgs {
     clientId: pulumi.Input<string>
     /** The hosted domain's userInfo endpoint: voter rolls ask it for a voter's verified email. */
     userInfoUrl: pulumi.Input<string>
+    /** The pool whose groups the API counts when a group poll closes (turnout). */
+    userPoolId: pulumi.Input<string>
+    userPoolArn: pulumi.Input<string>
   }
   cpu: number
   memory: number
@@ -166,15 +169,38 @@ export class Service extends pulumi.ComponentResource {
       { role: executionRole.name, policyArn: executionPolicy.arn },
       { parent: this },
     )
-    // The API calls no AWS service: its own role grants nothing.
+    // The API calls one AWS API: counting a group's members when a group poll closes.
     const taskRole = new aws.iam.Role(
       `${name}-task`,
       {
         path: args.rolePath,
         permissionsBoundary: args.permissionsBoundaryArn,
         assumeRolePolicy: assumedByEcsTasks,
-        description: 'votelab API tasks (no AWS permissions needed)',
+        description: 'votelab API tasks: count user pool group members (turnout)',
       },
+      { parent: this },
+    )
+    const taskPolicy = new aws.iam.Policy(
+      `${name}-task-policy`,
+      {
+        path: args.rolePath,
+        description: 'votelab API tasks: count the members of this stack pool groups',
+        policy: pulumi.jsonStringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 'cognito-idp:ListUsersInGroup',
+              Resource: args.auth.userPoolArn,
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    )
+    new aws.iam.RolePolicyAttachment(
+      `${name}-task-policy`,
+      { role: taskRole.name, policyArn: taskPolicy.arn },
       { parent: this },
     )
 
@@ -193,6 +219,7 @@ export class Service extends pulumi.ComponentResource {
       AUTH_ISSUER: args.auth.issuer,
       AUTH_CLIENT_IDS: args.auth.clientId,
       AUTH_USERINFO_URL: args.auth.userInfoUrl,
+      AUTH_USER_POOL_ID: args.auth.userPoolId,
       // CloudFront then the ALB each append to X-Forwarded-For: the client is two from the end.
       TRUST_PROXY_HOPS: '2',
       STREAMS_PER_PROCESS: String(streamsForMemory(args.memory)),

@@ -79,6 +79,8 @@ function computed(
         arnSuffix: `app/${name}/abc`,
         dnsName: `internal-${name}.${REGION}.elb.amazonaws.com`,
       }
+    case 'aws:cognito/userPool:UserPool':
+      return { arn: `arn:aws:cognito-idp:${REGION}:${ACCOUNT}:userpool/${REGION}_AbC123` }
     case 'aws:lb/targetGroup:TargetGroup':
       return { arn, arnSuffix: `targetgroup/${name}/def` }
     case 'aws:cloudfront/distribution:Distribution':

@@ -407,6 +407,50 @@ describe('a stack role stays inside the workload boundary, whatever the pipeline
     expect(await misses(role, calls, 'Allowed')).toEqual([])
   })
 
+  it('lets the task role count its own pool’s groups, and read nothing of another stack’s pool', async () => {
+    const task: Principal = {
+      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/votelab-dev-task-abc1234/task`,
+      policies: [policyOf('aws:iam/policy:Policy', '-task-policy')],
+      boundary,
+    }
+    const pool = String(stack.ofType('aws:cognito/userPool:UserPool')[0]?.state.arn)
+    expect(
+      await misses(
+        task,
+        [{ actions: ['cognito-idp:ListUsersInGroup'], resource: pool }],
+        'Allowed',
+      ),
+    ).toEqual([])
+    const elsewhere: Calls[] = [
+      // Its own pool, but anything beyond counting (emails, sign-in, deletion).
+      {
+        actions: [
+          'cognito-idp:ListUsers',
+          'cognito-idp:AdminGetUser',
+          'cognito-idp:AdminDeleteUser',
+        ],
+        resource: pool,
+      },
+    ]
+    expect(await misses(task, elsewhere, 'Denied')).toEqual([])
+    // Even a policy that allowed every pool stops at the boundary for another stack's.
+    const wide: Principal = {
+      ...task,
+      policies: [
+        {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'cognito-idp:ListUsersInGroup', Resource: '*' }],
+        },
+      ],
+    }
+    const prodPool = `arn:aws:cognito-idp:${REGION}:${ACCOUNT}:userpool/${REGION}_Pr0d`
+    expect(
+      await simulate(wide, 'cognito-idp:ListUsersInGroup', prodPool, {
+        'aws:ResourceTag/stack': 'prod',
+      }),
+    ).not.toBe('Allowed')
+  })
+
   it('caps even an attached Allow *:* at the boundary', async () => {
     const role = execution({
       Version: '2012-10-17',

@@ -278,13 +278,15 @@ export function securityInvariants(stack: () => StackRun): void {
       AUTH_ISSUER: stack().outputs.issuer,
       AUTH_CLIENT_IDS: stack().outputs.webClientId,
       AUTH_USERINFO_URL: `https://${String(stack().outputs.signInDomain)}/oauth2/userInfo`,
+      // The pool the issuer names: its groups are counted for turnout.
+      AUTH_USER_POOL_ID: String(stack().outputs.issuer).split('/').at(-1),
     })
     expect(container.readonlyRootFilesystem).toBe(true)
     // Live-result streams sized from memory (docs/operations.md): the lab's 512 MB task ~8,000.
     expect([streamsForMemory(512), streamsForMemory(1024)]).toEqual([8_000, 23_000])
   })
 
-  it('gives the execution role exactly the image, the log group and the one secret; the task role nothing', () => {
+  it('gives the execution role exactly the image, the log group and the one secret; the task role its pool’s group counts', () => {
     const executionPolicy = stack().one('aws:iam/policy:Policy', 'execution-policy')
     const policy = statements(executionPolicy.inputs.policy)
     const resourcesFor = (action: string) =>
@@ -301,17 +303,32 @@ export function securityInvariants(stack: () => StackRun): void {
     // Attached as a managed policy under the stack's path (issue 14, finding 3): no inline ones.
     const executionRole = stack().one('aws:iam/role:Role', '-execution')
     expect(executionPolicy.inputs.path).toBe(executionRole.inputs.path)
-    expect(
-      stack()
-        .ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment')
-        .map((attachment) => attachment.inputs),
-    ).toEqual([
+    const taskRole = stack().one('aws:iam/role:Role', '-task')
+    const taskPolicy = stack().one('aws:iam/policy:Policy', '-task-policy')
+    expect(statements(taskPolicy.inputs.policy)).toEqual([
       {
-        role: `${executionRole.name}-abc1234`,
-        policyArn: `arn:aws:iam::123456789012:policy${String(executionRole.inputs.path)}${executionPolicy.name}-abc1234`,
+        Effect: 'Allow',
+        Action: 'cognito-idp:ListUsersInGroup',
+        Resource: stack().ofType('aws:cognito/userPool:UserPool')[0]?.state.arn,
       },
     ])
-    const stackRoles = [executionRole, stack().one('aws:iam/role:Role', '-task')]
+    const attachments = stack()
+      .ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment')
+      .map((attachment) => attachment.inputs)
+    expect(attachments).toHaveLength(2)
+    expect(attachments).toEqual(
+      expect.arrayContaining([
+        {
+          role: `${executionRole.name}-abc1234`,
+          policyArn: `arn:aws:iam::123456789012:policy${String(executionRole.inputs.path)}${executionPolicy.name}-abc1234`,
+        },
+        {
+          role: `${taskRole.name}-abc1234`,
+          policyArn: `arn:aws:iam::123456789012:policy${String(taskRole.inputs.path)}${taskPolicy.name}-abc1234`,
+        },
+      ]),
+    )
+    const stackRoles = [executionRole, taskRole]
     const inline = stack().ofType('aws:iam/rolePolicy:RolePolicy')
     expect(inline.map((p) => p.name).every((name) => name.includes('-pipeline-'))).toBe(true)
     // Both carry the workload boundary the pipeline cannot change.

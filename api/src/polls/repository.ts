@@ -198,36 +198,6 @@ export async function createPoll(
   return poll
 }
 
-/** How many accounts a group has, where the identity provider can tell (undefined: it cannot). */
-export type GroupSize = (db: Queryable, group: string) => Promise<number | undefined>
-
-/** The local provider's answer: its own accounts. */
-export const localGroupSize: GroupSize = async (db, group) => {
-  const row = await db
-    .selectFrom('local_users')
-    .select((eb) => eb.fn.countAll<number | string>().as('members'))
-    .where(sql<boolean>`${group} = any(groups)`)
-    .executeTakeFirstOrThrow()
-  return Number(row.members)
-}
-
-/** A group poll's turnout is against its group as it was at the close. */
-async function recordGroupSize(db: Queryable, pollId: string, groupSize: GroupSize | undefined) {
-  const poll = await db
-    .selectFrom('polls')
-    .select('eligible_group')
-    .where('id', '=', pollId)
-    .executeTakeFirst()
-  if (!poll?.eligible_group || !groupSize) return
-  const members = await groupSize(db, poll.eligible_group)
-  if (members === undefined) return
-  await db
-    .updateTable('polls')
-    .set({ eligible_at_close: members })
-    .where('id', '=', pollId)
-    .execute()
-}
-
 export type TransitionOutcome =
   | { ok: true; poll: Poll }
   | { ok: false; reason: 'not_found' }
@@ -243,7 +213,8 @@ export async function transitionPoll(
   db: Queryable,
   pollId: string,
   to: 'open' | 'closed',
-  { groupSize }: { groupSize?: GroupSize | undefined } = {},
+  /** A group poll's member count, taken by the caller just before closing (undefined: unknown). */
+  { eligibleAtClose }: { eligibleAtClose?: number | undefined } = {},
 ): Promise<TransitionOutcome> {
   const changed = await db.transaction().execute(async (trx) => {
     const query = trx
@@ -267,7 +238,14 @@ export async function transitionPoll(
     // Sealed in the same transaction: a closed poll always has its chain and final tally.
     if (updated && to === 'closed') {
       await sealPoll(trx, pollId)
-      await recordGroupSize(trx, pollId, groupSize)
+      if (eligibleAtClose !== undefined) {
+        await trx
+          .updateTable('polls')
+          .set({ eligible_at_close: eligibleAtClose })
+          .where('id', '=', pollId)
+          .where('eligibility', '=', 'group')
+          .execute()
+      }
     }
     return updated !== undefined
   })

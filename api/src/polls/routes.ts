@@ -5,6 +5,8 @@ import type { Db, PollStatus } from '../db/database.ts'
 import { ApiError, notFound } from '../http/errors.ts'
 import { bearerAuth, createRouter, errorResponse } from '../http/openapi.ts'
 import { PollIdParams } from '../http/params.ts'
+import type { Logger } from 'pino'
+import type { GroupSize } from '../auth/group-size.ts'
 import type { VerifiedMailbox } from '../auth/verified-email.ts'
 import { mailboxForRoll } from '../auth/eligibility.ts'
 import * as polls from './repository.ts'
@@ -146,8 +148,8 @@ export interface PollRoutesDeps {
   pollsPerAdminPerHour: number | undefined
   /** A voter's verified mailbox, to say whether they are on a poll's roll. */
   verifiedMailbox: VerifiedMailbox
-  /** A group's size at close, for turnout (the local provider's accounts; Cognito: not counted). */
-  groupSize?: polls.GroupSize | undefined
+  /** A group's size at close, for turnout (the local provider's accounts, or Cognito's). */
+  groupSize?: GroupSize | undefined
 }
 
 const HOUR_MS = 60 * 60_000
@@ -164,8 +166,21 @@ export function pollRoutes({
     return poll
   }
 
-  async function transition(pollId: string, to: 'open' | 'closed') {
-    const outcome = await polls.transitionPoll(db, pollId, to, { groupSize })
+  /** A group poll's member count now; unknown (undefined) rather than a failed close. */
+  async function groupSizeAtClose(pollId: string, logger: Logger) {
+    const poll = await polls.findPoll(db, pollId)
+    if (poll?.eligibility.kind !== 'group' || !groupSize) return undefined
+    try {
+      return await groupSize(poll.eligibility.group)
+    } catch (error) {
+      logger.warn({ err: error, pollId }, 'could not count the group for turnout')
+      return undefined
+    }
+  }
+
+  async function transition(pollId: string, to: 'open' | 'closed', logger: Logger) {
+    const eligibleAtClose = to === 'closed' ? await groupSizeAtClose(pollId, logger) : undefined
+    const outcome = await polls.transitionPoll(db, pollId, to, { eligibleAtClose })
     if (outcome.ok) return outcome.poll
     if (outcome.reason === 'not_found') throw notFound('Poll')
     if (outcome.reason === 'empty_roll') {
@@ -278,9 +293,9 @@ export function pollRoutes({
       )
     })
     .openapi(transitionRoute('open'), async (c) =>
-      c.json(await transition(c.req.valid('param').pollId, 'open'), 200),
+      c.json(await transition(c.req.valid('param').pollId, 'open', c.var.logger), 200),
     )
     .openapi(transitionRoute('close'), async (c) =>
-      c.json(await transition(c.req.valid('param').pollId, 'closed'), 200),
+      c.json(await transition(c.req.valid('param').pollId, 'closed', c.var.logger), 200),
     )
 }

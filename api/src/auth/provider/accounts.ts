@@ -171,6 +171,20 @@ export async function findAccount(db: Db, id: string): Promise<Account | undefin
   return db.selectFrom('local_users').select(accountColumns).where('id', '=', id).executeTakeFirst()
 }
 
+/** Several accounts in one query, in the order asked (undefined for ids with no account). */
+export async function findAccounts(
+  db: Db,
+  ids: readonly string[],
+): Promise<(Account | undefined)[]> {
+  const valid = ids.filter((id) => z.uuid().safeParse(id).success)
+  const rows =
+    valid.length === 0
+      ? []
+      : await db.selectFrom('local_users').select(accountColumns).where('id', 'in', valid).execute()
+  const byId = new Map(rows.map((row) => [row.id, row]))
+  return ids.map((id) => byId.get(id))
+}
+
 /** Development accounts that `pnpm dev` creates and prints. Never used outside local mode. */
 export const DEV_ACCOUNTS = [
   { email: 'admin@votelab.local', password: 'Admin-pass-1', groups: ['admins'] },
