@@ -48,6 +48,8 @@ const hits = 200_000
 for (let i = 0; i < hits; i += 1) await cache(principal(i % voters), 'token')
 const hitNs = ((performance.now() - started) * 1e6) / hits
 
+// Both stay reachable until here, or the collector would free them before they are measured.
+if (baseline.size !== cache.size()) throw new Error('the cache lost voters')
 console.log(`\nbench:mailbox-cache — ${voters.toLocaleString('en')} voters remembered`)
 console.log(`  cache entries          ${cache.size().toLocaleString('en')}`)
 console.log(
