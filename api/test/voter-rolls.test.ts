@@ -175,21 +175,18 @@ describe('voter rolls', () => {
   it('never records on the roll who voted: voting leaves the roll as it was', async () => {
     const { pollId, optionIds } = await draftRollPoll(['quiet@example.org', 'loud@example.org'])
     expect((await open(pollId)).status).toBe(200)
-    const rollBefore = await ctx.runtime.database.db
-      .selectFrom('poll_roll')
-      .selectAll()
-      .where('poll_id', '=', pollId)
-      .orderBy('mailbox')
-      .execute()
+    const rollOf = () =>
+      ctx.runtime.database.db
+        .selectFrom('poll_roll')
+        .selectAll()
+        .where('poll_id', '=', pollId)
+        .orderBy('mailbox')
+        .execute()
+    const rollBefore = await rollOf()
     expect(
       (await ctx.castVote(await voterWithEmail('quiet@example.org'), pollId, optionIds[0])).status,
     ).toBe(201)
-    const rollAfter = await ctx.runtime.database.db
-      .selectFrom('poll_roll')
-      .selectAll()
-      .where('poll_id', '=', pollId)
-      .orderBy('mailbox')
-      .execute()
+    const rollAfter = await rollOf()
     expect(rollAfter).toEqual(rollBefore)
     expect(Object.keys(rollAfter[0] ?? {}).sort()).toEqual(['mailbox', 'poll_id'])
   })

@@ -414,6 +414,14 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
 
   // An invitation's link: the invitee chooses a password, which also proves the address.
   const inviteCsrf = (email: string, code: string) => csrfToken(`invite:${email}:${code}`)
+  const invitePage = (email: string, code: string, error?: string) =>
+    setPasswordPage({
+      action: `${MOUNT}/invite`,
+      csrf: inviteCsrf(email, code),
+      email,
+      code,
+      error,
+    })
   routes.use('/invite', csrf())
   routes.get('/invite', (c) => {
     const email = emailSchema.safeParse(c.req.query('email') ?? '')
@@ -427,14 +435,7 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
         400,
       )
     if (!email.success || !/^[A-Za-z0-9_-]{32}$/.test(code)) return invalid()
-    return c.html(
-      setPasswordPage({
-        action: `${MOUNT}/invite`,
-        csrf: inviteCsrf(email.data, code),
-        email: email.data,
-        code,
-      }),
-    )
+    return c.html(invitePage(email.data, code))
   })
   routes.post('/invite', async (c) => {
     const form = await readForm(c)
@@ -446,16 +447,8 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
     }
     const password = passwordSchema.safeParse(form.password ?? '')
     if (!password.success) {
-      return c.html(
-        setPasswordPage({
-          action: `${MOUNT}/invite`,
-          csrf: inviteCsrf(email.data, code),
-          email: email.data,
-          code,
-          error: password.error.issues.map((issue) => issue.message).join('. '),
-        }),
-        400,
-      )
+      const problems = password.error.issues.map((issue) => issue.message).join('. ')
+      return c.html(invitePage(email.data, code, problems), 400)
     }
     const account = await findAccountByEmail(db, email.data)
     if (!account || !(await redeemCode(db, account.id, 'invite', code))) {
