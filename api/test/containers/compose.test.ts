@@ -95,11 +95,20 @@ describe.each(commands.map((command) => [command.join(' '), command] as const))(
         new Date(apiStarted).getTime(),
       )
 
-      // The demo polls are there; a voter with a token from the API's own CLI votes.
+      // The demo polls are there; a voter with a token from the API's own CLI votes (in the open
+      // poll for anyone: the demo's voter-list polls take accounts with confirmed addresses).
       const { polls } = (await (await fetch(`${apiUrl}/api/polls`)).json()) as {
-        polls: { id: string; status: string; options: { id: string }[] }[]
+        polls: {
+          id: string
+          status: string
+          eligibility: { kind: string }
+          options: { id: string }[]
+        }[]
       }
-      const open = polls.find((poll) => poll.status === 'open')
+      expect(polls).toHaveLength(4)
+      const open = polls.find(
+        (poll) => poll.status === 'open' && poll.eligibility.kind === 'anyone',
+      )
       expect(open).toBeDefined()
       const token = await docker(
         'exec',
