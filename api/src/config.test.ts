@@ -38,6 +38,19 @@ describe('loadConfig', () => {
     ).toMatchObject({ signUp: { policy: 'invite', plusAddresses: 'distinct' } })
   })
 
+  it('moves the hot-reload page with PORT, unless WEB_DEV_PORT says otherwise (issue 18, bug 1)', () => {
+    const moved = loadConfig({ PORT: '3300' })
+    expect(moved.webDevUrl).toBe('http://localhost:5473')
+    expect(moved.auth).toMatchObject({
+      issuer: 'http://localhost:3300/auth',
+      redirectUris: ['http://localhost:3300/callback', 'http://localhost:5473/callback'],
+      postLogoutRedirectUris: ['http://localhost:3300/', 'http://localhost:5473/'],
+    })
+    expect(loadConfig({ PORT: '3300', WEB_DEV_PORT: '8080' }).webDevUrl).toBe(
+      'http://localhost:8080',
+    )
+  })
+
   it('mails through SMTP_URL, or into the development mailbox (served outside production only)', () => {
     expect(loadConfig({ SMTP_URL: 'smtps://u:p@mail.example:465' }).auth).toMatchObject({
       mail: {

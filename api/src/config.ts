@@ -21,6 +21,9 @@ const envSchema = z
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     PUBLIC_URL: z.url().optional(),
+    // Vite's dev server (hot reload) during `pnpm dev`; by default 2173 above PORT (3000 → 5173),
+    // so a second checkout on another PORT gets its own.
+    WEB_DEV_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
@@ -146,6 +149,8 @@ export interface Config {
   readonly host: string
   readonly port: number
   readonly publicUrl: string
+  /** Vite's dev server with hot reload (`pnpm dev`): the page at another origin, same API. */
+  readonly webDevUrl: string
   readonly logLevel: string
   readonly dataDir: string
   /** The built web client the API serves at `/` (locally; CloudFront serves it in AWS). */
@@ -229,6 +234,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   const env = parsed.data
   const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, '')
+  const webDevUrl = `http://localhost:${env.WEB_DEV_PORT ?? Math.min(65535, env.PORT + 2173)}`
 
   if (env.AUTH_ISSUER && !env.AUTH_CLIENT_IDS) {
     throw new ConfigError(['AUTH_CLIENT_IDS: required when AUTH_ISSUER is set'])
@@ -240,6 +246,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     host: env.HOST,
     port: env.PORT,
     publicUrl,
+    webDevUrl,
     logLevel: env.LOG_LEVEL,
     dataDir: env.DATA_DIR,
     webDistDir: env.WEB_DIST_DIR,
@@ -273,12 +280,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
           // The page's own origin, and Vite's dev server (pnpm dev) with hot reload.
           redirectUris: env.AUTH_LOCAL_REDIRECT_URIS ?? [
             `${publicUrl}/callback`,
-            'http://localhost:5173/callback',
+            `${webDevUrl}/callback`,
           ],
-          postLogoutRedirectUris: env.AUTH_LOCAL_LOGOUT_URIS ?? [
-            `${publicUrl}/`,
-            'http://localhost:5173/',
-          ],
+          postLogoutRedirectUris: env.AUTH_LOCAL_LOGOUT_URIS ?? [`${publicUrl}/`, `${webDevUrl}/`],
           signUp: {
             ...(env.SIGN_UP === 'domains'
               ? { policy: 'domains' as const, domains: env.SIGN_UP_DOMAINS ?? [] }

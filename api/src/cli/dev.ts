@@ -1,7 +1,8 @@
 // pnpm dev: migrate and seed the configured database, then run the API and restart it on changes.
 import { spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { DEV_ACCOUNTS, ensureDevAccounts } from '../auth/provider/accounts.ts'
+import { ensureDevAccounts } from '../auth/provider/accounts.ts'
+import { devBanner } from './banner.ts'
 import { openDatabase } from '../db/client.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 import { seedDemoPolls } from './demo-polls.ts'
@@ -19,32 +20,14 @@ try {
   await database.close()
 }
 
-const where =
-  config.database.kind === 'pglite'
-    ? `embedded PGlite in ${config.database.dataDir}`
-    : 'Postgres (DATABASE_URL)'
 // When scripts/setup.sh installed Node and pnpm under .tools/, other terminals need them on PATH too.
 const tools = fileURLToPath(new URL('../../../.tools', import.meta.url))
 const pathHint = process.execPath.startsWith(tools)
   ? `    export PATH="${tools}/node/bin:${tools}/pnpm/bin:$PATH"\n`
   : ''
-const accountsHint =
-  config.auth.mode === 'local'
-    ? `  Development accounts (local sign-in at ${config.auth.issuer}; never use these anywhere else):\n${DEV_ACCOUNTS.map((a) => `    ${a.email.padEnd(22)} ${a.password.padEnd(14)} ${a.groups.join(', ') || 'voter'}`).join('\n')}\n\n`
-    : ''
-console.log(`
-  votelab is starting on ${config.publicUrl}  (page with hot reload: http://localhost:5173)
-    database   ${where}
-    issuer     ${config.auth.issuer} (${config.auth.mode})
-    API docs   ${config.publicUrl}/api/docs
-${config.auth.mode === 'local' && config.auth.mail.kind === 'mailbox' && config.auth.mail.served ? `    mailbox    ${config.auth.issuer}/dev/mailbox  (sign-up codes and invitations: no mail server here)\n` : ''}
-${accountsHint}  Get a token and vote, from another terminal in this folder:
-${pathHint}    TOKEN=$(pnpm run token --sub alice)
-    curl -s ${config.publicUrl}/api/polls -H "Authorization: Bearer $TOKEN"
-  An admin token: pnpm run token --sub admin --admin
-`)
+console.log(devBanner(config, process.env, { pathHint }))
 
-// The page: built once so the API serves it at :3000, and Vite on :5173 for hot reload.
+// The page: built once so the API serves it at PUBLIC_URL, and Vite at webDevUrl for hot reload.
 const pnpm = process.platform === 'win32' ? 'pnpm.cmd' : 'pnpm'
 const built = spawnSync(pnpm, ['--filter', '@votelab/web', 'build'], { stdio: 'inherit' })
 if (built.status !== 0) console.warn('  (the web client did not build; the API still runs)')
@@ -59,7 +42,16 @@ const children = [
     ],
     { stdio: 'inherit' },
   ),
-  spawn(pnpm, ['--filter', '@votelab/web', 'dev', '--clearScreen', 'false'], { stdio: 'inherit' }),
+  // Vite listens where the sign-in provider expects the page (config.webDevUrl) and forwards the
+  // API to this very port (web/vite.config.ts).
+  spawn(pnpm, ['--filter', '@votelab/web', 'dev', '--clearScreen', 'false'], {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      VOTELAB_API_PORT: String(config.port),
+      VOTELAB_WEB_PORT: new URL(config.webDevUrl).port,
+    },
+  }),
 ]
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
