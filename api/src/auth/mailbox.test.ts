@@ -18,6 +18,8 @@ describe('mailboxOf', () => {
     expect(mailboxOf('ada@example.org')).not.toBe(mailboxOf('ada@example.com'))
     expect(mailboxOf('ada.l@example.org')).toBe('ada.l@example.org')
     expect(mailboxOf('+x@example.org')).toBe('+x@example.org')
+    // Found by the property below: the part before the tag is no address by itself.
+    expect(mailboxOf("'+x@a.aa")).toBe("'+x@a.aa")
   })
 
   it('refuses what is not an address', () => {

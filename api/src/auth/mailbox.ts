@@ -13,6 +13,9 @@ export function mailboxOf(email: string): string | undefined {
   const at = normalised.lastIndexOf('@')
   const local = normalised.slice(0, at)
   const plus = local.indexOf('+')
-  // A local part that is only a tag (`+x@d`) stays as written: there is no mailbox without it.
-  return plus > 0 ? `${local.slice(0, plus)}${normalised.slice(at)}` : normalised
+  // A local part that is only a tag (`+x@d`) stays as written: there is no mailbox without it;
+  // so does one whose untagged part is no address of its own (`'+x@d`): folding must give one.
+  if (plus <= 0) return normalised
+  const folded = `${local.slice(0, plus)}${normalised.slice(at)}`
+  return address.safeParse(folded).success ? folded : normalised
 }
