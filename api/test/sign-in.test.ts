@@ -256,8 +256,8 @@ describe('the local sign-in provider', () => {
     const weak = await attempt('grace@example.com', 'short')
     expect(weak.response.status).toBe(400)
     const weakHtml = await weak.response.text()
-    for (const message of ['at least 8 characters', 'upper-case letter', 'digit'])
-      expect(weakHtml).toContain(message)
+    // Each rule a sentence, the last one with its full stop too (issue 18, item 10).
+    expect(weakHtml).toContain('Use at least 8 characters. Add an upper-case letter. Add a digit.')
     expect(weakHtml).toContain('aria-invalid="true"')
     expect((await attempt('not-an-email', PASSWORD)).response.status).toBe(400)
 
@@ -591,6 +591,10 @@ describe('the local sign-in provider, with short limits', () => {
     const blocked = await signIn(server, 'lin@example.com', PASSWORD, attacker())
     expect(blocked.result.response.status).toBe(429)
     expect(Number(blocked.result.response.headers.get('retry-after'))).toBeGreaterThan(0)
+    // In words, without "minute(s)" (issue 18, item 10): the window here is one minute.
+    expect(await blocked.result.response.text()).toContain(
+      'Too many attempts. Try again in 1 minute.',
+    )
 
     // …while the owner, from an address that has not failed, signs in: slowed down, not locked out.
     const started = performance.now()

@@ -1,5 +1,6 @@
 import type { Results } from './api.ts'
 import { h, replace } from './dom.ts'
+import { counted } from './words.ts'
 
 /**
  * Result bars that update in place: fixed rows per option, widths and numbers change, nothing
@@ -48,13 +49,13 @@ export function resultsView(initial: Results) {
         : ` of ${eligible.toLocaleString()} eligible (${eligible ? Math.round((results.totalVotes / eligible) * 100) : 0}% turnout)`
     replace(
       total,
-      `${results.totalVotes} ${results.totalVotes === 1 ? 'vote' : 'votes'}${turnout}${results.status === 'closed' ? ' · final' : ''}${hidden ? ' cast · the tally is shown when the poll closes' : ''}`,
+      `${counted(results.totalVotes, 'vote', 'votes')}${turnout}${results.status === 'closed' ? ' · final' : ''}${hidden ? ' cast · the tally is shown when the poll closes' : ''}`,
     )
     // The commitment anyone can check the board against (pages/check.ts, pnpm audit:poll).
     if (results.chain) {
       replace(
         seal,
-        `Sealed: ${String(results.chain.length)} ballots in a hash chain ending in `,
+        `Sealed: ${counted(results.chain.length, 'ballot', 'ballots')} in a hash chain ending in `,
         h('code', {}, results.chain.head),
       )
     }

@@ -438,6 +438,13 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
       await page.reload()
       await expect.poll(() => page.locator('.total').textContent()).toBe('1 vote · final')
       expect(await page.locator('.count').allTextContents()).toEqual(['0 · 0%', '1 · 100%'])
+      // No green "Live" once the poll is closed, nor on a fresh load; one ballot, in the singular.
+      expect(await page.locator('.connection').textContent()).toBe('Final results')
+      await page.reload()
+      await expect.poll(() => page.locator('.connection').getAttribute('data-state')).toBe('final')
+      expect(await page.getByTestId('seal').textContent()).toMatch(
+        /^Sealed: 1 ballot in a hash chain ending in \S+$/,
+      )
     } finally {
       await watcher.close()
     }

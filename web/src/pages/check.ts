@@ -6,6 +6,7 @@ import {
 } from '@votelab/ballot-chain'
 import { ApiError, type BoardPage, type PollSummary, type Results } from '../api.ts'
 import type { AppContext } from '../app-context.ts'
+import { counted } from '../words.ts'
 import { h, notice, replace } from '../dom.ts'
 import { allPolls } from '../poll-list.ts'
 import { savedReceipt } from '../receipts.ts'
@@ -87,14 +88,14 @@ function outcomeView(
           h(
             'p',
             {},
-            `None of the ${String(report.entries)} ballots of this poll has that tracker. Check you copied it from the receipt of this poll.`,
+            `${report.entries === 1 ? 'The one ballot of this poll does not have' : `None of the ${counted(report.entries, 'ballot', 'ballots')} of this poll has`} that tracker. Check you copied it from the receipt of this poll.`,
           ),
         ),
     report.ok
       ? h(
           'p',
           { class: 'verified', 'data-testid': 'chain-verified' },
-          `✓ Chain verified in your browser: all ${String(report.entries)} entries link up to the published head, and recounting them gives the published results.`,
+          `✓ Chain verified in your browser: ${report.entries === 1 ? 'its one entry links' : `all ${counted(report.entries, 'entry', 'entries')} link`} up to the published head, and a recount gives the published results.`,
         )
       : h(
           'div',
@@ -228,7 +229,7 @@ export async function checkPage(
           replace(
             status,
             notice(
-              `This poll does not publish its ballots, so a tracker cannot be checked. It sealed ${String(chain.length)} ballots under the head ${chain.head}.`,
+              `This poll does not publish its ballots, so a tracker cannot be checked. It sealed ${counted(chain.length, 'ballot', 'ballots')} under the head ${chain.head}.`,
             ),
           )
           return

@@ -125,17 +125,34 @@ export async function pollPage(main: HTMLElement, ctx: AppContext, pollId: strin
     results.element,
   )
 
-  const stop = followResults(ctx.api.streamUrl(pollId), results.update, (state) => {
-    connection.dataset.state = state
+  // A closed poll's results no longer move: "Final", not a green "Live" (issue 18, item 11).
+  let final = initialResults.status === 'closed'
+  let state: 'connecting' | 'live' | 'reconnecting' = 'connecting'
+  const showConnection = () => {
+    connection.dataset.state = final && state === 'live' ? 'final' : state
     replace(
       connection,
       state === 'live'
-        ? '● Live'
+        ? final
+          ? 'Final results'
+          : '● Live'
         : state === 'connecting'
           ? 'Connecting to live results…'
           : 'Connection lost, reconnecting…',
     )
-  })
+  }
+  const stop = followResults(
+    ctx.api.streamUrl(pollId),
+    (next) => {
+      final = next.status === 'closed'
+      results.update(next)
+      showConnection()
+    },
+    (next) => {
+      state = next
+      showConnection()
+    },
+  )
   ctx.onLeave(stop)
 
   if (poll.status === 'closed') {

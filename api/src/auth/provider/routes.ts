@@ -69,6 +69,11 @@ export interface SignInRoutesOptions {
 }
 
 const MOUNT = '/auth'
+/** "in 1 minute", "in 15 minutes". */
+const inMinutes = new Intl.RelativeTimeFormat('en', { numeric: 'always' })
+/** The rules a password broke, as sentences: "Add an upper-case letter. Add a digit." */
+const sentences = (issues: readonly { message: string }[]) =>
+  issues.map((issue) => `${issue.message}.`).join(' ')
 const FORM_FIELD_MAX = 1_000
 
 /** The provider (a Koa app) and the sign-in pages, under `/auth` in the API process. */
@@ -261,7 +266,7 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
         signInPage({
           ...view,
           email: typedEmail,
-          error: `Too many attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`,
+          error: `Too many attempts. Try again ${inMinutes.format(Math.ceil(wait / 60), 'minute')}.`,
         }),
       )
     }
@@ -328,9 +333,7 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
     if (!email.success || !password.success) {
       const errors = {
         email: email.success ? undefined : email.error.issues[0]?.message,
-        password: password.success
-          ? undefined
-          : password.error.issues.map((issue) => issue.message).join('. '),
+        password: password.success ? undefined : sentences(password.error.issues),
       }
       return c.html(signUpPage({ ...view, email: form.email, errors }), 400)
     }
@@ -447,7 +450,7 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
     }
     const password = passwordSchema.safeParse(form.password ?? '')
     if (!password.success) {
-      const problems = password.error.issues.map((issue) => issue.message).join('. ')
+      const problems = sentences(password.error.issues)
       return c.html(invitePage(email.data, code, problems), 400)
     }
     const account = await findAccountByEmail(db, email.data)
