@@ -51,6 +51,14 @@ describe('loadConfig', () => {
     )
   })
 
+  it('logs for people in development and JSON elsewhere, unless LOG_FORMAT says (issue 18, item 8)', () => {
+    expect(loadConfig({}).logFormat).toBe('pretty')
+    expect(loadConfig({ NODE_ENV: 'production' }).logFormat).toBe('json')
+    expect(loadConfig({ NODE_ENV: 'test' }).logFormat).toBe('json')
+    expect(loadConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json')
+    expect(() => loadConfig({ LOG_FORMAT: 'yaml' })).toThrow(/LOG_FORMAT/)
+  })
+
   it('mails through SMTP_URL, or into the development mailbox (served outside production only)', () => {
     expect(loadConfig({ SMTP_URL: 'smtps://u:p@mail.example:465' }).auth).toMatchObject({
       mail: {

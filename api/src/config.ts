@@ -27,6 +27,8 @@ const envSchema = z
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
+    // `pretty` (the development default): one short line per request; `json` for machines.
+    LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
     DATA_DIR: z.string().min(1).default(defaultDataDir),
     WEB_DIST_DIR: z.string().min(1).default(defaultWebDir),
 
@@ -151,6 +153,8 @@ export interface Config {
   readonly publicUrl: string
   /** Vite's dev server with hot reload (`pnpm dev`): the page at another origin, same API. */
   readonly webDevUrl: string
+  /** `pretty` on a laptop (NODE_ENV=development), `json` everywhere else unless LOG_FORMAT says. */
+  readonly logFormat: 'json' | 'pretty'
   readonly logLevel: string
   readonly dataDir: string
   /** The built web client the API serves at `/` (locally; CloudFront serves it in AWS). */
@@ -248,6 +252,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     publicUrl,
     webDevUrl,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json'),
     dataDir: env.DATA_DIR,
     webDistDir: env.WEB_DIST_DIR,
     database: env.DATABASE_URL

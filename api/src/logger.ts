@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino'
+import pretty from 'pino-pretty'
 
 /**
  * What an error may say in a log line: what went wrong and where, never the data involved.
@@ -31,8 +32,34 @@ function serializeError(error: Error, depth = 0): object {
   return safe
 }
 
-/** JSON lines to stdout (or `destination`). */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/** How log lines look: JSON for machines (production, CloudWatch), or one short line for people. */
+export type LogFormat = 'json' | 'pretty'
+
+/**
+ * A request in one short line (`GET /api/polls 200 4 ms`), anything else as its message: on a
+ * laptop the banner and the development accounts stay on screen. Fields keep their values.
+ */
+function readable(destination: DestinationStream | undefined): DestinationStream {
+  return pretty({
+    destination: destination ?? 1,
+    sync: true,
+    colorize: destination === undefined && process.stdout.isTTY,
+    translateTime: 'HH:MM:ss',
+    ignore: 'pid,hostname,service,method,path,status,ms,requestId',
+    singleLine: true,
+    messageFormat: (log, messageKey) =>
+      log[messageKey] === 'request'
+        ? `${String(log.method)} ${String(log.path)} ${String(log.status)} ${String(log.ms)} ms`
+        : String(log[messageKey]),
+  })
+}
+
+/** JSON lines to stdout (or `destination`); `pretty`: short readable lines (LOG_FORMAT). */
+export function createLogger(
+  level: string,
+  destination?: DestinationStream,
+  format: LogFormat = 'json',
+): Logger {
   const options = {
     level,
     base: { service: 'votelab-api' },
@@ -40,5 +67,6 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     serializers: { err: (error: Error) => serializeError(error) },
     redact: { paths: ['req.headers.authorization', '*.password', '*.token'], censor: '[redacted]' },
   }
+  if (format === 'pretty') return pino(options, readable(destination))
   return destination ? pino(options, destination) : pino(options)
 }

@@ -11,7 +11,7 @@ try {
   process.exit(1)
 }
 
-const logger = createLogger(config.logLevel)
+const logger = createLogger(config.logLevel, undefined, config.logFormat)
 const running = await startServer(config, logger).catch((error: unknown) => {
   logger.fatal({ err: error }, 'could not start')
   process.exit(1)
