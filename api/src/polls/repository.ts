@@ -155,6 +155,16 @@ export async function findPoll(db: Queryable, pollId: string): Promise<Poll | un
   return row ? (await withOptionsAndTotals(db, [row]))[0] : undefined
 }
 
+/** A group poll's group (one column: closing needs no more of the poll); undefined otherwise. */
+export async function eligibleGroupOf(db: Queryable, pollId: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('polls')
+    .select('eligible_group')
+    .where('id', '=', pollId)
+    .executeTakeFirst()
+  return row?.eligible_group ?? undefined
+}
+
 export async function hasVoted(db: Queryable, pollId: string, voterSub: string): Promise<boolean> {
   const row = await db
     .selectFrom('participation')

@@ -168,10 +168,11 @@ export function pollRoutes({
 
   /** A group poll's member count now; unknown (undefined) rather than a failed close. */
   async function groupSizeAtClose(pollId: string, logger: Logger) {
-    const poll = await polls.findPoll(db, pollId)
-    if (poll?.eligibility.kind !== 'group' || !groupSize) return undefined
+    if (!groupSize) return undefined
+    const group = await polls.eligibleGroupOf(db, pollId)
+    if (!group) return undefined
     try {
-      return await groupSize(poll.eligibility.group)
+      return await groupSize(group)
     } catch (error) {
       logger.warn({ err: error, pollId }, 'could not count the group for turnout')
       return undefined
