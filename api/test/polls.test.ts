@@ -182,6 +182,25 @@ describe('listing and visibility', () => {
     const anonymous = (await (await ctx.call('GET', `/api/polls/${pollId}`)).json()) as object
     expect(anonymous).not.toHaveProperty('hasVoted')
   })
+
+  it('lists a closed poll with each option’s final count (the home page names the winner)', async () => {
+    const { pollId, optionIds } = await ctx.openPoll()
+    const asVoter = ctx.client(voter).api.polls[':pollId']
+    await asVoter.votes.$post({
+      param: { pollId },
+      json: { optionId: optionIds[1] ?? '' },
+      header: {},
+    })
+    const listed = async () => {
+      const page = await bodyOf(await ctx.client(admin).api.polls.$get({ query: {} }), 200)
+      return page.polls.find((poll) => poll.id === pollId)?.options
+    }
+    // While open, no counts: a poll that hides its tally must not leak it through the list.
+    expect((await listed())?.every((option) => !('votes' in option))).toBe(true)
+    const close = ctx.client(admin).api.polls[':pollId'].close
+    expect((await close.$post({ param: { pollId } })).status).toBe(200)
+    expect((await listed())?.map((option) => option.votes)).toEqual([0, 1, 0])
+  })
 })
 
 describe('input validation and error shape', () => {

@@ -465,6 +465,12 @@ describe('the local sign-in provider', () => {
     expect(confirm.status).toBe(200)
     const html = await confirm.text()
     expect(html).toContain('Sign out of votelab?')
+    // "No" is a link back to the app, not a submit: the session and this app's grant stay.
+    expect(html).toContain(
+      `<a class="button secondary" href="${LOGOUT_URI}">No, stay signed in</a>`,
+    )
+    const stayed = await browser.follow(authorizeUrl(server, pkcePair().challenge), server.url)
+    expect(new URL(stayed.url).searchParams.get('code')).toBeTruthy()
     const action = new URL(formAction(html, 'op.logoutForm'), server.url).toString()
     const done = await browser.follow(
       action,

@@ -8,6 +8,7 @@ import { signOutUrl } from './sign-out.ts'
 
 const TOKENS_KEY = 'votelab.tokens'
 const PENDING_KEY = 'votelab.pending-sign-in'
+const SIGN_OUT_KEY = 'votelab.pending-sign-out'
 const REFRESH_MARGIN_MS = 60_000
 
 interface Tokens {
@@ -158,11 +159,44 @@ export class Auth {
     sessionStorage.removeItem(TOKENS_KEY)
   }
 
-  /** Ends the session at the provider too, then comes back to the home page. */
+  /**
+   * Ends the session at the provider too, then comes back to this page. The local provider asks
+   * first, so the tokens stay until it answers: its "yes" returns with our `state`, its "No, stay
+   * signed in" without (completeSignOut). Cognito's /logout does not ask: forget them now.
+   */
   async signOut(): Promise<void> {
     const idToken = this.tokens?.idToken
-    this.forget()
     const server = await this.authorizationServer()
-    location.assign(signOutUrl(this.config, server, idToken, location.origin) ?? '/')
+    const asks = Boolean(server.end_session_endpoint)
+    const state = asks ? oauth.generateRandomState() : undefined
+    if (!asks) this.forget()
+    const url = signOutUrl(this.config, server, idToken, location.origin, state)
+    if (!url) {
+      location.assign('/')
+      return
+    }
+    const pending: PendingSignOut = { state, returnTo: location.pathname + location.search }
+    sessionStorage.setItem(SIGN_OUT_KEY, JSON.stringify(pending))
+    location.assign(url)
   }
+
+  /**
+   * Back on the home page from the provider's sign-out: forgets the tokens if it did sign out, and
+   * says which page the voter left from (undefined when no sign-out was under way).
+   */
+  completeSignOut(url: URL): string | undefined {
+    const saved = sessionStorage.getItem(SIGN_OUT_KEY)
+    if (!saved || url.pathname !== '/') return undefined
+    sessionStorage.removeItem(SIGN_OUT_KEY)
+    const pending = JSON.parse(saved) as PendingSignOut
+    if (pending.state === undefined || url.searchParams.get('state') === pending.state)
+      this.forget()
+    return pending.returnTo
+  }
+}
+
+interface PendingSignOut {
+  /** Undefined when the tokens were already forgotten (a provider that does not ask). */
+  state: string | undefined
+  returnTo: string
 }

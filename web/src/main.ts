@@ -4,9 +4,8 @@ import type { AppContext } from './app-context.ts'
 import { Auth } from './auth.ts'
 import { loadConfig } from './config.ts'
 import { h, notice, replace } from './dom.ts'
-import { adminPage } from './pages/admin.ts'
-import { checkPage } from './pages/check.ts'
 import { homePage } from './pages/home.ts'
+import { notFoundPage } from './pages/not-found.ts'
 import { pollPage } from './pages/poll.ts'
 
 const main = document.getElementById('main') as HTMLElement
@@ -51,6 +50,10 @@ async function start() {
     }
   }
 
+  // Back from the provider's sign-out page, whichever answer was given: to the page we left.
+  const afterSignOut = auth.completeSignOut(new URL(location.href))
+  if (afterSignOut) history.replaceState(null, '', afterSignOut)
+
   async function loadMe() {
     if (!auth.signedIn) return undefined
     try {
@@ -87,11 +90,17 @@ async function start() {
     const path = location.pathname
     const pollMatch = /^\/polls\/([^/]+)$/.exec(path)
     const checkMatch = /^\/polls\/([^/]+)\/check$/.exec(path)
+    // The check (with the chain verifier) and admin pages load when first visited: most visits
+    // are a voter on a poll, who should not download them.
     if (pollMatch?.[1]) await pollPage(main, ctx, decodeURIComponent(pollMatch[1]))
-    else if (checkMatch?.[1]) await checkPage(main, ctx, decodeURIComponent(checkMatch[1]))
-    else if (path === '/check') await checkPage(main, ctx)
-    else if (path === '/admin') await adminPage(main, ctx)
-    else await homePage(main, ctx)
+    else if (checkMatch?.[1])
+      await (
+        await import('./pages/check.ts')
+      ).checkPage(main, ctx, decodeURIComponent(checkMatch[1]))
+    else if (path === '/check') await (await import('./pages/check.ts')).checkPage(main, ctx)
+    else if (path === '/admin') await (await import('./pages/admin.ts')).adminPage(main, ctx)
+    else if (path === '/' || path === '/index.html') await homePage(main, ctx)
+    else notFoundPage(main, 'page')
     document.title = `${main.querySelector('h1')?.textContent ?? 'Polls'} · votelab`
     main.focus({ preventScroll: true })
   }

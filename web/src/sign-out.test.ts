@@ -16,6 +16,7 @@ describe('signOutUrl', () => {
       { end_session_endpoint: 'http://localhost:3000/auth/session/end' },
       'id.token.jwt',
       'http://localhost:3000',
+      'st4te',
     )
     expect(`${url?.origin ?? ''}${url?.pathname ?? ''}`).toBe(
       'http://localhost:3000/auth/session/end',
@@ -24,6 +25,7 @@ describe('signOutUrl', () => {
       client_id: 'votelab-web',
       post_logout_redirect_uri: 'http://localhost:3000/',
       id_token_hint: 'id.token.jwt',
+      state: 'st4te',
     })
   })
 

@@ -11,6 +11,7 @@ export function signOutUrl(
   server: Pick<AuthorizationServer, 'end_session_endpoint'>,
   idToken: string | undefined,
   origin: string,
+  state?: string,
 ): URL | undefined {
   const home = `${origin}/`
   if (server.end_session_endpoint) {
@@ -19,6 +20,8 @@ export function signOutUrl(
       client_id: config.clientId,
       post_logout_redirect_uri: home,
       ...(idToken ? { id_token_hint: idToken } : {}),
+      // Comes back only when the provider did sign out: "No, stay signed in" returns without it.
+      ...(state ? { state } : {}),
     }).toString()
     return url
   }

@@ -1,88 +1,28 @@
-import { mkdirSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createAccount,
-  createPoll,
-  createTestContext,
   DEMO_POLL_IDS,
   DEV_ACCOUNTS,
-  ensureDevAccounts,
-  seedDemoPolls,
   transitionPoll,
   type TestContext,
 } from '@votelab/api/testing'
-import { freePort, haveChromium, newProfile, screenshotDir, webDist } from './browser.ts'
-import type { Page } from 'playwright-core'
-
-const PASSWORD = 'Browser-pass-1'
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: `${screenshotDir}/${name}.png`, fullPage: true })
+import { haveChromium, newProfile } from './browser.ts'
+import { PASSWORD, shot, signInToVote, signInWith, startSite, type Site } from './site.ts'
 
 // Skipped on a laptop without Chromium; CI installs it and never skips.
 describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in Chromium', () => {
+  let site: Site
   let ctx: TestContext
   let base: string
+  const openPoll: Site['openPoll'] = (...args) => site.openPoll(...args)
 
   beforeAll(async () => {
-    mkdirSync(screenshotDir, { recursive: true })
-    const port = await freePort()
-    base = `http://127.0.0.1:${port}`
-    // The page signs in against the issuer in /config.json, so it must be this very server.
-    ctx = await createTestContext({
-      PORT: String(port),
-      PUBLIC_URL: base,
-      WEB_DIST_DIR: webDist,
-      RESULTS_COALESCE_MS: '100',
-    })
-    await ctx.listen()
-    await seedDemoPolls(ctx.runtime.database.db)
-    await ensureDevAccounts(ctx.runtime.database.db)
-    await createAccount(ctx.runtime.database.db, 'watcher@example.com', PASSWORD, [], {
-      verified: true,
-    })
+    site = await startSite()
+    ;({ ctx, base } = site)
   })
   afterAll(async () => {
-    await ctx.close()
+    await site.close()
   })
-
-  /** A poll created and opened straight in the database (the admin page has a test of its own). */
-  async function openPoll(
-    title: string,
-    options: string[],
-    resultsVisibility: 'live' | 'after_close' = 'live',
-    eligibleGroup?: string,
-  ) {
-    const db = ctx.runtime.database.db
-    const poll = await createPoll(
-      db,
-      {
-        title,
-        description: '',
-        options,
-        publishBallots: true,
-        resultsVisibility,
-        eligibility: eligibleGroup ? { kind: 'group', group: eligibleGroup } : { kind: 'anyone' },
-      },
-      'admin',
-    )
-    await transitionPoll(db, poll.id, 'open')
-    return poll
-  }
-
-  /** From a poll's page: "Sign in to vote", then the provider's form. */
-  async function signInToVote(page: Page, email: string, password: string) {
-    await page.getByRole('button', { name: 'Sign in to vote' }).click()
-    await page.getByLabel('Email').fill(email)
-    await page.getByLabel('Password').fill(password)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-  }
-
-  async function signInWith(page: Page, email: string, password: string) {
-    await page.getByRole('button', { name: 'Sign in', exact: true }).first().click()
-    await page.getByLabel('Email').fill(email)
-    await page.getByLabel('Password').fill(password)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-  }
 
   it('lets a new voter create an account, vote, get a receipt and watch the bars move — live in another browser too', async () => {
     const voter = await newProfile()
@@ -213,11 +153,23 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
         .poll(() => voter.getByRole('heading', { name: 'Your vote is counted' }).isVisible())
         .toBe(true)
 
-      // Sign out goes through the provider and back; the page is signed out after it.
+      // Sign out asks first at the provider. "No" keeps the session, back on this very page.
+      const pollUrl = voter.url()
+      await voter.getByRole('button', { name: 'Sign out' }).click()
+      await voter.getByRole('link', { name: 'No, stay signed in' }).click()
+      await expect.poll(() => voter.url()).toBe(pollUrl)
+      await expect.poll(() => voter.getByText(voterAccount.email).isVisible()).toBe(true)
+      expect(await voter.getByTestId('tracker').isVisible()).toBe(true)
+
+      // "Yes" ends it, at the provider too: signing in again asks for the password.
       await voter.getByRole('button', { name: 'Sign out' }).click()
       await voter.getByRole('button', { name: 'Yes, sign me out' }).click()
-      await expect.poll(() => voter.url()).toBe(`${base}/`)
-      await expect.poll(() => voter.getByRole('button', { name: 'Sign in' }).isVisible()).toBe(true)
+      await expect.poll(() => voter.url()).toBe(pollUrl)
+      await expect
+        .poll(() => voter.getByRole('button', { name: 'Sign in', exact: true }).isVisible())
+        .toBe(true)
+      await voter.getByRole('button', { name: 'Sign in', exact: true }).click()
+      await expect.poll(() => voter.getByLabel('Password').isVisible()).toBe(true)
       expect(violations).toEqual([])
     } finally {
       await adminProfile.close()
@@ -230,6 +182,9 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
     const profile = await newProfile()
     try {
       const page = await profile.context.newPage()
+      // No live results here: the page learns that the poll closed from the vote's answer alone
+      // (the test below has the stream tell it first).
+      await page.route(`${base}/api/polls/${poll.id}/results/stream`, (route) => route.abort())
       await page.goto(`${base}/polls/${poll.id}`)
       await signInToVote(page, 'watcher@example.com', PASSWORD)
       await expect.poll(() => page.url()).toBe(`${base}/polls/${poll.id}`)
@@ -248,6 +203,9 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
       await expect
         .poll(() => page.getByText('This poll is not open for voting.').isVisible())
         .toBe(true)
+      // …and the page follows: no ballot any more, and the status says so.
+      expect(await page.getByRole('button', { name: 'Vote' }).count()).toBe(0)
+      expect(await page.getByTestId('poll-status').textContent()).toBe('Closed')
 
       // A token the API no longer accepts: the page goes back through sign-in (the provider still
       // has a session, so no form this time) and returns to this poll, signed in.
@@ -406,7 +364,9 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
   })
 
   it('shows only how many have voted in a poll that hides its tally until it closes, then the tally', async () => {
-    const poll = await openPoll('Secret until the end', ['Left', 'Right'], 'after_close')
+    const poll = await openPoll('Secret until the end', ['Left', 'Right'], {
+      resultsVisibility: 'after_close',
+    })
     const watcher = await newProfile()
     try {
       const page = await watcher.context.newPage()
@@ -451,7 +411,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
   })
 
   it('tells a voter outside the poll’s group why they cannot vote, and offers no ballot', async () => {
-    const poll = await openPoll('Admins decide', ['Keep', 'Change'], 'live', 'admins')
+    const poll = await openPoll('Admins decide', ['Keep', 'Change'], { eligibleGroup: 'admins' })
     const voter = await newProfile()
     try {
       const page = await voter.context.newPage()

@@ -27,7 +27,7 @@ async function withOptionsAndTotals(
   const [options, totals, rolls] = await Promise.all([
     db
       .selectFrom('poll_options')
-      .select(['id', 'poll_id', 'label'])
+      .select(['id', 'poll_id', 'label', 'final_votes'])
       .where('poll_id', 'in', ids)
       .orderBy('poll_id')
       .orderBy('position')
@@ -74,7 +74,12 @@ async function withOptionsAndTotals(
     closesAt: iso(row.closes_at),
     options: options
       .filter((option) => option.poll_id === row.id)
-      .map((option) => ({ id: option.id, label: option.label })),
+      // A sealed poll's final count is public: lists show the winner without a results request.
+      .map((option) =>
+        option.final_votes === null
+          ? { id: option.id, label: option.label }
+          : { id: option.id, label: option.label, votes: option.final_votes },
+      ),
     totalVotes: votesByPoll.get(row.id) ?? 0,
     publishBallots: row.publish_ballots,
     resultsVisibility: row.results_visibility,

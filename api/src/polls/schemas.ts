@@ -95,7 +95,15 @@ export const ListPollsQuery = z.object({
     }),
 })
 
-export const OptionSchema = z.object({ id: z.uuid(), label: z.string() }).openapi('PollOption')
+export const OptionSchema = z
+  .object({
+    id: z.uuid(),
+    label: z.string(),
+    votes: z.number().int().optional().openapi({
+      description: 'The final count, once the poll is closed and sealed (absent before).',
+    }),
+  })
+  .openapi('PollOption')
 
 export const PollSchema = z
   .object({

@@ -2,6 +2,9 @@ import { ApiError, type PollSummary } from '../api.ts'
 import type { AppContext } from '../app-context.ts'
 import { h, notice, replace } from '../dom.ts'
 import { pagedPollList } from '../poll-list.ts'
+import { counted } from '../words.ts'
+
+const STATUS = { draft: 'Draft', open: 'Open', closed: 'Closed' } as const
 
 export async function adminPage(main: HTMLElement, ctx: AppContext): Promise<void> {
   if (!ctx.isAdmin) {
@@ -35,14 +38,22 @@ export async function adminPage(main: HTMLElement, ctx: AppContext): Promise<voi
 
   function pollRow(poll: PollSummary) {
     const action = poll.status === 'draft' ? 'open' : poll.status === 'open' ? 'close' : undefined
+    // A short label that fits a phone; the accessible name says which poll (it starts with the
+    // label, so voice control users can say what they see).
     const button = action
       ? h(
           'button',
-          { type: 'button', class: 'secondary', 'data-action': action },
-          action === 'open' ? `Open “${poll.title}”` : `Close “${poll.title}”`,
+          {
+            type: 'button',
+            class: 'secondary',
+            'data-action': action,
+            'aria-label': `${action === 'open' ? 'Open' : 'Close'} “${poll.title}”`,
+          },
+          action === 'open' ? 'Open' : 'Close',
         )
       : null
-    button?.addEventListener('click', () => {
+    const transition = () => {
+      if (!button) return
       button.disabled = true
       const request =
         action === 'open'
@@ -64,15 +75,56 @@ export async function adminPage(main: HTMLElement, ctx: AppContext): Promise<voi
           )
         },
       )
+    }
+    // Closing seals the ballots for good: ask first, naming what happens (issue 18, item 9).
+    button?.addEventListener('click', () => {
+      if (action === 'close') confirmClose(poll, transition)
+      else transition()
     })
     return h(
       'li',
-      { class: 'card', 'data-poll': poll.id },
+      { class: 'card admin-row', 'data-poll': poll.id },
       h('h3', {}, h('a', { href: `/polls/${poll.id}`, 'data-link': true }, poll.title)),
-      h('p', { class: `status ${poll.status}` }, poll.status),
+      h(
+        'p',
+        { class: 'meta' },
+        h('span', { class: `badge ${poll.status}`, 'data-testid': 'badge' }, STATUS[poll.status]),
+        ` ${counted(poll.totalVotes, 'vote', 'votes')}`,
+      ),
       poll.eligibility.kind === 'roll' ? rollControls(poll, poll.eligibility.voters) : null,
       button,
     )
+  }
+
+  /** A modal question before closing; Escape or "Keep it open" leaves the poll as it is. */
+  function confirmClose(poll: PollSummary, close: () => void) {
+    const dialog = h(
+      'dialog',
+      { class: 'confirm', 'aria-labelledby': 'confirm-title' },
+      h('h2', { id: 'confirm-title' }, `Close “${poll.title}”?`),
+      h(
+        'p',
+        {},
+        `Voting stops at once for everyone. Every ballot cast is sealed into the final result${poll.publishBallots ? ' and published on the board' : ''}. This cannot be undone: a closed poll cannot be reopened.`,
+      ),
+      h(
+        'div',
+        { class: 'actions' },
+        h('button', { type: 'button', class: 'secondary', value: 'keep' }, 'Keep it open'),
+        h('button', { type: 'button', class: 'danger', value: 'close' }, 'Close and seal'),
+      ),
+    )
+    dialog.addEventListener('click', (event) => {
+      const choice = (event.target as Element).closest('button')?.value
+      if (!choice) return
+      dialog.close(choice)
+    })
+    dialog.addEventListener('close', () => {
+      dialog.remove()
+      if (dialog.returnValue === 'close') close()
+    })
+    document.body.append(dialog)
+    dialog.showModal()
   }
 
   /** A roll poll's list size, and while it is a draft, a way to replace the list. */

@@ -10,6 +10,7 @@ import { counted } from '../words.ts'
 import { h, notice, replace } from '../dom.ts'
 import { allPolls } from '../poll-list.ts'
 import { savedReceipt } from '../receipts.ts'
+import { isUuid, notFoundPage } from './not-found.ts'
 
 const TRACKER = /^[0-9a-f]{32}$/
 const PAGE_SIZE = 1000
@@ -120,17 +121,51 @@ function outcomeView(
   )
 }
 
+/** The receipt's link while the poll is open: when its board will exist, and the way back. */
+function notClosedYet(poll: PollSummary) {
+  const closes = poll.closesAt
+    ? ` It is set to close ${new Date(poll.closesAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}.`
+    : ''
+  return h(
+    'div',
+    { class: 'notice info', role: 'status', 'data-testid': 'not-closed-yet' },
+    h(
+      'p',
+      {},
+      `“${poll.title}” is ${poll.status === 'draft' ? 'not open yet' : 'still open for voting'}. Its ballots are published as a board you can check your tracker against once it closes.${closes} Keep your receipt until then.`,
+    ),
+    h('p', {}, h('a', { href: `/polls/${poll.id}`, 'data-link': true }, '← Back to the poll')),
+  )
+}
+
 /** "Check my ballot": a poll (closed ones), a tracker, and the verdict computed here. */
 export async function checkPage(
   main: HTMLElement,
   ctx: AppContext,
   pollId?: string,
 ): Promise<void> {
+  if (pollId !== undefined && !isUuid(pollId)) {
+    notFoundPage(main, 'poll')
+    return
+  }
   main.replaceChildren(h('h1', {}, 'Check my ballot'), notice('Loading closed polls…'))
   let polls: PollSummary[]
+  let notYet: HTMLElement | null = null
   try {
     polls = await allPolls(ctx, 'closed')
+    // A poll named in the address but not among the closed ones: still open, or older, or none.
+    if (pollId && !polls.some((poll) => poll.id === pollId)) {
+      const poll = await ctx.api.read(
+        ctx.api.client.api.polls[':pollId'].$get({ param: { pollId } }),
+      )
+      if (poll.status === 'closed') polls.unshift(poll)
+      else notYet = notClosedYet(poll)
+    }
   } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      notFoundPage(main, 'poll')
+      return
+    }
     main.replaceChildren(
       h('h1', {}, 'Check my ballot'),
       notice(error instanceof ApiError ? error.message : 'Could not load polls.', 'error'),
@@ -182,6 +217,7 @@ export async function checkPage(
       { class: 'lead' },
       'After a poll closes, its ballots are published as a hash chain: each entry commits to the one before, and the last one — the head — is published with the results. Your browser downloads the board, recomputes every hash and the tally, and looks for your tracker without sending it anywhere.',
     ),
+    notYet,
     form,
     status,
     result,

@@ -2,6 +2,8 @@ import { ApiError, type PollSummary } from '../api.ts'
 import type { AppContext } from '../app-context.ts'
 import { h, notice, replace } from '../dom.ts'
 import { pagedPollList } from '../poll-list.ts'
+import { outcome } from '../outcome.ts'
+import { counted } from '../words.ts'
 
 function pollCard(poll: PollSummary) {
   return h(
@@ -9,10 +11,11 @@ function pollCard(poll: PollSummary) {
     { class: 'card' },
     h('h3', {}, h('a', { href: `/polls/${poll.id}`, 'data-link': true }, poll.title)),
     poll.description ? h('p', {}, poll.description) : null,
+    poll.status === 'closed' ? h('p', { 'data-testid': 'outcome' }, outcome(poll)) : null,
     h(
       'p',
       { class: 'meta' },
-      `${poll.options.length} options · ${poll.totalVotes} ${poll.totalVotes === 1 ? 'vote' : 'votes'}`,
+      `${counted(poll.options.length, 'option', 'options')} · ${counted(poll.totalVotes, 'vote', 'votes')}`,
     ),
   )
 }

@@ -1,42 +1,10 @@
-import { ApiError, type Poll, type Receipt } from '../api.ts'
+import { ApiError, type Poll } from '../api.ts'
 import type { AppContext } from '../app-context.ts'
 import { h, notice, replace } from '../dom.ts'
+import { receiptView } from '../receipt-view.ts'
 import { savedReceipt, saveReceipt } from '../receipts.ts'
 import { followResults, resultsView } from '../results.ts'
-
-function receiptView(receipt: Receipt) {
-  const copy = h('button', { type: 'button', class: 'secondary' }, 'Copy tracker')
-  copy.addEventListener('click', () => {
-    void navigator.clipboard?.writeText(receipt.tracker).then(
-      () => replace(copy, 'Copied'),
-      () => replace(copy, 'Select and copy the tracker above'),
-    )
-  })
-  return h(
-    'section',
-    { class: 'receipt', 'aria-labelledby': 'receipt-title' },
-    h('h2', { id: 'receipt-title' }, 'Your vote is counted'),
-    h(
-      'p',
-      {},
-      'Keep this receipt tracker: it identifies your ballot without revealing who you are.',
-    ),
-    h('p', {}, h('code', { class: 'tracker', 'data-testid': 'tracker' }, receipt.tracker)),
-    h('p', { class: 'meta' }, `Cast at ${new Date(receipt.castAt).toLocaleString()}`),
-    copy,
-    h(
-      'p',
-      { class: 'meta' },
-      'When the poll closes, every ballot is published: ',
-      h(
-        'a',
-        { href: `/polls/${receipt.pollId}/check`, 'data-link': true },
-        'check that yours is there',
-      ),
-      '.',
-    ),
-  )
-}
+import { isUuid, notFoundPage } from './not-found.ts'
 
 function voteMessage(error: unknown): string {
   if (!(error instanceof ApiError)) return 'Something went wrong. Try again.'
@@ -78,6 +46,10 @@ function eligibilityLine(eligibility: Poll['eligibility']): string | undefined {
 }
 
 export async function pollPage(main: HTMLElement, ctx: AppContext, pollId: string): Promise<void> {
+  if (!isUuid(pollId)) {
+    notFoundPage(main, 'poll')
+    return
+  }
   main.replaceChildren(notice('Loading the poll…'))
   let poll: Poll
   let initialResults
@@ -87,35 +59,32 @@ export async function pollPage(main: HTMLElement, ctx: AppContext, pollId: strin
       ctx.api.read(ctx.api.client.api.polls[':pollId'].results.$get({ param: { pollId } })),
     ])
   } catch (error) {
-    main.replaceChildren(
-      h('h1', {}, 'Poll'),
-      notice(
-        error instanceof ApiError && error.status === 404
-          ? 'There is no such poll.'
-          : voteMessage(error),
-        'error',
-      ),
-    )
+    if (error instanceof ApiError && error.status === 404) notFoundPage(main, 'poll')
+    else main.replaceChildren(h('h1', {}, 'Poll'), notice(voteMessage(error), 'error'))
     return
   }
 
   const results = resultsView(initialResults)
+  let chain = initialResults.chain
   const connection = h(
     'p',
     { class: 'connection', 'data-state': 'connecting' },
     'Connecting to live results…',
   )
+  // Read out when it changes: a voter on this page hears that the poll has just closed.
+  const statusLine = h('p', { 'aria-live': 'polite', 'data-testid': 'poll-status' })
+  const showStatus = () => {
+    statusLine.className = `status ${poll.status}`
+    replace(statusLine, STATUS_WORDS[poll.status])
+  }
+  showStatus()
   const voteArea = h('div', { class: 'vote-area' })
   replace(
     main,
     h('p', {}, h('a', { href: '/', 'data-link': true }, '← All polls')),
     h('h1', {}, poll.title),
     poll.description ? h('p', { class: 'lead' }, poll.description) : null,
-    h(
-      'p',
-      { class: `status ${poll.status}` },
-      poll.status === 'open' ? 'Open for voting' : poll.status === 'closed' ? 'Closed' : 'Draft',
-    ),
+    statusLine,
     eligibilityLine(poll.eligibility)
       ? h('p', { class: 'meta', 'data-testid': 'eligibility' }, eligibilityLine(poll.eligibility))
       : null,
@@ -124,6 +93,14 @@ export async function pollPage(main: HTMLElement, ctx: AppContext, pollId: strin
     connection,
     results.element,
   )
+
+  /** The poll moved on (an admin closed or opened it): the page follows (issue 18, bug 2). */
+  const follow = (status: Poll['status'], problem?: string) => {
+    if (status === poll.status) return
+    poll = { ...poll, status }
+    showStatus()
+    renderVoteArea(problem)
+  }
 
   // A closed poll's results no longer move: "Final", not a green "Live" (issue 18, item 11).
   let final = initialResults.status === 'closed'
@@ -145,8 +122,10 @@ export async function pollPage(main: HTMLElement, ctx: AppContext, pollId: strin
     ctx.api.streamUrl(pollId),
     (next) => {
       final = next.status === 'closed'
+      chain = next.chain ?? chain
       results.update(next)
       showConnection()
+      follow(next.status)
     },
     (next) => {
       state = next
@@ -155,103 +134,140 @@ export async function pollPage(main: HTMLElement, ctx: AppContext, pollId: strin
   )
   ctx.onLeave(stop)
 
-  if (poll.status === 'closed') {
-    voteArea.replaceChildren(
-      h(
-        'p',
-        {},
-        h('a', { href: `/polls/${pollId}/check`, 'data-link': true }, 'Check my ballot'),
-        poll.publishBallots
-          ? ' — find your receipt on the published board and verify the count.'
-          : ' — this poll keeps its ballots private; its chain head is published with the results.',
-      ),
-    )
-  }
-  const receipt = savedReceipt(pollId)
-  if (receipt) {
-    voteArea.replaceChildren(receiptView(receipt))
-    return
-  }
-  if (poll.hasVoted) {
-    voteArea.replaceChildren(notice('You have already voted in this poll.'))
-    return
-  }
-  if (poll.status !== 'open') return
-  if (poll.eligible === false) {
-    voteArea.replaceChildren(notice(notEligibleMessage(poll.eligibility)))
-    return
-  }
-  if (!ctx.me) {
-    voteArea.replaceChildren(
-      h('p', {}, 'Sign in to vote. '),
-      h('button', { type: 'button', onclick: () => void ctx.auth.signIn() }, 'Sign in to vote'),
-    )
-    return
-  }
-
-  const status = h('div', { 'aria-live': 'assertive' })
-  const submit = h('button', { type: 'submit' }, 'Vote')
-  const form = h(
-    'form',
-    { class: 'ballot' },
-    h(
-      'fieldset',
-      {},
-      h('legend', {}, 'Choose one option'),
-      ...poll.options.map((option, index) =>
-        h(
-          'label',
-          { class: 'choice' },
-          h('input', {
-            type: 'radio',
-            name: 'option',
-            value: option.id,
-            required: true,
-            id: `option-${index}`,
-          }),
-          ` ${option.label}`,
-        ),
-      ),
-    ),
-    submit,
-    status,
-  )
-  form.addEventListener('submit', (event) => {
-    event.preventDefault()
-    const choice = new FormData(form).get('option')
-    if (typeof choice !== 'string') {
-      replace(status, notice('Choose an option first.', 'error'))
+  function renderVoteArea(problem?: string) {
+    const problemNotice = problem ? notice(problem, 'error') : null
+    const receipt = savedReceipt(pollId)
+    if (receipt) {
+      replace(
+        voteArea,
+        problemNotice,
+        receiptView(receipt, poll, () => chain),
+      )
       return
     }
-    submit.disabled = true
-    replace(submit, 'Sending your vote…')
-    ctx.api
-      .read(
-        ctx.api.client.api.polls[':pollId'].votes.$post({
-          param: { pollId },
-          json: { optionId: choice },
-          header: { 'idempotency-key': idempotencyKey(pollId, choice) },
-        }),
+    if (poll.status === 'closed') {
+      replace(
+        voteArea,
+        problemNotice,
+        poll.hasVoted ? notice(ALREADY_VOTED) : null,
+        h(
+          'p',
+          {},
+          h('a', { href: `/polls/${pollId}/check`, 'data-link': true }, 'Check my ballot'),
+          poll.publishBallots
+            ? ' — find your receipt on the published board and verify the count.'
+            : ' — this poll keeps its ballots private; its chain head is published with the results.',
+        ),
       )
-      .then(({ receipt }) => {
-        sessionStorage.removeItem(attemptKey(pollId))
-        saveReceipt(receipt)
-        voteArea.replaceChildren(receiptView(receipt))
-        voteArea.querySelector('h2')?.setAttribute('tabindex', '-1')
-        ;(voteArea.querySelector('h2') as HTMLElement | null)?.focus()
-      })
-      .catch((error: unknown) => {
-        if (error instanceof ApiError && error.code === 'already_voted') {
-          voteArea.replaceChildren(notice(voteMessage(error)))
-          return
-        }
-        submit.disabled = false
-        replace(submit, 'Vote')
-        replace(status, notice(voteMessage(error), 'error'))
-      })
-  })
-  voteArea.replaceChildren(form)
+      return
+    }
+    if (poll.hasVoted) {
+      replace(voteArea, notice(ALREADY_VOTED))
+      return
+    }
+    if (poll.status !== 'open') {
+      replace(voteArea, problemNotice)
+      return
+    }
+    if (poll.eligible === false) {
+      replace(voteArea, notice(notEligibleMessage(poll.eligibility)))
+      return
+    }
+    if (!ctx.me) {
+      replace(
+        voteArea,
+        h('p', {}, 'Sign in to vote. '),
+        h('button', { type: 'button', onclick: () => void ctx.auth.signIn() }, 'Sign in to vote'),
+      )
+      return
+    }
+    replace(voteArea, ballotForm())
+  }
+
+  function ballotForm() {
+    const status = h('div', { 'aria-live': 'assertive' })
+    const submit = h('button', { type: 'submit' }, 'Vote')
+    const form = h(
+      'form',
+      { class: 'ballot' },
+      h(
+        'fieldset',
+        {},
+        h('legend', {}, 'Choose one option'),
+        ...poll.options.map((option, index) =>
+          h(
+            'label',
+            { class: 'choice' },
+            h('input', {
+              type: 'radio',
+              name: 'option',
+              value: option.id,
+              required: true,
+              id: `option-${index}`,
+            }),
+            ` ${option.label}`,
+          ),
+        ),
+      ),
+      submit,
+      status,
+    )
+    form.addEventListener('submit', (event) => {
+      event.preventDefault()
+      const choice = new FormData(form).get('option')
+      if (typeof choice !== 'string') {
+        replace(status, notice('Choose an option first.', 'error'))
+        return
+      }
+      submit.disabled = true
+      replace(submit, 'Sending your vote…')
+      ctx.api
+        .read(
+          ctx.api.client.api.polls[':pollId'].votes.$post({
+            param: { pollId },
+            json: { optionId: choice },
+            header: { 'idempotency-key': idempotencyKey(pollId, choice) },
+          }),
+        )
+        .then(({ receipt }) => {
+          sessionStorage.removeItem(attemptKey(pollId))
+          saveReceipt(receipt)
+          renderVoteArea()
+          const heading = voteArea.querySelector('h2')
+          heading?.setAttribute('tabindex', '-1')
+          heading?.focus()
+        })
+        .catch((error: unknown) => {
+          if (error instanceof ApiError && error.code === 'already_voted') {
+            poll = { ...poll, hasVoted: true }
+            renderVoteArea()
+            return
+          }
+          // Closed before the vote arrived, and the stream had not said so yet.
+          if (error instanceof ApiError && error.code === 'poll_not_open') {
+            follow('closed', voteMessage(error))
+            return
+          }
+          submit.disabled = false
+          replace(submit, 'Vote')
+          replace(status, notice(voteMessage(error), 'error'))
+        })
+    })
+    return form
+  }
+
+  renderVoteArea()
 }
+
+const STATUS_WORDS: Record<Poll['status'], string> = {
+  draft: 'Draft',
+  open: 'Open for voting',
+  closed: 'Closed',
+}
+
+// Where the receipt went: it is never shown again by the server (issue 18, item 7).
+const ALREADY_VOTED =
+  'You have already voted in this poll. Your receipt was shown once, in the tab you voted from; if you downloaded it, the file holds your tracker, and a device set to remember receipts shows it here.'
 
 const attemptKey = (pollId: string) => `votelab.vote-attempt.${pollId}`
 

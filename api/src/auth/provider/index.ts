@@ -80,8 +80,14 @@ export function createSignInProvider(options: SignInProviderOptions): Provider {
       rpInitiatedLogout: {
         enabled: true,
         logoutSource(ctx, form) {
+          // "No" must not submit the form: without `logout=yes` oidc-provider still ends this
+          // client's grant. It links back instead (the page checked the address is registered).
+          const back = ctx.oidc.params?.post_logout_redirect_uri
           ctx.type = 'html'
-          ctx.body = signOutPage(form)
+          ctx.body = signOutPage(
+            form,
+            typeof back === 'string' ? back : (options.postLogoutRedirectUris[0] ?? '/'),
+          )
         },
         postLogoutSuccessSource(ctx) {
           ctx.type = 'html'

@@ -25,7 +25,8 @@ label { font-weight: 600; }
 input { width: 100%; font: inherit; padding: .6rem .7rem; border: 1px solid var(--muted); border-radius: .4rem; }
 input[aria-invalid="true"] { border-color: var(--error); }
 button { font: inherit; font-weight: 600; padding: .65rem; border: 0; border-radius: .4rem; background: var(--accent); color: #fff; cursor: pointer; }
-button.secondary { background: transparent; color: inherit; border: 1px solid var(--muted); }
+a.button { display: block; text-align: center; font-weight: 600; padding: .65rem; border-radius: .4rem; text-decoration: none; }
+button.secondary, a.button.secondary { background: transparent; color: inherit; border: 1px solid var(--muted); }
 button:focus-visible, input:focus-visible, a:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 .error { color: var(--error); margin: 0; }
 .alert { border: 1px solid var(--error); color: var(--error); border-radius: .4rem; padding: .6rem .8rem; }
@@ -165,15 +166,15 @@ ${field({
   )
 }
 
-/** oidc-provider hands us its hidden logout form; we add the buttons. */
-export function signOutPage(form: string): string {
+/** oidc-provider hands us its hidden logout form; we add "yes", and "no" as a way back. */
+export function signOutPage(form: string, stayHref: string): string {
   return page(
     'Sign out',
     `<h1>Sign out of votelab?</h1>
 ${form}
 <div class="actions">
 <button type="submit" form="op.logoutForm" name="logout" value="yes" autofocus>Yes, sign me out</button>
-<button type="submit" form="op.logoutForm" class="secondary">No, stay signed in</button>
+<a class="button secondary" href="${escapeHtml(stayHref)}">No, stay signed in</a>
 </div>`,
   )
 }
