@@ -1,5 +1,6 @@
 import type { Receipt, Results } from './api.ts'
 import { h, replace } from './dom.ts'
+import { when } from './words.ts'
 import { receiptFile, receiptFileName, rememberReceipts, remembersReceipts } from './receipts.ts'
 
 interface ReceiptPoll {
@@ -80,11 +81,7 @@ export function receiptView(
       'Keep this receipt tracker: it identifies your ballot without revealing who you are.',
     ),
     h('p', {}, h('code', { class: 'tracker', 'data-testid': 'tracker' }, receipt.tracker)),
-    h(
-      'p',
-      { class: 'meta' },
-      `Cast ${new Date(receipt.castAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}`,
-    ),
+    h('p', { class: 'meta' }, `Cast ${when(receipt.castAt)}`),
     h('div', { class: 'actions' }, copy, download),
     h(
       'p',

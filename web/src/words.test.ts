@@ -7,5 +7,6 @@ describe('counted', () => {
     expect(counted(0, 'ballot', 'ballots')).toBe('0 ballots')
     expect(counted(2, 'entry', 'entries')).toBe('2 entries')
     expect(counted(12_345, 'entry', 'entries')).toBe('12,345 entries')
+    expect(counted(1, 'person', 'people')).toBe('1 person')
   })
 })

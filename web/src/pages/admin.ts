@@ -146,7 +146,9 @@ export async function adminPage(main: HTMLElement, ctx: AppContext): Promise<voi
           ({ voters: now }) => {
             replace(
               status,
-              notice(`“${poll.title}” now has ${now.toLocaleString()} people on its voter list.`),
+              notice(
+                `“${poll.title}” now has ${counted(now, 'person', 'people')} on its voter list.`,
+              ),
             )
             void refresh()
           },
@@ -312,7 +314,7 @@ function createForm(ctx: AppContext, status: HTMLElement, created: () => void) {
       if (!roll) return `Draft “${poll.title}” created. Open it when you are ready.`
       try {
         const { voters } = await ctx.api.uploadRoll(poll.id, await roll)
-        return `Draft “${poll.title}” created with ${voters.toLocaleString()} people on its voter list. Open it when you are ready.`
+        return `Draft “${poll.title}” created with ${counted(voters, 'person', 'people')} on its voter list. Open it when you are ready.`
       } catch (error) {
         created() // the draft is there: list it, with its list to replace
         throw new ApiError(

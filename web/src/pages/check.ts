@@ -6,7 +6,7 @@ import {
 } from '@votelab/ballot-chain'
 import { ApiError, type BoardPage, type PollSummary, type Results } from '../api.ts'
 import type { AppContext } from '../app-context.ts'
-import { counted } from '../words.ts'
+import { counted, when } from '../words.ts'
 import { h, notice, replace } from '../dom.ts'
 import { allPolls } from '../poll-list.ts'
 import { savedReceipt } from '../receipts.ts'
@@ -123,9 +123,7 @@ function outcomeView(
 
 /** The receipt's link while the poll is open: when its board will exist, and the way back. */
 function notClosedYet(poll: PollSummary) {
-  const closes = poll.closesAt
-    ? ` It is set to close ${new Date(poll.closesAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}.`
-    : ''
+  const closes = poll.closesAt ? ` It is set to close ${when(poll.closesAt)}.` : ''
   return h(
     'div',
     { class: 'notice info', role: 'status', 'data-testid': 'not-closed-yet' },

@@ -4,6 +4,7 @@ import { h, notice, replace } from '../dom.ts'
 import { receiptView } from '../receipt-view.ts'
 import { savedReceipt, saveReceipt } from '../receipts.ts'
 import { followResults, resultsView } from '../results.ts'
+import { counted } from '../words.ts'
 import { isUuid, notFoundPage } from './not-found.ts'
 
 function voteMessage(error: unknown): string {
@@ -39,7 +40,7 @@ function eligibilityLine(eligibility: Poll['eligibility']): string | undefined {
     case 'group':
       return `Only members of the group “${eligibility.group}” may vote.`
     case 'roll':
-      return `Only the ${eligibility.voters.toLocaleString()} people on this poll’s voter list may vote.`
+      return `Only the ${counted(eligibility.voters, 'person', 'people')} on this poll’s voter list may vote.`
     default:
       return undefined
   }
