@@ -3,6 +3,7 @@ import { createMiddleware } from 'hono/factory'
 import { requestId } from 'hono/request-id'
 import type { Logger } from 'pino'
 import type { HttpBindings } from '@hono/node-server'
+import type { Meter } from '@opentelemetry/api'
 import type { Hono } from 'hono'
 import { authenticate, requireVoter } from './auth/middleware.ts'
 import type { invitationRoutes } from './auth/provider/invitations.ts'
@@ -18,6 +19,7 @@ import { timeReads } from './http/read-timeout.ts'
 import { limitWrites } from './http/write-limits.ts'
 import { ErrorSchema, errorBody, handleError } from './http/errors.ts'
 import { healthRoutes } from './http/health.ts'
+import { requestMetrics } from './http/request-metrics.ts'
 import { webRoutes, type WebClientConfig } from './http/web.ts'
 import { createRouter } from './http/openapi.ts'
 import { ballotRoutes } from './ballots/routes.ts'
@@ -51,6 +53,8 @@ export interface AppDeps {
   /** Serve the built web client and its config (local and compose setups). */
   web: { distDir: string; clientConfig: WebClientConfig } | undefined
   isShuttingDown: () => boolean
+  /** HTTP rate, errors and duration per route go here (observability/metrics.ts). */
+  meter?: Meter | undefined
 }
 
 const meRoute = createRoute({
@@ -177,6 +181,7 @@ export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>()
     .use(requestId())
     .use(requestLog(logger))
+    .use(requestMetrics(deps.meter))
     // Every route, the sign-in provider's included: no request may make the process hold more.
     .use(
       limitBody({

@@ -29,6 +29,12 @@ const envSchema = z
       .default('info'),
     // `pretty` (the development default): one short line per request; `json` for machines.
     LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+    // Prometheus text on a port of its own (0: any free one); unset, no metrics server.
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    // OpenTelemetry's standard variable: push metrics over OTLP/HTTP to this collector.
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+    OTEL_METRIC_EXPORT_INTERVAL: z.coerce.number().int().min(100).default(60_000),
     DATA_DIR: z.string().min(1).default(defaultDataDir),
     WEB_DIST_DIR: z.string().min(1).default(defaultWebDir),
 
@@ -156,6 +162,13 @@ export interface Config {
   /** `pretty` on a laptop (NODE_ENV=development), `json` everywhere else unless LOG_FORMAT says. */
   readonly logFormat: 'json' | 'pretty'
   readonly logLevel: string
+  /** Metrics (observability/metrics.ts): a Prometheus port, an OTLP collector, or neither. */
+  readonly metrics: {
+    readonly port: number | undefined
+    readonly host: string
+    readonly otlpEndpoint: string | undefined
+    readonly exportIntervalMs: number
+  }
   readonly dataDir: string
   /** The built web client the API serves at `/` (locally; CloudFront serves it in AWS). */
   readonly webDistDir: string
@@ -253,6 +266,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     webDevUrl,
     logLevel: env.LOG_LEVEL,
     logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json'),
+    metrics: {
+      port: env.METRICS_PORT,
+      host: env.METRICS_HOST,
+      otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+      exportIntervalMs: env.OTEL_METRIC_EXPORT_INTERVAL,
+    },
     dataDir: env.DATA_DIR,
     webDistDir: env.WEB_DIST_DIR,
     database: env.DATABASE_URL

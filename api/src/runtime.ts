@@ -18,6 +18,8 @@ import { getResults } from './results/repository.ts'
 import { POLL_CHANGED_CHANNEL } from './db/poll-status.ts'
 import { ResultsHub } from './results/hub.ts'
 import { BallotBox } from './votes/ballot-box.ts'
+import { startMetrics } from './observability/metrics.ts'
+import { observeDatabase } from './observability/database-metrics.ts'
 
 export interface Runtime {
   app: App
@@ -25,6 +27,8 @@ export interface Runtime {
   hub: ResultsHub
   ballotBox: BallotBox
   localIssuer: LocalIssuer | undefined
+  /** Where Prometheus scrapes this process (METRICS_PORT), when it is served. */
+  metricsUrl: string | undefined
   /** Ends live streams, finishes pending votes, stops listening and closes the database. */
   close(): Promise<void>
   /** Marks the instance as going away: `/readyz` answers 503 from then on. */
@@ -47,6 +51,11 @@ export async function createRuntime(
   options: RuntimeOptions = {},
 ): Promise<Runtime> {
   const database = options.database ?? (await openDatabase(config.database, logger))
+  const metrics = await startMetrics(config.metrics).catch(async (error: unknown) => {
+    await database.close().catch(() => undefined)
+    throw error
+  })
+  const { meter } = metrics
   try {
     const applied = await migrateToLatest(database.db)
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
@@ -132,6 +141,7 @@ export async function createRuntime(
         mailer,
         serveMailbox: config.auth.mail.kind === 'mailbox' && config.auth.mail.served,
         publicUrl: config.publicUrl,
+        meter,
       })
       invitations = invitationRoutes({ db: database.db, mailer, issuer: config.auth.issuer })
     }
@@ -140,18 +150,22 @@ export async function createRuntime(
       loadResults: (pollId) => getResults(database.db, pollId),
       coalesceMs: config.results.coalesceMs,
       logger,
+      meter,
     })
+    const listening = observeDatabase(meter, database)
     const unlisten = await database.listen(POLL_CHANGED_CHANNEL, {
       onNotify: (pollId) => {
         hub.pollChanged(pollId)
       },
       onResync: () => {
+        listening.reconnected()
         hub.resyncAll()
       },
     })
     const ballotBox = new BallotBox(database, logger, {
       maxQueued: config.limits.voteQueueMax,
       maxQueueWaitMs: config.limits.voteQueueWaitMs,
+      meter,
     })
     let shuttingDown = false
 
@@ -185,7 +199,9 @@ export async function createRuntime(
         },
       },
       isShuttingDown: () => shuttingDown,
+      meter,
     })
+    if (metrics.url) logger.info({ url: metrics.url }, 'metrics served')
 
     return {
       app,
@@ -193,6 +209,7 @@ export async function createRuntime(
       hub,
       ballotBox,
       localIssuer,
+      metricsUrl: metrics.url,
       beginShutdown() {
         shuttingDown = true
       },
@@ -202,10 +219,12 @@ export async function createRuntime(
         await ballotBox.drain()
         await unlisten()
         await database.close()
+        await metrics.close()
       },
     }
   } catch (error) {
     await database.close().catch(() => undefined)
+    await metrics.close().catch(() => undefined)
     throw error
   }
 }

@@ -4,11 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAccount, DEV_ACCOUNTS, ensureDevAccounts } from '../src/auth/provider/accounts.ts'
 import type { HttpListener } from '../src/http-server.ts'
 import { Browser, formAction, hiddenInput, pkcePair } from './support/browser.ts'
+import {
+  authorizeUrl,
+  CLIENT_ID,
+  form,
+  LOGOUT_URI,
+  REDIRECT_URI,
+  signIn,
+} from './support/sign-in-flow.ts'
 import { createTestContext, TEST_ISSUER, type TestContext } from './support/context.ts'
 
-const CLIENT_ID = 'votelab-web'
-const REDIRECT_URI = 'http://localhost:3000/callback'
-const LOGOUT_URI = 'http://localhost:3000/'
 const PASSWORD = 'Correct-horse-9'
 
 interface Tokens {
@@ -18,48 +23,6 @@ interface Tokens {
   expires_in: number
   token_type: string
   scope: string
-}
-
-function authorizeUrl(server: HttpListener, challenge: string, extra: Record<string, string> = {}) {
-  const params = new URLSearchParams({
-    client_id: CLIENT_ID,
-    response_type: 'code',
-    redirect_uri: REDIRECT_URI,
-    scope: 'openid email profile',
-    state: 'state-123',
-    nonce: 'nonce-456',
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-    ...extra,
-  })
-  return `${server.url}/auth/oauth2/authorize?${params.toString()}`
-}
-
-const form = (fields: Record<string, string>) => ({
-  method: 'POST',
-  headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  body: new URLSearchParams(fields).toString(),
-})
-
-/** authorize → sign-in page → POST credentials → redirect to the client with a code. */
-async function signIn(
-  server: HttpListener,
-  email: string,
-  password: string,
-  browser = new Browser(),
-) {
-  const { verifier, challenge } = pkcePair()
-  const page = await browser.follow(authorizeUrl(server, challenge), server.url)
-  expect(page.response.status).toBe(200)
-  const html = await page.response.text()
-  expect(html).toContain('<h1>Sign in</h1>')
-  const action = new URL(formAction(html), server.url).toString()
-  const result = await browser.follow(
-    action,
-    server.url,
-    form({ csrf: hiddenInput(html, 'csrf'), email, password }),
-  )
-  return { browser, verifier, result }
 }
 
 function codeFrom(url: string): string {

@@ -28,6 +28,8 @@ export interface DatabaseHandle {
   queryPrepared<Row>(name: string, query: CompiledQuery): Promise<Row[]>
   /** Rejects when the database does not answer `select 1` within the time. */
   ping(timeoutMs: number): Promise<void>
+  /** The pool's connections now (Postgres; PGlite has one, in-process, and says nothing). */
+  connections?(): { used: number; idle: number; pending: number }
   close(): Promise<void>
 }
 
@@ -117,6 +119,11 @@ export function openPostgres(config: PostgresConfig, logger: Logger): Promise<Da
       return result.rows
     },
     ping: (timeoutMs) => withTimeout(sql`select 1`.execute(db), timeoutMs),
+    connections: () => ({
+      used: pool.totalCount - pool.idleCount,
+      idle: pool.idleCount,
+      pending: pool.waitingCount,
+    }),
     async close() {
       await Promise.all([...listeners].map((listener) => listener.stop()))
       await db.destroy()

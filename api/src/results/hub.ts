@@ -1,3 +1,4 @@
+import { createNoopMeter, type Meter } from '@opentelemetry/api'
 import type { Logger } from 'pino'
 import type { Results } from './schemas.ts'
 
@@ -21,7 +22,11 @@ export interface ResultsHubOptions {
   /** At most one tally per poll per this many milliseconds, whatever the vote rate. */
   coalesceMs: number
   logger: Logger
+  /** Where its metrics go (observability/metrics.ts); none by default. */
+  meter?: Meter
 }
+
+const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
 
 /**
  * Fans results out to the watchers of each poll. Change notices only mark a poll dirty; the
@@ -34,9 +39,25 @@ export class ResultsHub {
   private readonly closeHandlers = new Set<() => void>()
   private readonly options: ResultsHubOptions
   private closed = false
+  private readonly broadcastDuration
 
   constructor(options: ResultsHubOptions) {
     this.options = options
+    const meter = options.meter ?? createNoopMeter()
+    meter
+      .createObservableGauge('votelab.results.watchers', {
+        description: 'Open live-result streams',
+        unit: '{watcher}',
+      })
+      .addCallback((result) => {
+        result.observe(this.watcherCount)
+      })
+    // From the tally's query to the last watcher handed the event: a vote's way to the screens.
+    this.broadcastDuration = meter.createHistogram('votelab.results.broadcast.duration', {
+      description: 'Time to tally a poll and hand the result to every watcher',
+      unit: 's',
+      advice: { explicitBucketBoundaries: SECONDS },
+    })
   }
 
   get watcherCount(): number {
@@ -124,6 +145,7 @@ export class ResultsHub {
     watch.dirty = false
     watch.running = true
     watch.lastRun = Date.now()
+    const started = performance.now()
     try {
       const results = await this.options.loadResults(pollId)
       if (results && !this.closed) {
@@ -136,6 +158,7 @@ export class ResultsHub {
           if (i > 0) await new Promise((resolve) => setImmediate(resolve))
           for (const listener of listeners.slice(i, i + FANOUT_SLICE)) listener(results, json)
         }
+        this.broadcastDuration.record((performance.now() - started) / 1000)
       }
     } catch (error) {
       // Keep the poll dirty and try again later: the database may be restarting.

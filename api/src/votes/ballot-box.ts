@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { createNoopMeter, type Counter, type Histogram, type Meter } from '@opentelemetry/api'
 import { expressionBuilder, sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { DatabaseHandle } from '../db/client.ts'
@@ -63,6 +64,42 @@ export interface BallotBoxOptions {
   maxQueued?: number
   /** A vote that waited this long for a batch is refused (503) instead of being written late. */
   maxQueueWaitMs?: number
+  /** Where its metrics go (observability/metrics.ts); none by default. */
+  meter?: Meter
+}
+
+/** Group commit made visible: what happened to each vote, batch sizes, commit time, the queue. */
+function ballotBoxInstruments(meter: Meter, queueDepth: () => number) {
+  meter
+    .createObservableGauge('votelab.vote.queue.depth', {
+      description: 'Votes waiting for a batch',
+      unit: '{vote}',
+    })
+    .addCallback((result) => {
+      result.observe(queueDepth())
+    })
+  return {
+    votes: meter.createCounter('votelab.votes', {
+      description: 'Votes handed to the ballot box, by outcome (cast, refused, shed, failed)',
+      unit: '{vote}',
+    }),
+    shed: meter.createCounter('votelab.vote.shed', {
+      description: 'Votes refused with 503 before reaching the database, by reason',
+      unit: '{vote}',
+    }),
+    batchSize: meter.createHistogram('votelab.vote.batch.size', {
+      description: 'Votes committed together in one statement',
+      unit: '{vote}',
+      advice: { explicitBucketBoundaries: [1, 2, 5, 10, 20, 50, 100, 200, 500] },
+    }),
+    batchDuration: meter.createHistogram('votelab.vote.batch.duration', {
+      description: 'Time to write and commit one batch',
+      unit: 's',
+      advice: {
+        explicitBucketBoundaries: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      },
+    }),
+  } satisfies Record<string, Counter | Histogram>
 }
 
 /**
@@ -83,6 +120,7 @@ export class BallotBox {
   private queue: Pending[] = []
   private inFlight = 0
   private readonly idleWaiters: (() => void)[] = []
+  private readonly metrics: ReturnType<typeof ballotBoxInstruments>
 
   constructor(database: DatabaseHandle, logger: Logger, options: BallotBoxOptions = {}) {
     this.database = database
@@ -91,6 +129,7 @@ export class BallotBox {
     this.maxInFlight = options.maxInFlight ?? 2
     this.maxQueued = options.maxQueued ?? 5_000
     this.maxQueueWaitMs = options.maxQueueWaitMs ?? 2_000
+    this.metrics = ballotBoxInstruments(options.meter ?? createNoopMeter(), () => this.queue.length)
   }
 
   /**
@@ -99,6 +138,7 @@ export class BallotBox {
    */
   cast(request: VoteRequest): Promise<VoteOutcome> {
     if (this.queue.length >= this.maxQueued) {
+      this.shed('queue_full')
       return Promise.resolve({ ok: false, reason: 'overloaded' })
     }
     return new Promise((resolve, reject) => {
@@ -117,6 +157,7 @@ export class BallotBox {
     while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
       const staleBefore = performance.now() - this.maxQueueWaitMs
       while (this.queue.length > 0 && (this.queue[0] as Pending).queuedAt < staleBefore) {
+        this.shed('waited_too_long')
         this.queue.shift()?.resolve({ ok: false, reason: 'overloaded' })
       }
       const batch = this.queue.splice(0, this.maxBatch)
@@ -132,19 +173,35 @@ export class BallotBox {
     }
   }
 
+  private shed(reason: 'queue_full' | 'waited_too_long'): void {
+    this.metrics.shed.add(1, { 'votelab.shed.reason': reason })
+    this.metrics.votes.add(1, { 'votelab.vote.outcome': 'overloaded' })
+  }
+
   private async flush(batch: Pending[]): Promise<void> {
     let outcomes: VoteOutcome[]
+    const started = performance.now()
     try {
       outcomes = await writeBatch(this.database, batch)
     } catch (error) {
       // Nothing of this batch was committed: every caller may safely retry.
       this.logger.warn({ err: error, votes: batch.length }, 'vote batch failed')
+      this.metrics.votes.add(batch.length, { 'votelab.vote.outcome': 'failed' })
       for (const pending of batch) pending.reject(error)
       return
     }
+    this.metrics.batchDuration.record((performance.now() - started) / 1000)
+    this.metrics.batchSize.record(batch.length)
+    const counts = new Map<string, number>()
     batch.forEach((pending, index) => {
-      pending.resolve(outcomes[index] as VoteOutcome)
+      const outcome = outcomes[index] as VoteOutcome
+      const key = outcome.ok ? 'cast' : outcome.reason
+      counts.set(key, (counts.get(key) ?? 0) + 1)
+      pending.resolve(outcome)
     })
+    for (const [outcome, count] of counts) {
+      this.metrics.votes.add(count, { 'votelab.vote.outcome': outcome })
+    }
   }
 }
 

@@ -39,6 +39,7 @@ import {
   signUpPage,
 } from './pages.ts'
 import { clientAddress } from '../../http/client-address.ts'
+import { createNoopMeter, type Meter } from '@opentelemetry/api'
 import { DEFAULT_SIGN_IN_LIMITS, SignInThrottle, type SignInLimits } from './throttle.ts'
 
 type NodeEnv = AppEnv & { Bindings: HttpBindings }
@@ -66,6 +67,8 @@ export interface SignInRoutesOptions {
   serveMailbox?: boolean
   /** The page's address, for links in mail. */
   publicUrl: string
+  /** Sign-in attempts by outcome go here (observability/metrics.ts). */
+  meter?: Meter | undefined
 }
 
 const MOUNT = '/auth'
@@ -80,6 +83,13 @@ const FORM_FIELD_MAX = 1_000
 export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
   const { provider, db } = options
   const throttle = new SignInThrottle({ ...DEFAULT_SIGN_IN_LIMITS, ...options.limits })
+  const attempts = (options.meter ?? createNoopMeter()).createCounter('votelab.sign_in.attempts', {
+    description: 'Password sign-ins by outcome: success, failure, throttled, unconfirmed',
+    unit: '{attempt}',
+  })
+  const signInOutcome = (outcome: 'success' | 'failure' | 'throttled' | 'unconfirmed') => {
+    attempts.add(1, { 'votelab.sign_in.outcome': outcome })
+  }
   const handleWithProvider = provider.callback()
 
   const csrfToken = (uid: string) =>
@@ -259,6 +269,7 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
     const address = addressOf(c)
     const verdict = throttle.signIn(email.success ? email.data : undefined, address)
     if (verdict.kind === 'refuse') {
+      signInOutcome('throttled')
       const wait = verdict.retryAfterSeconds
       return tooMany(
         c,
@@ -277,6 +288,7 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
         ? await checkCredentials(db, email.data, form.password)
         : undefined
     if (!account) {
+      signInOutcome('failure')
       if (email.success) throttle.failed(email.data, address)
       // The same words whether the email is unknown or the password wrong.
       return c.html(
@@ -287,6 +299,7 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
     throttle.succeeded(account.email, address)
     // Cognito's UserNotConfirmedException, said only after the right password.
     if (!account.emailVerified) {
+      signInOutcome('unconfirmed')
       await sendConfirmationCode(account)
       return c.html(
         confirmPage({
@@ -296,6 +309,7 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
         403,
       )
     }
+    signInOutcome('success')
     return finish(c, account.id, details)
   })
 

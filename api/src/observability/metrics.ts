@@ -1,0 +1,100 @@
+import { createServer, type Server } from 'node:http'
+import { hostname } from 'node:os'
+import { createNoopMeter, type Meter } from '@opentelemetry/api'
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http'
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import {
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type IMetricReader,
+} from '@opentelemetry/sdk-metrics'
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions'
+
+export interface MetricsOptions {
+  /** Serve Prometheus text at http://host:port/metrics; 0 picks a free port; undefined: no server. */
+  port?: number | undefined
+  host?: string
+  /** Push over OTLP/HTTP to this collector (`OTEL_EXPORTER_OTLP_ENDPOINT`), every `exportIntervalMs`. */
+  otlpEndpoint?: string | undefined
+  exportIntervalMs?: number
+  /** Tells replicas apart in Prometheus and CloudWatch (`service.instance.id`). */
+  instanceId?: string
+}
+
+export interface Metrics {
+  /** Where every instrument of this process is created; a no-op meter when metrics are off. */
+  meter: Meter
+  /** The Prometheus scrape address, when served. */
+  url: string | undefined
+  close(): Promise<void>
+}
+
+/**
+ * The process's metrics, with OpenTelemetry's SDK (decision 018): one MeterProvider, read by
+ * Prometheus on a port of its own — never the API's port, so neither CloudFront nor the load
+ * balancer can route to it — and pushed over OTLP where a collector is configured. Off, the meter
+ * is the API's no-op: instruments cost a function call and record nothing.
+ */
+export async function startMetrics(options: MetricsOptions): Promise<Metrics> {
+  if (options.port === undefined && !options.otlpEndpoint) {
+    return { meter: createNoopMeter(), url: undefined, close: () => Promise.resolve() }
+  }
+  const readers: IMetricReader[] = []
+  let prometheus: PrometheusExporter | undefined
+  if (options.port !== undefined) {
+    prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true })
+    readers.push(prometheus)
+  }
+  if (options.otlpEndpoint) {
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter({
+          url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/metrics`,
+        }),
+        exportIntervalMillis: options.exportIntervalMs ?? 60_000,
+      }),
+    )
+  }
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: 'votelab-api',
+      [ATTR_SERVICE_VERSION]: process.env.npm_package_version ?? '0.0.0',
+      'service.instance.id': options.instanceId ?? `${hostname()}:${String(process.pid)}`,
+    }),
+    readers,
+  })
+
+  let server: Server | undefined
+  let url: string | undefined
+  if (prometheus && options.port !== undefined) {
+    const exporter = prometheus
+    server = createServer((request, response) => {
+      if (request.method === 'GET' && request.url?.split('?')[0] === '/metrics') {
+        exporter.getMetricsRequestHandler(request, response)
+        return
+      }
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('Metrics are at /metrics\n')
+    })
+    const host = options.host ?? '127.0.0.1'
+    await new Promise<void>((resolve, reject) => {
+      server?.once('error', reject)
+      server?.listen(options.port, host, resolve)
+    })
+    const address = server.address()
+    const port = typeof address === 'object' && address ? address.port : options.port
+    url = `http://${host.includes(':') ? `[${host}]` : host}:${String(port)}/metrics`
+  }
+
+  return {
+    meter: provider.getMeter('votelab'),
+    url,
+    async close() {
+      await new Promise<void>((resolve) => {
+        if (!server) resolve()
+        else server.close(() => resolve())
+      })
+      await provider.shutdown()
+    },
+  }
+}
