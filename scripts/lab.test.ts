@@ -7,12 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startApiProcess, type ApiProcess } from '@votelab/api/testing'
 import { createScratchDatabase } from '@votelab/testkit/scratch-database'
 import { freePort } from '@votelab/testkit/ports'
+import { prometheusBinary } from '@votelab/testkit/prometheus'
 
 /**
  * The lab's commands, run (issue 16): every ```sh lab block of docs/lab/NN-*.md, in order, as
  * one bash script per page, against an API started here with the demo polls. A command followed
  * by `# → text` must print that text. Pages marked `<!-- lab: needs postgres -->` run when
- * DATABASE_URL names a server (CI), each time on a scratch database of their own.
+ * DATABASE_URL names a server (CI), each time on a scratch database of their own; those marked
+ * `<!-- lab: needs prometheus -->` when Debian's `prometheus` is installed (CI installs it).
  */
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
@@ -57,6 +59,8 @@ beforeAll(async () => {
     // second API with its log in a file (08).
     STACK_PORT: String(await freePort()),
     LAB_PORT: String(await freePort()),
+    LAB_METRICS_PORT: String(await freePort()),
+    PROM_PORT: String(await freePort()),
   }
   // The demo polls first (PGlite allows one process at a time), then the API.
   const seeded = spawnSync(process.execPath, ['api/src/cli/seed.ts'], {
@@ -85,6 +89,7 @@ describe('the lab (docs/lab)', () => {
     (page) => {
       const markdown = read(page)
       if (markdown.includes('<!-- lab: needs postgres -->') && !scratch) return
+      if (markdown.includes('<!-- lab: needs prometheus -->') && !prometheusBinary()) return
       const result = spawnSync('bash', ['-c', labScript(markdown)], {
         cwd: ROOT,
         env: { ...process.env, ...env },

@@ -1,5 +1,5 @@
 // pnpm bench:votes [--duration 10] [--connections 64] [--replicas 1] [--via nginx|direct] [--no-keys]
-//                  [--group <name>] [--roll <entries>]
+//                  [--group <name>] [--roll <entries>] [--metrics]
 // Starts N API replicas on real Postgres (a scratch database on the server at DATABASE_URL) behind
 // nginx (as in `pnpm stack:local`; `--via direct` spreads connections over the replicas instead),
 // mints one token per voter, drives POST /api/polls/:id/votes on one poll from a closed-loop load
@@ -8,6 +8,8 @@
 // eligibility check. With `--roll 100000`, the poll takes a voter roll of that many addresses
 // (uploaded as CSV, timed) and every voter is an account with a verified address on it: each vote
 // is that voter's first, so each pays the mailbox lookup (a cache miss) and the roll check.
+// With `--metrics`, each replica serves METRICS_PORT and is scraped every second while the load
+// runs (Prometheus scrapes every 15 s: this is the harsher case): the cost of instrumentation.
 // Prints numbers; asserts nothing about speed.
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -42,6 +44,7 @@ const { values } = parseArgs({
     keys: { type: 'boolean', default: true },
     group: { type: 'string' },
     roll: { type: 'string' },
+    metrics: { type: 'boolean', default: false },
   },
 })
 const duration = Number(values.duration)
@@ -90,6 +93,7 @@ try {
         // Every voter comes from this one address; behind nginx, one proxy hop.
         RATE_LIMIT_ADDRESS_WRITES_PER_MINUTE: '0',
         TRUST_PROXY_HOPS: values.via === 'nginx' ? '1' : '0',
+        ...(values.metrics ? { METRICS_PORT: String(Number(values.port) + 100 + i) } : {}),
       }),
     ),
   )
@@ -134,6 +138,15 @@ try {
     )
     const cpuBefore = apis.map((replica) => cpuSeconds(replica.pid))
     const nginxCpuBefore = cpuSecondsWithChildren(nginx?.process.pid)
+    const scrapes = values.metrics
+      ? setInterval(() => {
+          for (let i = 0; i < replicas; i++) {
+            void fetch(`http://127.0.0.1:${String(Number(values.port) + 100 + i)}/metrics`)
+              .then((response) => response.text())
+              .catch(() => undefined)
+          }
+        }, 1_000)
+      : undefined
     const load = await runLoad(origins, {
       connections,
       durationSeconds: duration,
@@ -150,6 +163,7 @@ try {
       }),
     })
 
+    clearInterval(scrapes)
     const apiCpu = apis.reduce(
       (sum, replica, i) =>
         sum + (cpuSeconds(replica.pid) ?? Number.NaN) - (cpuBefore[i] ?? Number.NaN),
@@ -195,6 +209,7 @@ try {
           ? `roll of ${rollSize.toLocaleString('en')}`
           : 'anyone',
       'roll upload': rollUpload,
+      metrics: values.metrics ? 'on, scraped every second' : 'off',
     }
     console.log('\nbench:votes — one hot poll, API + Postgres on this machine')
     for (const [key, value] of Object.entries(report)) console.log(`  ${key.padEnd(22)} ${value}`)

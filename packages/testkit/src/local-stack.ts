@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createPostgresServer, type PostgresServer } from './postgres.ts'
 import { startNginx, type NginxProxy } from './nginx.ts'
+import { prometheusBinary, startPrometheus, type PrometheusServer } from './prometheus.ts'
 import { freePort } from './ports.ts'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
@@ -77,6 +78,11 @@ export interface LocalStackOptions {
   webDist?: string
   /** More environment for every replica. */
   env?: Record<string, string>
+  /**
+   * Prometheus on this port scraping every replica's METRICS_PORT, with these rule files — when
+   * Debian's `prometheus` is installed (otherwise the stack runs without it).
+   */
+  prometheus?: { port: number; ruleFiles?: string[]; scrapeIntervalSeconds?: number } | undefined
 }
 
 export interface LocalStack {
@@ -85,6 +91,9 @@ export interface LocalStack {
   readonly postgres: PostgresServer | undefined
   readonly replicas: Replica[]
   readonly nginx: NginxProxy
+  /** Each replica's metrics address (host:port), which Prometheus scrapes at /metrics. */
+  readonly metricsTargets: string[]
+  readonly prometheus: PrometheusServer | undefined
   /** Shared by the replicas: the local issuer's signing key (tokens verify on every replica). */
   readonly dataDir: string
   stop(): Promise<void>
@@ -111,17 +120,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const dataDir = join(dir, 'api-data')
   mkdirSync(dataDir, { recursive: true })
   const ports = await Promise.all(Array.from({ length: options.replicas }, () => freePort()))
+  const metricsPorts = await Promise.all(ports.map(() => freePort()))
   const replicas = ports.map(
-    (port) =>
+    (port, i) =>
       new Replica(port, {
         DATABASE_URL: databaseUrl,
         DATA_DIR: dataDir,
         PUBLIC_URL: url,
         TRUST_PROXY_HOPS: '1',
         LOG_LEVEL: 'warn',
+        METRICS_PORT: String(metricsPorts[i]),
         ...options.env,
       }),
   )
+  const metricsTargets = metricsPorts.map((port) => `127.0.0.1:${String(port)}`)
   // One at a time the first time: the first one migrates, creates the issuer key and secrets.
   for (const replica of replicas) await replica.start()
   const nginx = await startNginx({
@@ -130,14 +142,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     upstreams: ports,
     webDist: options.webDist ?? join(root, 'web/dist'),
   })
+  const prometheus =
+    options.prometheus && prometheusBinary()
+      ? await startPrometheus({
+          dir: join(dir, 'prometheus'),
+          port: options.prometheus.port,
+          targets: metricsTargets,
+          ruleFiles: options.prometheus.ruleFiles,
+          scrapeIntervalSeconds: options.prometheus.scrapeIntervalSeconds,
+        })
+      : undefined
   return {
     url,
     databaseUrl,
     postgres,
     replicas,
     nginx,
+    metricsTargets,
+    prometheus,
     dataDir,
     async stop() {
+      await prometheus?.stop()
       await nginx.stop()
       await Promise.all(replicas.map((replica) => replica.stop()))
       await postgres?.stop().catch(() => undefined)
