@@ -3,7 +3,7 @@ import { createMiddleware } from 'hono/factory'
 import { requestId } from 'hono/request-id'
 import type { Logger } from 'pino'
 import type { HttpBindings } from '@hono/node-server'
-import type { Meter } from '@opentelemetry/api'
+import type { Meter, Tracer } from '@opentelemetry/api'
 import type { Hono } from 'hono'
 import { authenticate, requireVoter } from './auth/middleware.ts'
 import type { invitationRoutes } from './auth/provider/invitations.ts'
@@ -20,6 +20,7 @@ import { limitWrites } from './http/write-limits.ts'
 import { ErrorSchema, errorBody, handleError } from './http/errors.ts'
 import { healthRoutes } from './http/health.ts'
 import { requestMetrics } from './http/request-metrics.ts'
+import { requestTracing } from './http/request-tracing.ts'
 import { webRoutes, type WebClientConfig } from './http/web.ts'
 import { createRouter } from './http/openapi.ts'
 import { ballotRoutes } from './ballots/routes.ts'
@@ -55,6 +56,8 @@ export interface AppDeps {
   isShuttingDown: () => boolean
   /** HTTP rate, errors and duration per route go here (observability/metrics.ts). */
   meter?: Meter | undefined
+  /** A span per request, when tracing is on (observability/tracing.ts). */
+  tracer?: Tracer | undefined
 }
 
 const meRoute = createRoute({
@@ -180,6 +183,8 @@ export function createApp(deps: AppDeps) {
 
   const app = new OpenAPIHono<AppEnv>()
     .use(requestId())
+    // Outside the log: the request's line is written inside its span, and carries its ids.
+    .use(requestTracing(deps.tracer))
     .use(requestLog(logger))
     .use(requestMetrics(deps.meter))
     // Every route, the sign-in provider's included: no request may make the process hold more.

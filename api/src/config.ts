@@ -35,6 +35,10 @@ const envSchema = z
     // OpenTelemetry's standard variable: push metrics over OTLP/HTTP to this collector.
     OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
     OTEL_METRIC_EXPORT_INTERVAL: z.coerce.number().int().min(100).default(60_000),
+    // Traces go to the same collector; this share of new traces is recorded (AWS sets it lower).
+    OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
+    // `console` prints each span on stdout: traces on a laptop without a collector.
+    OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none']).default('otlp'),
     DATA_DIR: z.string().min(1).default(defaultDataDir),
     WEB_DIST_DIR: z.string().min(1).default(defaultWebDir),
 
@@ -169,6 +173,12 @@ export interface Config {
     readonly otlpEndpoint: string | undefined
     readonly exportIntervalMs: number
   }
+  /** Traces (observability/tracing.ts): exported to the OTLP collector, when there is one. */
+  readonly tracing: {
+    readonly otlpEndpoint: string | undefined
+    readonly console: boolean
+    readonly sampleRatio: number
+  }
   readonly dataDir: string
   /** The built web client the API serves at `/` (locally; CloudFront serves it in AWS). */
   readonly webDistDir: string
@@ -271,6 +281,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       host: env.METRICS_HOST,
       otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
       exportIntervalMs: env.OTEL_METRIC_EXPORT_INTERVAL,
+    },
+    tracing: {
+      otlpEndpoint:
+        env.OTEL_TRACES_EXPORTER === 'otlp' ? env.OTEL_EXPORTER_OTLP_ENDPOINT : undefined,
+      console: env.OTEL_TRACES_EXPORTER === 'console',
+      sampleRatio: env.OTEL_TRACES_SAMPLER_ARG,
     },
     dataDir: env.DATA_DIR,
     webDistDir: env.WEB_DIST_DIR,

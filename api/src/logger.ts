@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api'
 import { pino, type DestinationStream, type Logger } from 'pino'
 import pretty from 'pino-pretty'
 
@@ -45,13 +46,20 @@ function readable(destination: DestinationStream | undefined): DestinationStream
     sync: true,
     colorize: destination === undefined && process.stdout.isTTY,
     translateTime: 'HH:MM:ss',
-    ignore: 'pid,hostname,service,method,path,status,ms,requestId',
+    ignore: 'pid,hostname,service,method,path,status,ms,requestId,trace_id,span_id',
     singleLine: true,
     messageFormat: (log, messageKey) =>
       log[messageKey] === 'request'
         ? `${String(log.method)} ${String(log.path)} ${String(log.status)} ${String(log.ms)} ms`
         : String(log[messageKey]),
   })
+}
+
+function traceIds(): object {
+  const span = trace.getActiveSpan()
+  if (!span) return {}
+  const { traceId, spanId } = span.spanContext()
+  return { trace_id: traceId, span_id: spanId }
 }
 
 /** JSON lines to stdout (or `destination`); `pretty`: short readable lines (LOG_FORMAT). */
@@ -66,6 +74,8 @@ export function createLogger(
     timestamp: pino.stdTimeFunctions.isoTime,
     serializers: { err: (error: Error) => serializeError(error) },
     redact: { paths: ['req.headers.authorization', '*.password', '*.token'], censor: '[redacted]' },
+    // Inside a traced request, every line names its trace and span: logs and traces join.
+    mixin: traceIds,
   }
   if (format === 'pretty') return pino(options, readable(destination))
   return destination ? pino(options, destination) : pino(options)

@@ -19,6 +19,8 @@ import { POLL_CHANGED_CHANNEL } from './db/poll-status.ts'
 import { ResultsHub } from './results/hub.ts'
 import { BallotBox } from './votes/ballot-box.ts'
 import { startMetrics } from './observability/metrics.ts'
+import { startTracing } from './observability/tracing.ts'
+import type { SpanProcessor } from '@opentelemetry/sdk-trace'
 import { observeDatabase } from './observability/database-metrics.ts'
 
 export interface Runtime {
@@ -40,6 +42,8 @@ export interface RuntimeOptions {
   database?: DatabaseHandle
   /** Use this issuer instead of loading the key from the data dir (tests). */
   localIssuer?: LocalIssuer
+  /** Spans go here too (tests: an in-memory exporter), even without an OTLP collector. */
+  spanProcessor?: SpanProcessor
   /** Sign-in provider settings for tests: shorter code lifetime, tighter rate limits. */
   signIn?: { authorizationCodeTtlSeconds?: number; limits?: SignInRoutesOptions['limits'] }
 }
@@ -56,6 +60,8 @@ export async function createRuntime(
     throw error
   })
   const { meter } = metrics
+  const tracing = startTracing({ ...config.tracing, processor: options.spanProcessor })
+  const { tracer } = tracing
   try {
     const applied = await migrateToLatest(database.db)
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
@@ -166,6 +172,7 @@ export async function createRuntime(
       maxQueued: config.limits.voteQueueMax,
       maxQueueWaitMs: config.limits.voteQueueWaitMs,
       meter,
+      tracer,
     })
     let shuttingDown = false
 
@@ -200,6 +207,7 @@ export async function createRuntime(
       },
       isShuttingDown: () => shuttingDown,
       meter,
+      tracer,
     })
     if (metrics.url) logger.info({ url: metrics.url }, 'metrics served')
 
@@ -220,11 +228,13 @@ export async function createRuntime(
         await unlisten()
         await database.close()
         await metrics.close()
+        await tracing.close()
       },
     }
   } catch (error) {
     await database.close().catch(() => undefined)
     await metrics.close().catch(() => undefined)
+    await tracing.close().catch(() => undefined)
     throw error
   }
 }

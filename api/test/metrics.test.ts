@@ -183,8 +183,8 @@ describe('metrics on METRICS_PORT', () => {
   })
 })
 
-describe('metrics pushed over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
-  it('sends them to the collector, with no Prometheus port', async () => {
+describe('metrics and traces pushed over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
+  it('sends them, and the traces, to the collector, with no Prometheus port', async () => {
     const bodies: string[] = []
     const collector = createServer((request, response) => {
       let body = ''
@@ -217,8 +217,16 @@ describe('metrics pushed over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
           },
         )
         .toBe(true)
-    } finally {
+      // Spans go in batches: closing the runtime flushes them to the same collector.
       await ctx.close()
+      expect(
+        bodies.some(
+          (body) =>
+            body.startsWith('POST /v1/traces') && body.includes('POST /api/polls/:pollId/votes'),
+        ),
+      ).toBe(true)
+    } finally {
+      await ctx.close().catch(() => undefined)
       collector.close()
     }
   })

@@ -1,5 +1,16 @@
 import { randomBytes } from 'node:crypto'
-import { createNoopMeter, type Counter, type Histogram, type Meter } from '@opentelemetry/api'
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  createNoopMeter,
+  trace,
+  type Counter,
+  type Histogram,
+  type Meter,
+  type SpanContext,
+  type Tracer,
+} from '@opentelemetry/api'
+import { currentSpanContext, inSpan } from '../observability/tracing.ts'
 import { expressionBuilder, sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { DatabaseHandle } from '../db/client.ts'
@@ -50,6 +61,8 @@ interface Pending extends VoteRequest {
   resolve: (outcome: VoteOutcome) => void
   reject: (error: unknown) => void
   queuedAt: number
+  /** The request's span, when traced: the batch that carries the vote links to it. */
+  span: SpanContext | undefined
 }
 
 export interface BallotBoxOptions {
@@ -66,6 +79,8 @@ export interface BallotBoxOptions {
   maxQueueWaitMs?: number
   /** Where its metrics go (observability/metrics.ts); none by default. */
   meter?: Meter
+  /** Batches and their statements as spans, when tracing is on (observability/tracing.ts). */
+  tracer?: Tracer | undefined
 }
 
 /** Group commit made visible: what happened to each vote, batch sizes, commit time, the queue. */
@@ -121,6 +136,7 @@ export class BallotBox {
   private inFlight = 0
   private readonly idleWaiters: (() => void)[] = []
   private readonly metrics: ReturnType<typeof ballotBoxInstruments>
+  private readonly tracer: Tracer | undefined
 
   constructor(database: DatabaseHandle, logger: Logger, options: BallotBoxOptions = {}) {
     this.database = database
@@ -130,6 +146,7 @@ export class BallotBox {
     this.maxQueued = options.maxQueued ?? 5_000
     this.maxQueueWaitMs = options.maxQueueWaitMs ?? 2_000
     this.metrics = ballotBoxInstruments(options.meter ?? createNoopMeter(), () => this.queue.length)
+    this.tracer = options.tracer
   }
 
   /**
@@ -142,7 +159,8 @@ export class BallotBox {
       return Promise.resolve({ ok: false, reason: 'overloaded' })
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ ...request, resolve, reject, queuedAt: performance.now() })
+      const span = this.tracer ? currentSpanContext() : undefined
+      this.queue.push({ ...request, resolve, reject, queuedAt: performance.now(), span })
       this.pump()
     })
   }
@@ -173,6 +191,46 @@ export class BallotBox {
     }
   }
 
+  /**
+   * A group commit as a trace: the batch span starts when its first vote was queued (so the wait
+   * shows), is a child of that vote's request and links to every request it carries; the
+   * statement is its child. One trace then shows request → batch → statement, and the links lead
+   * from the batch to each of the other requests' traces.
+   */
+  private tracedWrite(tracer: Tracer, batch: Pending[]): Promise<VoteOutcome[]> {
+    const spans = batch.map((pending) => pending.span).filter((span) => span !== undefined)
+    const first = spans[0]
+    const parent = first ? trace.setSpanContext(ROOT_CONTEXT, first) : ROOT_CONTEXT
+    const queuedAt = Math.min(...batch.map((pending) => pending.queuedAt))
+    return inSpan(
+      tracer,
+      'votelab.vote.batch',
+      {
+        kind: SpanKind.INTERNAL,
+        startTime: performance.timeOrigin + queuedAt,
+        links: spans.map((context) => ({ context })),
+        attributes: { 'votelab.vote.batch.size': batch.length },
+      },
+      parent,
+      (span) =>
+        inSpan(
+          tracer,
+          'INSERT votelab_cast_votes',
+          {
+            kind: SpanKind.CLIENT,
+            attributes: {
+              'db.system.name': 'postgresql',
+              'db.operation.name': 'INSERT',
+              'db.query.summary': 'votelab_cast_votes',
+              'db.operation.batch.size': batch.length,
+            },
+          },
+          trace.setSpan(parent, span),
+          () => writeBatch(this.database, batch),
+        ),
+    )
+  }
+
   private shed(reason: 'queue_full' | 'waited_too_long'): void {
     this.metrics.shed.add(1, { 'votelab.shed.reason': reason })
     this.metrics.votes.add(1, { 'votelab.vote.outcome': 'overloaded' })
@@ -182,7 +240,9 @@ export class BallotBox {
     let outcomes: VoteOutcome[]
     const started = performance.now()
     try {
-      outcomes = await writeBatch(this.database, batch)
+      outcomes = this.tracer
+        ? await this.tracedWrite(this.tracer, batch)
+        : await writeBatch(this.database, batch)
     } catch (error) {
       // Nothing of this batch was committed: every caller may safely retry.
       this.logger.warn({ err: error, votes: batch.length }, 'vote batch failed')

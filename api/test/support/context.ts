@@ -110,7 +110,7 @@ export interface TestContext {
 /** The app, wired exactly as in production, on a database of the file's own. */
 export async function createTestContext(
   overrides: Record<string, string> = {},
-  runtimeOptions: Pick<RuntimeOptions, 'signIn'> & { logger?: Logger } = {},
+  runtimeOptions: Pick<RuntimeOptions, 'signIn' | 'spanProcessor'> & { logger?: Logger } = {},
 ): Promise<TestContext> {
   const testDatabase = await createTestDatabase()
   const config = testConfig(overrides)
