@@ -21,6 +21,8 @@ import { ErrorSchema, errorBody, handleError } from './http/errors.ts'
 import { healthRoutes } from './http/health.ts'
 import { requestMetrics } from './http/request-metrics.ts'
 import { requestTracing } from './http/request-tracing.ts'
+import { opsRoutes } from './observability/ops-routes.ts'
+import type { ResourceMetrics } from '@opentelemetry/sdk-metrics'
 import { webRoutes, type WebClientConfig } from './http/web.ts'
 import { createRouter } from './http/openapi.ts'
 import { ballotRoutes } from './ballots/routes.ts'
@@ -58,6 +60,8 @@ export interface AppDeps {
   meter?: Meter | undefined
   /** A span per request, when tracing is on (observability/tracing.ts). */
   tracer?: Tracer | undefined
+  /** This process's metrics, read in-process for the operations page. */
+  collectMetrics: () => Promise<ResourceMetrics>
 }
 
 const meRoute = createRoute({
@@ -157,6 +161,7 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .route('/polls', ballotRoutes({ db: database.db }))
+    .route('/ops', opsRoutes(deps.collectMetrics))
   if (deps.invitations) api.route('/invitations', deps.invitations)
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

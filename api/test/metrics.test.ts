@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAccount } from '../src/auth/provider/accounts.ts'
 import type { HttpListener } from '../src/http-server.ts'
 import { Browser } from './support/browser.ts'
-import { createTestContext, type TestContext } from './support/context.ts'
+import { bodyOf, createTestContext, type TestContext } from './support/context.ts'
 import { parsePrometheusText } from './support/prometheus-text.ts'
 import { signIn } from './support/sign-in-flow.ts'
 
@@ -154,6 +154,32 @@ describe('metrics on METRICS_PORT', () => {
       .toBe(before.value('votelab_results_watchers'))
   })
 
+  it('gives admins this process’s snapshot for the operations page, and no one else', async () => {
+    const admin = await ctx.adminToken()
+    const snapshot = async () => {
+      const response = await ctx.client(admin).api.ops.metrics.$get()
+      expect(response.headers.get('cache-control')).toBe('no-store')
+      return bodyOf(response, 200)
+    }
+    const before = await snapshot()
+    const { pollId, optionIds } = await ctx.openPoll()
+    const token = await ctx.voterToken('ops-voter')
+    expect((await ctx.castVote(token, pollId, optionIds[0] ?? '')).status).toBe(201)
+    expect((await ctx.castVote(token, pollId, optionIds[0] ?? '')).status).toBe(409)
+    const after = await snapshot()
+    expect((after.votes.cast ?? 0) - (before.votes.cast ?? 0)).toBe(1)
+    expect((after.votes.already_voted ?? 0) - (before.votes.already_voted ?? 0)).toBe(1)
+    const votesTimed = (s: typeof after) => s.voteLatency.counts.reduce((a, b) => a + b, 0)
+    expect(votesTimed(after) - votesTimed(before)).toBe(2)
+    expect(after.voteLatency.boundaries.length + 1).toBe(after.voteLatency.counts.length)
+    expect(after.batches.count).toBeGreaterThan(before.batches.count)
+    expect(after.requests.total).toBeGreaterThan(before.requests.total)
+    expect(Date.parse(after.at)).toBeGreaterThanOrEqual(Date.parse(before.at))
+
+    expect((await ctx.call('GET', '/api/ops/metrics')).status).toBe(401)
+    expect((await ctx.call('GET', '/api/ops/metrics', { token })).status).toBe(403)
+  })
+
   it.skipIf(process.env.TEST_DB !== 'postgres')('shows the connection pool by state', async () => {
     const now = await scrape()
     expect(now.has('db_client_connection_count')).toBe(true)
@@ -233,7 +259,7 @@ describe('metrics and traces pushed over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT)', ()
 })
 
 describe('metrics off (no METRICS_PORT)', () => {
-  it('serves nothing and records nothing', async () => {
+  it('serves no Prometheus port', async () => {
     const ctx = await createTestContext()
     try {
       expect(ctx.runtime.metricsUrl).toBeUndefined()

@@ -339,6 +339,7 @@ describe('health and docs', () => {
       [
         '/invitations',
         '/me',
+        '/ops/metrics',
         '/polls',
         '/polls/{pollId}',
         '/polls/{pollId}/open',

@@ -99,6 +99,7 @@ async function start() {
       ).checkPage(main, ctx, decodeURIComponent(checkMatch[1]))
     else if (path === '/check') await (await import('./pages/check.ts')).checkPage(main, ctx)
     else if (path === '/admin') await (await import('./pages/admin.ts')).adminPage(main, ctx)
+    else if (path === '/admin/ops') await (await import('./pages/ops.ts')).opsPage(main, ctx)
     else if (path === '/' || path === '/index.html') await homePage(main, ctx)
     else notFoundPage(main, 'page')
     document.title = `${main.querySelector('h1')?.textContent ?? 'Polls'} · votelab`

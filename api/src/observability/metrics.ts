@@ -1,13 +1,15 @@
 import { createServer, type Server } from 'node:http'
 import { hostname } from 'node:os'
-import { createNoopMeter, type Meter } from '@opentelemetry/api'
+import type { Meter } from '@opentelemetry/api'
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http'
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import {
   MeterProvider,
+  MetricReader,
   PeriodicExportingMetricReader,
   type IMetricReader,
+  type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics'
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions'
 
@@ -23,24 +25,35 @@ export interface MetricsOptions {
 }
 
 export interface Metrics {
-  /** Where every instrument of this process is created; a no-op meter when metrics are off. */
+  /** Where every instrument of this process is created. */
   meter: Meter
   /** The Prometheus scrape address, when served. */
   url: string | undefined
+  /** Everything recorded so far, read in-process (the operations page: ops-snapshot.ts). */
+  collect(): Promise<ResourceMetrics>
   close(): Promise<void>
 }
 
+/** A reader the process itself asks: what the admin's operations page shows. */
+class InProcessReader extends MetricReader {
+  protected onShutdown(): Promise<void> {
+    return Promise.resolve()
+  }
+  protected onForceFlush(): Promise<void> {
+    return Promise.resolve()
+  }
+}
+
 /**
- * The process's metrics, with OpenTelemetry's SDK (decision 018): one MeterProvider, read by
- * Prometheus on a port of its own — never the API's port, so neither CloudFront nor the load
- * balancer can route to it — and pushed over OTLP where a collector is configured. Off, the meter
- * is the API's no-op: instruments cost a function call and record nothing.
+ * The process's metrics, with OpenTelemetry's SDK (decision 018): one MeterProvider, read by the
+ * API itself for the admins' operations page, by Prometheus on a port of its own — never the
+ * API's port, so neither CloudFront nor the load balancer can route to it — and pushed over OTLP
+ * where a collector is configured. Recording costs about a microsecond a request
+ * (`pnpm bench:metrics-overhead`), so it is always on.
  */
 export async function startMetrics(options: MetricsOptions): Promise<Metrics> {
-  if (options.port === undefined && !options.otlpEndpoint) {
-    return { meter: createNoopMeter(), url: undefined, close: () => Promise.resolve() }
-  }
-  const readers: IMetricReader[] = []
+  const inProcess = new InProcessReader()
+  const readers: IMetricReader[] = [inProcess]
   let prometheus: PrometheusExporter | undefined
   if (options.port !== undefined) {
     prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true })
@@ -89,6 +102,9 @@ export async function startMetrics(options: MetricsOptions): Promise<Metrics> {
   return {
     meter: provider.getMeter('votelab'),
     url,
+    async collect() {
+      return (await inProcess.collect()).resourceMetrics
+    },
     async close() {
       await new Promise<void>((resolve) => {
         if (!server) resolve()

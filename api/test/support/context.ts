@@ -115,7 +115,11 @@ export async function createTestContext(
   const testDatabase = await createTestDatabase()
   const config = testConfig(overrides)
   const signingKey = await createSigningKey()
-  const issuer = await createLocalIssuer(TEST_ISSUER, signingKey)
+  // The issuer the API trusts: with PUBLIC_URL moved (the browser tests), minted tokens follow.
+  const issuer = await createLocalIssuer(
+    config.auth.mode === 'local' ? config.auth.issuer : TEST_ISSUER,
+    signingKey,
+  )
   const logger = runtimeOptions.logger ?? pino({ level: 'silent' })
   const runtime = await createRuntime(config, logger, {
     ...runtimeOptions,

@@ -18,6 +18,12 @@ export async function adminPage(main: HTMLElement, ctx: AppContext): Promise<voi
   const list = h('div')
   main.replaceChildren(
     h('h1', {}, 'Manage polls'),
+    h(
+      'p',
+      {},
+      h('a', { href: '/admin/ops', 'data-link': true }, 'Operations'),
+      ': votes per second, p99, the queue and the watchers, live.',
+    ),
     status,
     createForm(ctx, status, () => void refresh()),
     ...(ctx.invitations ? [inviteForm(ctx, status)] : []),
