@@ -7,6 +7,7 @@ import { createPostgresServer, type PostgresServer } from './postgres.ts'
 import { startNginx, type NginxProxy } from './nginx.ts'
 import { prometheusBinary, startPrometheus, type PrometheusServer } from './prometheus.ts'
 import { freePort } from './ports.ts'
+import { waitForHttp } from './wait.ts'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 
@@ -47,17 +48,12 @@ export class Replica {
     }
     child.stdout.on('data', keep)
     child.stderr.on('data', keep)
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        if ((await fetch(`${this.url}/readyz`, { signal: AbortSignal.timeout(1_000) })).ok) return
-      } catch {
-        // not listening yet
-      }
-      if (!this.running || attempt > 300) {
-        throw new Error(`replica on :${String(this.port)} did not start:\n${this.output}`)
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
+    const ready = await waitForHttp(`${this.url}/readyz`, {
+      alive: () => this.running,
+      timeoutMs: 30_000,
+      ok: true,
+    })
+    if (!ready) throw new Error(`replica on :${String(this.port)} did not start:\n${this.output}`)
   }
 
   /** SIGTERM (an ECS deployment or scale-in) by default; resolves with the exit code. */

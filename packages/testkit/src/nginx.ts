@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { waitForHttp } from './wait.ts'
 
 export function nginxBinary(): string | undefined {
   return ['/usr/sbin/nginx', '/usr/bin/nginx', '/usr/local/sbin/nginx'].find((path) =>
@@ -132,16 +133,11 @@ export async function startNginx(options: NginxOptions): Promise<NginxProxy> {
   })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const url = `http://127.0.0.1:${String(options.port)}`
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      await fetch(`${url}/`, { signal: AbortSignal.timeout(1_000) })
-      break
-    } catch {
-      if (child.exitCode !== null || attempt > 100)
-        throw new Error(`nginx did not start (see ${options.dir}/error.log)`)
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
+  const started = await waitForHttp(`${url}/`, {
+    alive: () => child.exitCode === null,
+    timeoutMs: 10_000,
+  })
+  if (!started) throw new Error(`nginx did not start (see ${options.dir}/error.log)`)
   return {
     url,
     dir: options.dir,

@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { waitForHttp } from './wait.ts'
 
 /** Debian's `prometheus` package (`.ci/run` installs it); undefined when it is not installed. */
 export function prometheusBinary(): string | undefined {
@@ -78,17 +79,15 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     log = (log + chunk.toString()).slice(-10_000)
   })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      if ((await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1_000) })).ok) break
-    } catch {
-      // not listening yet
-    }
-    if (child.exitCode !== null || attempt > 150) {
-      child.kill('SIGKILL')
-      throw new Error(`prometheus did not start:\n${log}`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200))
+  const ready = await waitForHttp(`${url}/-/ready`, {
+    alive: () => child.exitCode === null,
+    timeoutMs: 30_000,
+    ok: true,
+    everyMs: 200,
+  })
+  if (!ready) {
+    child.kill('SIGKILL')
+    throw new Error(`prometheus did not start:\n${log}`)
   }
   return {
     url,
