@@ -20,6 +20,7 @@ import { limitWrites } from './http/write-limits.ts'
 import { ErrorSchema, errorBody, handleError } from './http/errors.ts'
 import { healthRoutes } from './http/health.ts'
 import { requestMetrics } from './http/request-metrics.ts'
+import { responseStatus } from './http/response-status.ts'
 import { requestTracing } from './http/request-tracing.ts'
 import { opsRoutes } from './observability/ops-routes.ts'
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics'
@@ -95,11 +96,7 @@ function requestLog(logger: Logger) {
     if (!enabled) return next()
     const started = performance.now()
     await next()
-    // Responses written straight to the socket (the sign-in provider, live streams) carry their
-    // real status on the Node response; Hono's own are sent only after this. (Reading
-    // `c.res.headers` instead would build a full Response per request: ~5 % of a vote's CPU.)
-    const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing
-    const status = outgoing?.headersSent ? outgoing.statusCode : c.res.status
+    const status = responseStatus(c)
     logger[status >= 500 ? 'error' : 'info'](
       {
         requestId: c.var.requestId,

@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws'
 import * as awsx from '@pulumi/awsx'
 import * as pulumi from '@pulumi/pulumi'
+import { attachManagedPolicy } from './managed-policy.ts'
 
 export const API_PORT = 3000
 const CONTAINER = 'api'
@@ -128,45 +129,36 @@ export class Service extends pulumi.ComponentResource {
       },
       { parent: this },
     )
-    // A managed policy under the stack's path, not an inline one: the pipeline may attach only
-    // those, and only to roles that carry the boundary (infra/src/pipeline-access.ts).
-    const executionPolicy = new aws.iam.Policy(
+    const executionPolicyAttachment = attachManagedPolicy(
       `${name}-execution-policy`,
       {
+        role: executionRole,
         path: args.rolePath,
         description: 'ECS starts votelab API tasks: image pull, logs, database password',
-        policy: pulumi.jsonStringify({
-          Version: '2012-10-17',
-          Statement: [
-            // GetAuthorizationToken has no resource to scope to.
-            { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
-            {
-              Effect: 'Allow',
-              Action: [
-                'ecr:BatchCheckLayerAvailability',
-                'ecr:BatchGetImage',
-                'ecr:GetDownloadUrlForLayer',
-              ],
-              Resource: args.repositoryArn,
-            },
-            {
-              Effect: 'Allow',
-              Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-              Resource: pulumi.interpolate`${logGroup.arn}:*`,
-            },
-            {
-              Effect: 'Allow',
-              Action: 'secretsmanager:GetSecretValue',
-              Resource: args.database.passwordSecretArn,
-            },
-          ],
-        }),
+        statements: [
+          // GetAuthorizationToken has no resource to scope to.
+          { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+          {
+            Effect: 'Allow',
+            Action: [
+              'ecr:BatchCheckLayerAvailability',
+              'ecr:BatchGetImage',
+              'ecr:GetDownloadUrlForLayer',
+            ],
+            Resource: args.repositoryArn,
+          },
+          {
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: pulumi.interpolate`${logGroup.arn}:*`,
+          },
+          {
+            Effect: 'Allow',
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: args.database.passwordSecretArn,
+          },
+        ],
       },
-      { parent: this },
-    )
-    const executionPolicyAttachment = new aws.iam.RolePolicyAttachment(
-      `${name}-execution-policy`,
-      { role: executionRole.name, policyArn: executionPolicy.arn },
       { parent: this },
     )
     // The API calls one AWS API: counting a group's members when a group poll closes.
@@ -180,27 +172,20 @@ export class Service extends pulumi.ComponentResource {
       },
       { parent: this },
     )
-    const taskPolicy = new aws.iam.Policy(
+    attachManagedPolicy(
       `${name}-task-policy`,
       {
+        role: taskRole,
         path: args.rolePath,
         description: 'votelab API tasks: count the members of this stack pool groups',
-        policy: pulumi.jsonStringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Action: 'cognito-idp:ListUsersInGroup',
-              Resource: args.auth.userPoolArn,
-            },
-          ],
-        }),
+        statements: [
+          {
+            Effect: 'Allow',
+            Action: 'cognito-idp:ListUsersInGroup',
+            Resource: args.auth.userPoolArn,
+          },
+        ],
       },
-      { parent: this },
-    )
-    new aws.iam.RolePolicyAttachment(
-      `${name}-task-policy`,
-      { role: taskRole.name, policyArn: taskPolicy.arn },
       { parent: this },
     )
 

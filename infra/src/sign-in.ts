@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { stripTypeScriptTypes } from 'node:module'
 import * as aws from '@pulumi/aws'
 import * as pulumi from '@pulumi/pulumi'
+import { attachManagedPolicy } from './managed-policy.ts'
 
 export interface SignInArgs {
   /** The site's origin, e.g. `https://d111.cloudfront.net`. */
@@ -190,27 +191,21 @@ export class SignIn extends pulumi.ComponentResource {
       },
       { parent: this },
     )
-    const logsPolicy = new aws.iam.Policy(
+    attachManagedPolicy(
       `${name}-pre-sign-up-logs-policy`,
       {
+        role,
         path: args.rolePath,
         namePrefix: `${functionName}-logs-`,
-        policy: pulumi.jsonStringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-              Resource: pulumi.interpolate`${logGroup.arn}:*`,
-            },
-          ],
-        }),
+        statements: [
+          {
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: pulumi.interpolate`${logGroup.arn}:*`,
+          },
+        ],
+        attachmentName: `${name}-pre-sign-up-logs`,
       },
-      { parent: this },
-    )
-    new aws.iam.RolePolicyAttachment(
-      `${name}-pre-sign-up-logs`,
-      { role: role.name, policyArn: logsPolicy.arn },
       { parent: this },
     )
     return new aws.lambda.Function(

@@ -1,5 +1,4 @@
 import type { Meter } from '@opentelemetry/api'
-import type { HttpBindings } from '@hono/node-server'
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -10,6 +9,7 @@ import {
 import { createMiddleware } from 'hono/factory'
 import { routePath } from 'hono/route'
 import type { AppEnv } from './env.ts'
+import { responseStatus } from './response-status.ts'
 
 /** OpenTelemetry's advice for HTTP durations, in seconds. */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
@@ -31,9 +31,7 @@ export function requestMetrics(meter: Meter | undefined) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const started = performance.now()
     await next()
-    // As in the request log: a response written straight to the socket has its status there.
-    const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing
-    const status = outgoing?.headersSent ? outgoing.statusCode : c.res.status
+    const status = responseStatus(c)
     duration.record((performance.now() - started) / 1000, {
       [ATTR_HTTP_REQUEST_METHOD]: METHODS.has(c.req.method) ? c.req.method : '_OTHER',
       [ATTR_HTTP_ROUTE]: routePath(c) || 'unmatched',

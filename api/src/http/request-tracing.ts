@@ -10,6 +10,7 @@ import { createMiddleware } from 'hono/factory'
 import { routePath } from 'hono/route'
 import { incomingContext } from '../observability/tracing.ts'
 import type { AppEnv } from './env.ts'
+import { responseStatus } from './response-status.ts'
 
 /**
  * A server span per request, continuing the caller's trace when it sends `traceparent` (W3C
@@ -40,8 +41,7 @@ export function requestTracing(tracer: Tracer | undefined) {
     try {
       await context.with(trace.setSpan(parent, span), next)
     } finally {
-      const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing
-      const status = outgoing?.headersSent ? outgoing.statusCode : c.res.status
+      const status = responseStatus(c)
       const route = routePath(c)
       if (route) {
         span.updateName(`${c.req.method} ${route}`)

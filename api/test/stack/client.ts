@@ -1,8 +1,18 @@
 import { randomUUID } from 'node:crypto'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import pg from 'pg'
 import { loadLocalIssuer, type LocalIssuer } from '../../src/auth/local-issuer.ts'
 import { sseMessages } from '@votelab/testkit/sse'
 import type { LocalStack } from '@votelab/testkit/local-stack'
+
+/** A stand-in for web/dist: nginx serves a page, the stack tests never look at it. */
+export function fakeWebDist(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'votelab-stack-web-'))
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><main id="main"></main>')
+  return dir
+}
 
 /** What a well-behaved client does against the stack: tokens, polls, votes that retry safely. */
 

@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { auditPoll } from '@votelab/ballot-chain/audit'
@@ -7,7 +6,14 @@ import { nginxBinary } from '@votelab/testkit/nginx'
 import { postgresBinDir } from '@votelab/testkit/postgres'
 import { startLocalStack, type LocalStack } from '@votelab/testkit/local-stack'
 import { freePort } from '@votelab/testkit/ports'
-import { countedInDatabase, stackClient, watch, type Cast, type StackClient } from './client.ts'
+import {
+  countedInDatabase,
+  fakeWebDist,
+  stackClient,
+  watch,
+  type Cast,
+  type StackClient,
+} from './client.ts'
 
 /**
  * The AWS topology on this machine — Postgres, two API replicas, nginx in front — and the faults
@@ -18,12 +24,6 @@ import { countedInDatabase, stackClient, watch, type Cast, type StackClient } fr
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const runnable = Boolean(nginxBinary() && postgresBinDir())
-
-function fakeWebDist(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'votelab-stack-web-'))
-  writeFileSync(join(dir, 'index.html'), '<!doctype html><main id="main"></main>')
-  return dir
-}
 
 function expectCountedExactlyOnce(
   casts: Cast[],

@@ -1,6 +1,3 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startLocalStack, type LocalStack } from '@votelab/testkit/local-stack'
@@ -8,7 +5,7 @@ import { nginxBinary } from '@votelab/testkit/nginx'
 import { postgresBinDir } from '@votelab/testkit/postgres'
 import { freePort } from '@votelab/testkit/ports'
 import { prometheusBinary } from '@votelab/testkit/prometheus'
-import { stackClient } from './client.ts'
+import { fakeWebDist, stackClient } from './client.ts'
 
 /**
  * `pnpm stack:local`'s Prometheus: it scrapes both replicas and loads the service's rules, and the
@@ -21,12 +18,10 @@ const RULES = fileURLToPath(new URL('../../../scripts/prometheus/rules.yml', imp
 describe.skipIf(!runnable && process.env.CI !== 'true')('Prometheus in the local stack', () => {
   let stack: LocalStack
   beforeAll(async () => {
-    const web = mkdtempSync(join(tmpdir(), 'votelab-stack-web-'))
-    writeFileSync(join(web, 'index.html'), '<!doctype html><main id="main"></main>')
     stack = await startLocalStack({
       replicas: 2,
       port: await freePort(),
-      webDist: web,
+      webDist: fakeWebDist(),
       prometheus: { port: await freePort(), ruleFiles: [RULES], scrapeIntervalSeconds: 1 },
     })
   })

@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { stringify } from 'yaml'
 import { waitForHttp } from './wait.ts'
 
 /** Debian's `prometheus` package (`.ci/run` installs it); undefined when it is not installed. */
@@ -27,19 +28,11 @@ export interface PrometheusOptions {
 /** The config `startPrometheus` runs with: one job, the replicas as static targets. */
 export function prometheusConfig(options: Omit<PrometheusOptions, 'dir' | 'port'>): string {
   const interval = `${String(options.scrapeIntervalSeconds ?? 5)}s`
-  return [
-    'global:',
-    `  scrape_interval: ${interval}`,
-    `  evaluation_interval: ${interval}`,
-    ...(options.ruleFiles?.length
-      ? ['rule_files:', ...options.ruleFiles.map((file) => `  - ${JSON.stringify(file)}`)]
-      : []),
-    'scrape_configs:',
-    '  - job_name: votelab-api',
-    '    static_configs:',
-    `      - targets: [${options.targets.map((target) => JSON.stringify(target)).join(', ')}]`,
-    '',
-  ].join('\n')
+  return stringify({
+    global: { scrape_interval: interval, evaluation_interval: interval },
+    ...(options.ruleFiles?.length ? { rule_files: options.ruleFiles } : {}),
+    scrape_configs: [{ job_name: 'votelab-api', static_configs: [{ targets: options.targets }] }],
+  })
 }
 
 export interface PrometheusServer {

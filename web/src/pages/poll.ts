@@ -10,8 +10,6 @@ import { isUuid, notFoundPage } from './not-found.ts'
 function voteMessage(error: unknown): string {
   if (!(error instanceof ApiError)) return 'Something went wrong. Try again.'
   switch (error.code) {
-    case 'already_voted':
-      return 'You have already voted in this poll.'
     case 'poll_not_open':
       return 'This poll is not open for voting.'
     case 'not_eligible':
