@@ -61,6 +61,8 @@ export interface AppDeps {
   meter?: Meter | undefined
   /** A span per request, when tracing is on (observability/tracing.ts). */
   tracer?: Tracer | undefined
+  /** Whether a caller's `traceparent` is continued (false in AWS: nobody outside picks samples). */
+  continueCallerTraces?: boolean
   /** This process's metrics, read in-process for the operations page. */
   collectMetrics: () => Promise<ResourceMetrics>
 }
@@ -186,7 +188,7 @@ export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>()
     .use(requestId())
     // Outside the log: the request's line is written inside its span, and carries its ids.
-    .use(requestTracing(deps.tracer))
+    .use(requestTracing(deps.tracer, { continueCallerTraces: deps.continueCallerTraces ?? true }))
     .use(requestLog(logger))
     .use(requestMetrics(deps.meter))
     // Every route, the sign-in provider's included: no request may make the process hold more.

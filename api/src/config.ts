@@ -35,10 +35,21 @@ const envSchema = z
     // OpenTelemetry's standard variable: push metrics over OTLP/HTTP to this collector.
     OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
     OTEL_METRIC_EXPORT_INTERVAL: z.coerce.number().int().min(100).default(60_000),
+    // What the collector is sent (OpenTelemetry's standard variables). CloudWatch, through the
+    // collector, wants deltas, and computes percentiles only from exponential histograms.
+    OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: z
+      .enum(['cumulative', 'delta'])
+      .default('cumulative'),
+    OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION: z
+      .enum(['explicit_bucket_histogram', 'base2_exponential_bucket_histogram'])
+      .default('explicit_bucket_histogram'),
     // Traces go to the same collector; this share of new traces is recorded (AWS sets it lower).
     OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
     // `console` prints each span on stdout: traces on a laptop without a collector.
     OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none']).default('otlp'),
+    // `none`: ignore callers' `traceparent`, so that nobody outside can choose what is sampled
+    // (and paid for) — what a public deployment sets.
+    OTEL_PROPAGATORS: z.enum(['tracecontext', 'none']).default('tracecontext'),
     DATA_DIR: z.string().min(1).default(defaultDataDir),
     WEB_DIST_DIR: z.string().min(1).default(defaultWebDir),
 
@@ -281,12 +292,19 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       host: env.METRICS_HOST,
       otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
       exportIntervalMs: env.OTEL_METRIC_EXPORT_INTERVAL,
+      otlpTemporality: env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE,
+      otlpHistograms:
+        env.OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION ===
+        'base2_exponential_bucket_histogram'
+          ? ('exponential' as const)
+          : ('explicit' as const),
     },
     tracing: {
       otlpEndpoint:
         env.OTEL_TRACES_EXPORTER === 'otlp' ? env.OTEL_EXPORTER_OTLP_ENDPOINT : undefined,
       console: env.OTEL_TRACES_EXPORTER === 'console',
       sampleRatio: env.OTEL_TRACES_SAMPLER_ARG,
+      continueCallerTraces: env.OTEL_PROPAGATORS === 'tracecontext',
     },
     dataDir: env.DATA_DIR,
     webDistDir: env.WEB_DIST_DIR,

@@ -208,6 +208,7 @@ export async function createRuntime(
       isShuttingDown: () => shuttingDown,
       meter,
       tracer,
+      continueCallerTraces: tracing.continueCallerTraces,
       collectMetrics: () => metrics.collect(),
     })
     if (metrics.url) logger.info({ url: metrics.url }, 'metrics served')

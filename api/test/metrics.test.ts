@@ -258,6 +258,85 @@ describe('metrics and traces pushed over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT)', ()
   })
 })
 
+describe('metrics shaped for CloudWatch (what the collector in AWS is sent)', () => {
+  it('pushes deltas, and exponential histograms CloudWatch can take percentiles of', async () => {
+    const pushes: OtlpMetrics[] = []
+    const collector = createServer((request, response) => {
+      let body = ''
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()))
+      request.on('end', () => {
+        if (request.url === '/v1/metrics') pushes.push(JSON.parse(body) as OtlpMetrics)
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+      })
+    })
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve))
+    const ctx = await createTestContext({
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${String((collector.address() as AddressInfo).port)}`,
+      OTEL_METRIC_EXPORT_INTERVAL: '200',
+      OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'delta',
+      OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION:
+        'base2_exponential_bucket_histogram',
+      OTEL_TRACES_EXPORTER: 'none',
+    })
+    try {
+      const { pollId, optionIds } = await ctx.openPoll()
+      const vote = async (voter: string) =>
+        (await ctx.castVote(await ctx.voterToken(voter), pollId, optionIds[0] ?? '')).status
+      expect(await vote('delta-1')).toBe(201)
+      const metric = (name: string) =>
+        pushes
+          .flatMap((push) => push.resourceMetrics)
+          .flatMap((resource) => resource.scopeMetrics)
+          .flatMap((scope) => scope.metrics)
+          .filter((m) => m.name === name)
+      await expect.poll(() => metric('votelab.votes').length, { timeout: 5_000 }).toBeGreaterThan(0)
+      const duration = metric('http.server.request.duration')[0]
+      expect(duration?.exponentialHistogram?.dataPoints.length).toBeGreaterThan(0)
+      expect(duration?.histogram).toBeUndefined()
+      // Delta: each push carries what happened since the last one — a second vote shows as 1.
+      const delta = 1 // AggregationTemporality.DELTA in OTLP
+      expect(metric('votelab.votes')[0]?.sum?.aggregationTemporality).toBe(delta)
+      const pushed = pushes.length
+      expect(await vote('delta-2')).toBe(201)
+      await expect.poll(() => pushes.length, { timeout: 5_000 }).toBeGreaterThan(pushed + 1)
+      const cast = metric('votelab.votes')
+        .flatMap((m) => m.sum?.dataPoints ?? [])
+        .filter((point) =>
+          point.attributes.some(
+            (a) => a.key === 'votelab.vote.outcome' && a.value.stringValue === 'cast',
+          ),
+        )
+        .map((point) => Number(point.asInt ?? point.asDouble ?? 0))
+      expect(cast.reduce((sum, value) => sum + value, 0)).toBe(2)
+      expect(Math.max(...cast)).toBe(1)
+    } finally {
+      await ctx.close()
+      collector.close()
+    }
+  })
+})
+
+/** The slice of OTLP/JSON these tests read. */
+interface OtlpMetrics {
+  resourceMetrics: {
+    scopeMetrics: {
+      metrics: {
+        name: string
+        sum?: {
+          aggregationTemporality: number
+          dataPoints: {
+            attributes: { key: string; value: { stringValue?: string } }[]
+            asInt?: number | string
+            asDouble?: number
+          }[]
+        }
+        histogram?: unknown
+        exponentialHistogram?: { dataPoints: unknown[] }
+      }[]
+    }[]
+  }[]
+}
+
 describe('metrics off (no METRICS_PORT)', () => {
   it('serves no Prometheus port', async () => {
     const ctx = await createTestContext()

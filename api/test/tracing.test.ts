@@ -134,6 +134,44 @@ describe('traces', () => {
   })
 })
 
+describe('callers’ traces ignored (OTEL_PROPAGATORS=none, as in AWS)', () => {
+  it('starts every trace here, whatever traceparent says, at the configured ratio', async () => {
+    const exporter = new InMemorySpanExporter()
+    const ctx = await createTestContext(
+      { OTEL_PROPAGATORS: 'none', OTEL_TRACES_SAMPLER_ARG: '0' },
+      { spanProcessor: new SimpleSpanProcessor({ exporter }) },
+    )
+    try {
+      // A caller asking for its trace to be recorded ("-01") with a trace id chosen to pass any
+      // ratio sampler: with the sampler at 0 and callers ignored, nothing is recorded.
+      const traceparent = `00-00000000000000000000000000000001-b7ad6b7169203331-01`
+      for (let i = 0; i < 5; i++) {
+        expect((await ctx.call('GET', '/api/polls', { headers: { traceparent } })).status).toBe(200)
+      }
+      expect(exporter.getFinishedSpans()).toEqual([])
+    } finally {
+      await ctx.close()
+    }
+    const always = new InMemorySpanExporter()
+    const sampled = await createTestContext(
+      { OTEL_PROPAGATORS: 'none', OTEL_TRACES_SAMPLER_ARG: '1' },
+      { spanProcessor: new SimpleSpanProcessor({ exporter: always }) },
+    )
+    try {
+      const traceId = '0af7651916cd43dd8448eb211c80319c'
+      await sampled.call('GET', '/api/polls', {
+        headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` },
+      })
+      const [server] = always.getFinishedSpans().filter((span) => span.name === 'GET /api/polls')
+      expect(server).toBeDefined()
+      expect(server?.spanContext().traceId).not.toBe(traceId)
+      expect(server?.parentSpanContext).toBeUndefined()
+    } finally {
+      await sampled.close()
+    }
+  })
+})
+
 describe('tracing off (no collector)', () => {
   it('makes no spans and writes no ids', async () => {
     const lines: string[] = []

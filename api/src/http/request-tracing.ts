@@ -1,4 +1,11 @@
-import { SpanKind, SpanStatusCode, context, trace, type Tracer } from '@opentelemetry/api'
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  trace,
+  type Tracer,
+} from '@opentelemetry/api'
 import type { HttpBindings } from '@hono/node-server'
 import {
   ATTR_HTTP_REQUEST_METHOD,
@@ -16,9 +23,14 @@ import { responseStatus } from './response-status.ts'
  * A server span per request, continuing the caller's trace when it sends `traceparent` (W3C
  * Trace Context). Everything the request does runs inside it — the vote batch links back to it,
  * and every log line written meanwhile carries its trace and span ids (logger.ts). Named by the
- * route template once routing is done: `POST /api/polls/:pollId/votes`.
+ * route template once routing is done: `POST /api/polls/:pollId/votes`. Where callers are the
+ * public (AWS), their `traceparent` is ignored: every trace starts here and the sampler alone
+ * decides, so nobody can make us record (and pay for) theirs.
  */
-export function requestTracing(tracer: Tracer | undefined) {
+export function requestTracing(
+  tracer: Tracer | undefined,
+  options: { continueCallerTraces: boolean },
+) {
   if (!tracer) return createMiddleware<AppEnv>((_c, next) => next())
   return createMiddleware<AppEnv>(async (c, next) => {
     // The load balancer's health checks, every few seconds per task, would drown the traces.
@@ -29,7 +41,7 @@ export function requestTracing(tracer: Tracer | undefined) {
       const value = incoming ? incoming.headers[name] : c.req.header(name)
       return Array.isArray(value) ? value[0] : value
     }
-    const parent = incomingContext(header)
+    const parent = options.continueCallerTraces ? incomingContext(header) : ROOT_CONTEXT
     const span = tracer.startSpan(
       c.req.method,
       {

@@ -1,10 +1,15 @@
 import { createServer, type Server } from 'node:http'
 import { hostname } from 'node:os'
 import type { Meter } from '@opentelemetry/api'
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http'
+import {
+  AggregationTemporalityPreference,
+  OTLPMetricExporter,
+} from '@opentelemetry/exporter-metrics-otlp-http'
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import {
+  AggregationType,
+  InstrumentType,
   MeterProvider,
   MetricReader,
   PeriodicExportingMetricReader,
@@ -20,6 +25,10 @@ export interface MetricsOptions {
   /** Push over OTLP/HTTP to this collector (`OTEL_EXPORTER_OTLP_ENDPOINT`), every `exportIntervalMs`. */
   otlpEndpoint?: string | undefined
   exportIntervalMs?: number
+  /** `delta` for CloudWatch (through the collector); Prometheus-style `cumulative` otherwise. */
+  otlpTemporality?: 'cumulative' | 'delta'
+  /** `exponential` histograms let CloudWatch compute percentiles; the OTLP push only. */
+  otlpHistograms?: 'explicit' | 'exponential'
   /** Tells replicas apart in Prometheus and CloudWatch (`service.instance.id`). */
   instanceId?: string
 }
@@ -64,6 +73,18 @@ export async function startMetrics(options: MetricsOptions): Promise<Metrics> {
       new PeriodicExportingMetricReader({
         exporter: new OTLPMetricExporter({
           url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/metrics`,
+          temporalityPreference:
+            options.otlpTemporality === 'delta'
+              ? AggregationTemporalityPreference.DELTA
+              : AggregationTemporalityPreference.CUMULATIVE,
+          ...(options.otlpHistograms === 'exponential'
+            ? {
+                aggregationPreference: (type: InstrumentType) =>
+                  type === InstrumentType.HISTOGRAM
+                    ? { type: AggregationType.EXPONENTIAL_HISTOGRAM }
+                    : { type: AggregationType.DEFAULT },
+              }
+            : {}),
         }),
         exportIntervalMillis: options.exportIntervalMs ?? 60_000,
       }),

@@ -30,6 +30,8 @@ export interface TracingOptions {
   otlpEndpoint?: string | undefined
   /** Share of new traces recorded (`OTEL_TRACES_SAMPLER_ARG`); a caller's `traceparent` decides for its own. */
   sampleRatio?: number
+  /** Continue a caller's `traceparent` (`OTEL_PROPAGATORS=tracecontext`, the default). */
+  continueCallerTraces?: boolean
   /** Print each span on stdout (`OTEL_TRACES_EXPORTER=console`). */
   console?: boolean
   /** Where spans go instead (tests: an in-memory exporter behind a simple processor). */
@@ -39,6 +41,8 @@ export interface TracingOptions {
 export interface Tracing {
   /** Undefined when tracing is off: callers then skip the work of making spans at all. */
   tracer: Tracer | undefined
+  /** False where callers must not choose the trace (and so what is sampled). */
+  continueCallerTraces: boolean
   close(): Promise<void>
 }
 
@@ -74,7 +78,10 @@ export function startTracing(options: TracingOptions): Tracing {
       }),
     )
   }
-  if (processors.length === 0) return { tracer: undefined, close: () => Promise.resolve() }
+  const continueCallerTraces = options.continueCallerTraces ?? true
+  if (processors.length === 0) {
+    return { tracer: undefined, continueCallerTraces, close: () => Promise.resolve() }
+  }
   useAsyncContext()
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: 'votelab-api' }),
@@ -85,6 +92,7 @@ export function startTracing(options: TracingOptions): Tracing {
   })
   return {
     tracer: provider.getTracer('votelab'),
+    continueCallerTraces,
     close: () => provider.shutdown(),
   }
 }
