@@ -1,3 +1,4 @@
+import type { ResourceMetrics } from '@opentelemetry/sdk-metrics'
 import { createRemoteJWKSet } from 'jose'
 import type { Logger } from 'pino'
 import { createApp, type App } from './app.ts'
@@ -31,6 +32,8 @@ export interface Runtime {
   localIssuer: LocalIssuer | undefined
   /** Where Prometheus scrapes this process (METRICS_PORT), when it is served. */
   metricsUrl: string | undefined
+  /** Everything this process's metrics recorded so far, read in-process. */
+  collectMetrics(): Promise<ResourceMetrics>
   /** Ends live streams, finishes pending votes, stops listening and closes the database. */
   close(): Promise<void>
   /** Marks the instance as going away: `/readyz` answers 503 from then on. */
@@ -220,6 +223,7 @@ export async function createRuntime(
       ballotBox,
       localIssuer,
       metricsUrl: metrics.url,
+      collectMetrics: () => metrics.collect(),
       beginShutdown() {
         shuttingDown = true
       },

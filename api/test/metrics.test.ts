@@ -1,6 +1,11 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  METRIC_CATALOGUE,
+  VOTE_OUTCOMES,
+  type CataloguedMetric,
+} from '../src/observability/catalogue.ts'
 import { createAccount } from '../src/auth/provider/accounts.ts'
 import type { HttpListener } from '../src/http-server.ts'
 import { Browser } from './support/browser.ts'
@@ -206,6 +211,38 @@ describe('metrics on METRICS_PORT', () => {
     expect(delta('failure')).toBe(2)
     expect(delta('throttled')).toBe(1)
     expect(delta('success')).toBe(1)
+  })
+
+  // Last in this block: by now the runtime has cast, refused and shed votes, streamed results
+  // and signed people in, so nearly every instrument has recorded something.
+  it('records exactly the metrics its catalogue lists, with their units and attributes', async () => {
+    const recorded = (await ctx.runtime.collectMetrics()).scopeMetrics.flatMap(
+      (scope) => scope.metrics,
+    )
+    const catalogue = new Map<string, CataloguedMetric>(
+      Object.values(METRIC_CATALOGUE).map((entry) => [entry.name, entry]),
+    )
+    for (const metric of recorded) {
+      const entry = catalogue.get(metric.descriptor.name)
+      expect(entry, metric.descriptor.name).toBeDefined()
+      expect(metric.descriptor.unit, metric.descriptor.name).toBe(entry?.unit)
+      for (const point of metric.dataPoints) {
+        for (const key of Object.keys(point.attributes)) {
+          expect(entry?.attributes, `${metric.descriptor.name} {${key}}`).toContain(key)
+        }
+        const outcome = point.attributes['votelab.vote.outcome']
+        if (outcome !== undefined) expect(VOTE_OUTCOMES as readonly unknown[]).toContain(outcome)
+      }
+    }
+    // The pool's metrics exist on Postgres only (PGlite is one embedded connection), and LISTEN
+    // reconnects only after an outage.
+    const names = new Set(recorded.map((metric) => metric.descriptor.name))
+    const expected = [...catalogue.keys()].filter(
+      (name) =>
+        (process.env.TEST_DB === 'postgres' || !name.startsWith('db.client.connection')) &&
+        name !== METRIC_CATALOGUE.listenReconnects.name,
+    )
+    expect(expected.filter((name) => !names.has(name))).toEqual([])
   })
 })
 

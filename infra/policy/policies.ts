@@ -124,7 +124,10 @@ export const policies: ResourceValidationPolicy[] = [
     (props, report) => {
       const definition = props.taskDefinitionArgs as Props | undefined
       const containers: Props[] = definition
-        ? asList<Props>(definition.container as Props | undefined)
+        ? [
+            ...asList<Props>(definition.container as Props | undefined),
+            ...Object.values((definition.containers ?? {}) as Record<string, Props>),
+          ]
         : typeof props.containerDefinitions === 'string'
           ? (JSON.parse(props.containerDefinitions) as Props[])
           : []

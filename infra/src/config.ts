@@ -59,6 +59,17 @@ export interface StackConfig {
     /** The S3 bucket of a self-managed state backend, which the pipeline roles then may use. */
     readonly stateBucket: string | undefined
   }
+  readonly telemetry: {
+    /**
+     * `cloudwatch` (default): a collector beside the API ships its metrics to CloudWatch and its
+     * traces to X-Ray; `off`: neither (no sidecar, no application widgets or alarms).
+     */
+    readonly mode: 'cloudwatch' | 'off'
+    /** Share of requests traced (`votelab:traceSampleRatio`, 0–1): X-Ray bills per trace. */
+    readonly traceSampleRatio: number
+    /** The AWS Distro for OpenTelemetry collector's image (pin by digest where you can). */
+    readonly collectorImage: string
+  }
   /** Alarm notifications go to this address (a subscription to confirm), if set. */
   readonly alarmEmail: string | undefined
   /** A monthly AWS Budgets budget for the account: alerts at 80 % forecast and 100 % spent. */
@@ -76,6 +87,17 @@ export type ImageToDeploy =
   { readonly kind: 'digest'; readonly reference: string } | { readonly kind: 'repositoryOnly' }
 
 export const REPOSITORY_ONLY = 'repository-only'
+
+/** The AWS Distro for OpenTelemetry collector release this program was written against. */
+export const DEFAULT_COLLECTOR_IMAGE = 'public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3'
+
+function traceSampleRatio(config: pulumi.Config): number {
+  const ratio = config.getNumber('traceSampleRatio') ?? 0.05
+  if (!(ratio >= 0 && ratio <= 1)) {
+    throw new Error(`votelab:traceSampleRatio must be between 0 and 1 (got ${String(ratio)})`)
+  }
+  return ratio
+}
 
 function imageToDeploy(config: pulumi.Config): ImageToDeploy {
   const value = process.env.VOTELAB_IMAGE || config.get('image')
@@ -258,6 +280,11 @@ export function readConfig(): StackConfig {
       previewSubjects: config.getObject<string[]>('previewSubjects') ?? ['pull_request'],
       existingOidcProviderArn: config.get('githubOidcProviderArn'),
       stateBucket: config.get('stateBucket'),
+    },
+    telemetry: {
+      mode: oneOf(config.get('telemetry') ?? 'cloudwatch', ['cloudwatch', 'off'], 'telemetry'),
+      traceSampleRatio: traceSampleRatio(config),
+      collectorImage: config.get('collectorImage') ?? DEFAULT_COLLECTOR_IMAGE,
     },
     alarmEmail: config.get('alarmEmail'),
     monthlyBudgetUsd: atLeast(config.getNumber('monthlyBudgetUsd') ?? 100, 1, 'monthlyBudgetUsd'),

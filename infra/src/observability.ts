@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws'
 import * as pulumi from '@pulumi/pulumi'
+import { applicationAlarms, applicationWidgets } from './application-monitoring.ts'
 
 export interface ObservabilityArgs {
   loadBalancerArnSuffix: pulumi.Input<string>
@@ -8,6 +9,8 @@ export interface ObservabilityArgs {
   serviceName: pulumi.Input<string>
   databaseInstanceId: pulumi.Input<string>
   logGroupName: pulumi.Input<string>
+  /** The API's own metrics (through the collector), when telemetry is on: widgets and alarms. */
+  application: { namespace: string } | undefined
   alarmEmail: string | undefined
   monthlyBudgetUsd: number
 }
@@ -179,6 +182,10 @@ export class Observability extends pulumi.ComponentResource {
       }),
     ]
 
+    const application = args.application
+      ? applicationAlarms(name, args.application.namespace, notify, this)
+      : undefined
+
     const region = aws.getRegionOutput({}, { parent: this }).region
     const dashboard = new aws.cloudwatch.Dashboard(
       `${name}-dashboard`,
@@ -234,6 +241,7 @@ export class Observability extends pulumi.ComponentResource {
                 query: pulumi.interpolate`SOURCE '${args.logGroupName}' | fields @timestamp, msg, err.message | filter level >= 50 | sort @timestamp desc | limit 50`,
               },
             },
+            ...(args.application ? applicationWidgets(args.application.namespace, region, 18) : []),
           ],
         }),
       },
@@ -242,7 +250,10 @@ export class Observability extends pulumi.ComponentResource {
 
     this.alarmTopicArn = topic.arn
     this.dashboardName = dashboard.dashboardName
-    this.alarmNames = alarms.map((created) => created.name)
+    this.alarmNames = [
+      ...[...alarms, ...(application?.metricAlarms ?? [])].map((created) => created.name),
+      ...(application?.compositeAlarms ?? []).map((created) => created.alarmName),
+    ]
     this.registerOutputs({
       alarmTopicArn: this.alarmTopicArn,
       dashboardName: this.dashboardName,

@@ -439,8 +439,9 @@ function deployPolicy(args: DeployPolicyArgs) {
 /**
  * The most a role of this stack may ever do, whatever policy is attached to it: pull the stack's
  * images, write its logs, read its own database's password (RDS tags that secret with the
- * database's ARN), count the members of its own user pool's groups (turnout of group polls). The
- * execution role needs the first three; the task role the last.
+ * database's ARN), count the members of its own user pool's groups (turnout of group polls), send
+ * traces. The execution role needs the first three; the task role the rest (its collector's
+ * metric events are logs of this stack).
  */
 function workloadBoundaryPolicy(
   account: pulumi.Input<string>,
@@ -467,6 +468,13 @@ function workloadBoundaryPolicy(
         Effect: 'Allow',
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         Resource: pulumi.interpolate`arn:aws:logs:${region}:${account}:log-group:${prefix}-*`,
+      },
+      {
+        // The collector beside the API (telemetry.ts): X-Ray has no resource to scope this to.
+        Sid: 'SendTraces',
+        Effect: 'Allow',
+        Action: 'xray:PutTraceSegments',
+        Resource: '*',
       },
       {
         // The pool's id is unknown until Cognito makes it: the stack tag names it instead.

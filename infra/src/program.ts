@@ -39,6 +39,8 @@ export function votelab(config: StackConfig, build: Build) {
   const region = aws.getRegionOutput().region
   const prefix = `${config.project}-${config.stack}`
   const rolePath = `/votelab/${config.stack}/`
+  // The API's own metrics in CloudWatch, one namespace per stack.
+  const metricsNamespace = `${config.project}/${config.stack}`
 
   const network = new Network(prefix, {
     availabilityZones: config.availabilityZones,
@@ -114,6 +116,7 @@ export function votelab(config: StackConfig, build: Build) {
     rolePath,
     permissionsBoundaryArn: pipeline.workloadBoundaryArn,
     ...config.service,
+    telemetry: { ...config.telemetry, namespace: metricsNamespace },
   })
   new SiteContent(`${prefix}-site-content`, {
     bucketName: site.bucketName,
@@ -134,6 +137,8 @@ export function votelab(config: StackConfig, build: Build) {
     serviceName: service.serviceName,
     databaseInstanceId: database.instanceIdentifier,
     logGroupName: service.logGroupName,
+    application:
+      config.telemetry.mode === 'cloudwatch' ? { namespace: metricsNamespace } : undefined,
     alarmEmail: config.alarmEmail,
     monthlyBudgetUsd: config.monthlyBudgetUsd,
   })
@@ -153,6 +158,13 @@ export function votelab(config: StackConfig, build: Build) {
     cluster: service.clusterName,
     service: service.serviceName,
     logGroup: service.logGroupName,
+    ...(config.telemetry.mode === 'cloudwatch'
+      ? {
+          metricsLogGroup: service.metricsLogGroupName,
+          // The sampled requests' traces (votelab:traceSampleRatio) in X-Ray.
+          traces: pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#xray:traces/query`,
+        }
+      : {}),
     // The console opens dashboards in its default region unless the link names one.
     dashboard: pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${observability.dashboardName}`,
     alarmTopicArn: observability.alarmTopicArn,

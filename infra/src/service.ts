@@ -2,6 +2,13 @@ import * as aws from '@pulumi/aws'
 import * as awsx from '@pulumi/awsx'
 import * as pulumi from '@pulumi/pulumi'
 import { attachManagedPolicy } from './managed-policy.ts'
+import {
+  COLLECTOR_MEMORY_MIB,
+  apiTelemetryEnvironment,
+  collectorConfig,
+  collectorContainer,
+  collectorStatements,
+} from './telemetry.ts'
 
 export const API_PORT = 3000
 const CONTAINER = 'api'
@@ -38,6 +45,14 @@ export interface ServiceArgs {
   targetCpuPercent: number
   targetRequestsPerTask: number
   logRetentionDays: number
+  /** Metrics to CloudWatch and traces to X-Ray through a collector beside the API, or none. */
+  telemetry: {
+    mode: 'cloudwatch' | 'off'
+    traceSampleRatio: number
+    collectorImage: string
+    /** The CloudWatch namespace of the API's metrics (`votelab/<stack>`). */
+    namespace: string
+  }
   /** IAM path for the task roles and their policies (`/votelab/<stack>/`): the pipeline may
    * manage only these. */
   rolePath: string
@@ -82,6 +97,8 @@ export class Service extends pulumi.ComponentResource {
   public readonly clusterName: pulumi.Output<string>
   public readonly serviceName: pulumi.Output<string>
   public readonly logGroupName: pulumi.Output<string>
+  /** Where the collector writes the API's metrics (EMF events), when telemetry is on. */
+  public readonly metricsLogGroupName: pulumi.Output<string | undefined>
 
   constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super('votelab:infra:Service', name, {}, opts)
@@ -107,6 +124,17 @@ export class Service extends pulumi.ComponentResource {
       },
       { parent: this },
     )
+
+    const telemetry = args.telemetry.mode === 'cloudwatch' ? args.telemetry : undefined
+    // The collector's embedded-metric events: CloudWatch makes metrics of them; the events
+    // themselves (every data point, all attributes) stay queryable here for a while.
+    const metricsLogs = telemetry
+      ? new aws.cloudwatch.LogGroup(
+          `${name}-metrics`,
+          { retentionInDays: args.logRetentionDays },
+          { parent: this },
+        )
+      : undefined
 
     const assumedByEcsTasks = JSON.stringify({
       Version: '2012-10-17',
@@ -161,35 +189,42 @@ export class Service extends pulumi.ComponentResource {
       },
       { parent: this },
     )
-    // The API calls one AWS API: counting a group's members when a group poll closes.
+    // The API calls one AWS API: counting a group's members when a group poll closes; the
+    // collector beside it writes metrics and traces.
+    const taskPurpose = telemetry
+      ? 'votelab API tasks: count user pool group members (turnout), ship metrics and traces'
+      : 'votelab API tasks: count user pool group members (turnout)'
     const taskRole = new aws.iam.Role(
       `${name}-task`,
       {
         path: args.rolePath,
         permissionsBoundary: args.permissionsBoundaryArn,
         assumeRolePolicy: assumedByEcsTasks,
-        description: 'votelab API tasks: count user pool group members (turnout)',
+        description: taskPurpose,
       },
       { parent: this },
     )
-    attachManagedPolicy(
+    const taskPolicyAttachment = attachManagedPolicy(
       `${name}-task-policy`,
       {
         role: taskRole,
         path: args.rolePath,
-        description: 'votelab API tasks: count the members of this stack pool groups',
+        description: taskPurpose,
         statements: [
           {
             Effect: 'Allow',
             Action: 'cognito-idp:ListUsersInGroup',
             Resource: args.auth.userPoolArn,
           },
+          ...(metricsLogs ? collectorStatements(metricsLogs.arn) : []),
         ],
       },
       { parent: this },
     )
 
     const serviceName = `${name}-api`
+    // What the API has once the collector's reservation is set aside.
+    const apiMemory = args.memory - (telemetry ? COLLECTOR_MEMORY_MIB : 0)
     const environment: Record<string, pulumi.Input<string>> = {
       NODE_ENV: 'production',
       HOST: '0.0.0.0',
@@ -207,7 +242,8 @@ export class Service extends pulumi.ComponentResource {
       AUTH_USER_POOL_ID: args.auth.userPoolId,
       // CloudFront then the ALB each append to X-Forwarded-For: the client is two from the end.
       TRUST_PROXY_HOPS: '2',
-      STREAMS_PER_PROCESS: String(streamsForMemory(args.memory)),
+      STREAMS_PER_PROCESS: String(streamsForMemory(apiMemory)),
+      ...(telemetry ? apiTelemetryEnvironment(telemetry.traceSampleRatio) : {}),
     }
 
     const service = new awsx.ecs.FargateService(
@@ -246,30 +282,58 @@ export class Service extends pulumi.ComponentResource {
           logGroup: { skip: true },
           // The root filesystem is read-only; Node and libraries may still want a scratch dir.
           volumes: [{ name: 'tmp' }],
-          container: {
-            name: CONTAINER,
-            image: args.imageUri,
-            essential: true,
-            readonlyRootFilesystem: true,
-            portMappings: [{ containerPort: API_PORT, protocol: 'tcp' }],
-            mountPoints: [{ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false }],
-            environment: Object.entries(environment).map(([key, value]) => ({ name: key, value })),
-            secrets: [
-              {
-                name: 'DATABASE_PASSWORD',
-                valueFrom: pulumi.interpolate`${args.database.passwordSecretArn}:password::`,
-              },
-            ],
-            linuxParameters: { initProcessEnabled: true },
-            stopTimeout: 30,
-            logConfiguration: {
-              logDriver: 'awslogs',
-              options: {
-                'awslogs-group': logGroup.name,
-                'awslogs-region': region,
-                'awslogs-stream-prefix': 'api',
+          containers: {
+            [CONTAINER]: {
+              name: CONTAINER,
+              image: args.imageUri,
+              essential: true,
+              readonlyRootFilesystem: true,
+              portMappings: [{ containerPort: API_PORT, protocol: 'tcp' }],
+              mountPoints: [{ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false }],
+              environment: Object.entries(environment).map(([key, value]) => ({
+                name: key,
+                value,
+              })),
+              secrets: [
+                {
+                  name: 'DATABASE_PASSWORD',
+                  valueFrom: pulumi.interpolate`${args.database.passwordSecretArn}:password::`,
+                },
+              ],
+              linuxParameters: { initProcessEnabled: true },
+              stopTimeout: 30,
+              // Started after the collector and, in reverse, stopped before it: the API's last
+              // metrics and spans, flushed while it drains, still have somewhere to go.
+              ...(telemetry
+                ? { dependsOn: [{ containerName: 'collector', condition: 'START' }] }
+                : {}),
+              logConfiguration: {
+                logDriver: 'awslogs',
+                options: {
+                  'awslogs-group': logGroup.name,
+                  'awslogs-region': region,
+                  'awslogs-stream-prefix': 'api',
+                },
               },
             },
+            ...(telemetry && metricsLogs
+              ? {
+                  collector: collectorContainer({
+                    image: telemetry.collectorImage,
+                    config: pulumi
+                      .all([metricsLogs.name, region])
+                      .apply(([logGroupName, regionName]) =>
+                        collectorConfig({
+                          namespace: telemetry.namespace,
+                          logGroupName,
+                          region: regionName,
+                        }),
+                      ),
+                    logGroupName: logGroup.name,
+                    region,
+                  }),
+                }
+              : {}),
           },
         },
       },
@@ -279,7 +343,7 @@ export class Service extends pulumi.ComponentResource {
         transforms: [ecsServiceRules],
         // ECS refuses a service whose target group no load balancer forwards to yet, and the
         // first tasks need their execution role's policy to read the database password.
-        dependsOn: [args.listener, executionPolicyAttachment, insightsLogs],
+        dependsOn: [args.listener, executionPolicyAttachment, taskPolicyAttachment, insightsLogs],
       },
     )
 
@@ -330,7 +394,9 @@ export class Service extends pulumi.ComponentResource {
     this.clusterName = cluster.name
     this.serviceName = pulumi.output(serviceName)
     this.logGroupName = logGroup.name
+    this.metricsLogGroupName = metricsLogs ? metricsLogs.name : pulumi.output(undefined)
     this.registerOutputs({
+      metricsLogGroupName: this.metricsLogGroupName,
       clusterName: this.clusterName,
       serviceName: this.serviceName,
       logGroupName: this.logGroupName,

@@ -463,6 +463,19 @@ export const DEPLOY_ACTIONS: Record<string, (n: StackNames) => Calls[]> = {
       resource: `arn:aws:cloudwatch:${n.region}:${n.account}:alarm:${n.prefix}-api-5xx-abc1234`,
     },
   ],
+  // The error-budget burn alarms: two windows each, combined (application-monitoring.ts).
+  'aws:cloudwatch/compositeAlarm:CompositeAlarm': (n) => [
+    {
+      actions: [
+        'cloudwatch:PutCompositeAlarm',
+        'cloudwatch:DescribeAlarms',
+        'cloudwatch:TagResource',
+        'cloudwatch:ListTagsForResource',
+        'cloudwatch:DeleteAlarms',
+      ],
+      resource: `arn:aws:cloudwatch:${n.region}:${n.account}:alarm:${n.prefix}-vote-error-budget-fast-burn`,
+    },
+  ],
   'aws:cloudwatch/dashboard:Dashboard': (n) => [
     {
       actions: [

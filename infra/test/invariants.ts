@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest'
 import { streamsForMemory } from '../src/service.ts'
+import { COLLECTOR_MEMORY_MIB } from '../src/telemetry.ts'
 import { CLOUDFRONT_PREFIX_LIST, IMAGE_DIGEST, type Registered, type StackRun } from './harness.ts'
 
 /**
@@ -20,12 +21,23 @@ const statements = (policy: unknown): Statement[] =>
 const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value])
 const get = (resource: Registered, key: string) => resource.inputs[key] as Record<string, unknown>
 
-interface Container {
+export interface Container {
+  essential?: boolean
+  image: string
+  dependsOn?: { containerName: string; condition: string }[]
   environment: { name: string; value: string }[]
   secrets: { name: string; valueFrom: string }[]
   readonlyRootFilesystem: boolean
   portMappings: { containerPort: number }[]
   logConfiguration: { logDriver: string; options: Record<string, string> }
+}
+
+/** The task's containers by name: the API and, with telemetry on, the collector. */
+export function containersOf(run: StackRun): { api: Container } & Record<string, Container> {
+  const definition = run.one('awsx:ecs:FargateService').inputs.taskDefinitionArgs as {
+    containers: { api: Container } & Record<string, Container>
+  }
+  return definition.containers
 }
 
 export function expectedResources(stack: () => StackRun): void {
@@ -63,8 +75,12 @@ export function expectedResources(stack: () => StackRun): void {
       // Account-wide, created once outside every stack (issue 14, finding 1; account.test.ts).
       'aws:iam/openIdConnectProvider:OpenIdConnectProvider': 0,
       'aws:iam/role:Role': 4,
-      'aws:cloudwatch/logGroup:LogGroup': 3, // the API's, RDS's export, Container Insights'
-      'aws:cloudwatch/metricAlarm:MetricAlarm': 5,
+      // The API's, RDS's export, Container Insights', the collector's metric events.
+      'aws:cloudwatch/logGroup:LogGroup': 4,
+      // Five on AWS's metrics, seven on the API's own (four of them burn-rate windows)…
+      'aws:cloudwatch/metricAlarm:MetricAlarm': 12,
+      // …combined into the fast and slow error-budget burns.
+      'aws:cloudwatch/compositeAlarm:CompositeAlarm': 2,
       'aws:cloudwatch/dashboard:Dashboard': 1,
       'aws:sns/topic:Topic': 1,
       'aws:sns/topicPolicy:TopicPolicy': 1,
@@ -256,7 +272,7 @@ export function securityInvariants(stack: () => StackRun): void {
 
   it('passes the database password only through the task definition secrets', () => {
     const definition = get(stack().one('awsx:ecs:FargateService'), 'taskDefinitionArgs')
-    const container = definition.container as Container
+    const container = containersOf(stack()).api
     const secretArn = String(stack().outputs.databasePasswordSecretArn)
     expect(container.secrets).toEqual([
       { name: 'DATABASE_PASSWORD', valueFrom: `${secretArn}:password::` },
@@ -273,7 +289,10 @@ export function securityInvariants(stack: () => StackRun): void {
       DATABASE_SSL: 'verify-full',
       DATABASE_CA: 'amazon-rds',
       TRUST_PROXY_HOPS: '2',
-      STREAMS_PER_PROCESS: String(streamsForMemory(Number(definition.memory))),
+      // Sized on what the API has once the collector's reservation is set aside.
+      STREAMS_PER_PROCESS: String(
+        streamsForMemory(Number(definition.memory) - COLLECTOR_MEMORY_MIB),
+      ),
       PUBLIC_URL: stack().outputs.siteUrl,
       AUTH_ISSUER: stack().outputs.issuer,
       AUTH_CLIENT_IDS: stack().outputs.webClientId,
@@ -305,12 +324,22 @@ export function securityInvariants(stack: () => StackRun): void {
     expect(executionPolicy.inputs.path).toBe(executionRole.inputs.path)
     const taskRole = stack().one('aws:iam/role:Role', '-task')
     const taskPolicy = stack().one('aws:iam/policy:Policy', '-task-policy')
+    const metricsGroup = stack()
+      .ofType('aws:cloudwatch/logGroup:LogGroup')
+      .find((group) => group.name.endsWith('-metrics'))
     expect(statements(taskPolicy.inputs.policy)).toEqual([
       {
         Effect: 'Allow',
         Action: 'cognito-idp:ListUsersInGroup',
         Resource: stack().ofType('aws:cognito/userPool:UserPool')[0]?.state.arn,
       },
+      // The collector: its metric events into that one group, trace segments to X-Ray.
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: `${String(metricsGroup?.state.arn)}:*`,
+      },
+      { Effect: 'Allow', Action: 'xray:PutTraceSegments', Resource: '*' },
     ])
     const attachments = stack()
       .ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment')
@@ -369,10 +398,12 @@ export function securityInvariants(stack: () => StackRun): void {
     // awsx would otherwise create its own log group (without our retention) inside the service.
     const definition = get(stack().one('awsx:ecs:FargateService'), 'taskDefinitionArgs')
     expect(definition.logGroup).toEqual({ skip: true })
-    expect((definition.container as Container).logConfiguration).toMatchObject({
-      logDriver: 'awslogs',
-      options: { 'awslogs-group': String(stack().outputs.logGroup) },
-    })
+    for (const container of Object.values(containersOf(stack()))) {
+      expect(container.logConfiguration).toMatchObject({
+        logDriver: 'awslogs',
+        options: { 'awslogs-group': String(stack().outputs.logGroup) },
+      })
+    }
   })
 
   it('creates, with retention, the log groups RDS and Container Insights would create without (issue 14, finding 8)', () => {
@@ -701,13 +732,28 @@ export function securityInvariants(stack: () => StackRun): void {
     ])
     const topic = String(stack().outputs.alarmTopicArn)
     const alarms = stack().ofType('aws:cloudwatch/metricAlarm:MetricAlarm')
-    expect(alarms.map((a) => a.name.replace(/^votelab-\w+-/, '')).sort()).toEqual([
+    const short = (name: string) => name.replace(/^votelab-\w+-/, '')
+    expect(alarms.map((a) => short(a.name)).sort()).toEqual([
       'database-cpu',
       'database-free-storage',
       'http-5xx-rate',
       'p99-latency',
+      'results-delivery',
       'unhealthy-tasks',
+      'vote-errors-fast-1h',
+      'vote-errors-fast-5m',
+      'vote-errors-slow-30m',
+      'vote-errors-slow-6h',
+      'vote-p99',
+      'votes-shed',
     ])
-    for (const alarm of alarms) expect(alarm.inputs.alarmActions).toEqual([topic])
+    // A burn window alone says little: only the composites of two windows notify.
+    for (const alarm of alarms) {
+      expect(alarm.inputs.alarmActions).toEqual(
+        short(alarm.name).startsWith('vote-errors-') ? undefined : [topic],
+      )
+    }
+    const composites = stack().ofType('aws:cloudwatch/compositeAlarm:CompositeAlarm')
+    for (const composite of composites) expect(composite.inputs.alarmActions).toEqual([topic])
   })
 }

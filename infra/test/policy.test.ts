@@ -124,17 +124,21 @@ describe('the policy pack', () => {
       'no-secrets-in-environment',
       'awsx:ecs:FargateService',
       (p) => {
-        const definition = p.taskDefinitionArgs as { container: { environment: object[] } }
+        // The collector's container, as any sidecar could.
+        const definition = p.taskDefinitionArgs as {
+          containers: Record<string, { environment?: object[] }>
+        }
+        const collector = definition.containers.collector ?? {}
         return {
           ...p,
           taskDefinitionArgs: {
             ...definition,
-            container: {
-              ...definition.container,
-              environment: [
-                ...definition.container.environment,
-                { name: 'AUTH_TOKEN', value: 'x' },
-              ],
+            containers: {
+              ...definition.containers,
+              collector: {
+                ...collector,
+                environment: [...(collector.environment ?? []), { name: 'AUTH_TOKEN', value: 'x' }],
+              },
             },
           },
         }

@@ -1,7 +1,7 @@
 import { runInNewContext } from 'node:vm'
 import * as pulumi from '@pulumi/pulumi'
 import { describe, expect, it } from 'vitest'
-import { readConfig } from '../src/config.ts'
+import { DEFAULT_COLLECTOR_IMAGE, readConfig } from '../src/config.ts'
 import { ecsServiceRules } from '../src/service.ts'
 import { cacheControlFor } from '../src/site-content.ts'
 import { spaRoutingFunctionCode } from '../src/spa-routing.ts'
@@ -104,6 +104,22 @@ describe('readConfig', () => {
         'votelab:signInExtraOrigins': '["localhost:3000"]',
       }),
     ).toThrow(/not an absolute URL/)
+  })
+
+  it('ships telemetry to CloudWatch by default, a few traces in a hundred, and refuses a ratio outside 0–1', () => {
+    const valid = { 'votelab:githubRepository': 'me/v', 'votelab:signInExtraOrigins': '[]' }
+    expect(withConfig(valid).telemetry).toEqual({
+      mode: 'cloudwatch',
+      traceSampleRatio: 0.05,
+      collectorImage: DEFAULT_COLLECTOR_IMAGE,
+    })
+    expect(withConfig({ ...valid, 'votelab:telemetry': 'off' }).telemetry.mode).toBe('off')
+    expect(() => withConfig({ ...valid, 'votelab:telemetry': 'xray' })).toThrow(
+      /votelab:telemetry must be one of cloudwatch, off/,
+    )
+    expect(() => withConfig({ ...valid, 'votelab:traceSampleRatio': '5' })).toThrow(
+      /traceSampleRatio must be between 0 and 1 \(got 5\)/,
+    )
   })
 
   it('lets a stack choose who signs up (open, invite only, listed domains), and refuses the rest', () => {

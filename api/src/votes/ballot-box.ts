@@ -1,3 +1,4 @@
+import type { ShedReason } from '../observability/catalogue.ts'
 import { randomBytes } from 'node:crypto'
 import {
   ROOT_CONTEXT,
@@ -231,7 +232,7 @@ export class BallotBox {
     )
   }
 
-  private shed(reason: 'queue_full' | 'waited_too_long'): void {
+  private shed(reason: ShedReason): void {
     this.metrics.shed.add(1, { 'votelab.shed.reason': reason })
     this.metrics.votes.add(1, { 'votelab.vote.outcome': 'overloaded' })
   }

@@ -1,3 +1,4 @@
+import type { SignInOutcome } from '../../observability/catalogue.ts'
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { setTimeout } from 'node:timers/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -87,7 +88,7 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<NodeEnv> {
     description: 'Password sign-ins by outcome: success, failure, throttled, unconfirmed',
     unit: '{attempt}',
   })
-  const signInOutcome = (outcome: 'success' | 'failure' | 'throttled' | 'unconfirmed') => {
+  const signInOutcome = (outcome: SignInOutcome) => {
     attempts.add(1, { 'votelab.sign_in.outcome': outcome })
   }
   const handleWithProvider = provider.callback()
