@@ -255,7 +255,7 @@ export function readConfig(): StackConfig {
     },
     service: {
       cpu: config.getNumber('taskCpu') ?? 256,
-      memory: config.getNumber('taskMemory') ?? 512,
+      memory: config.getNumber('taskMemory') ?? 1024,
       minTasks,
       maxTasks,
       targetCpuPercent: config.getNumber('targetCpuPercent') ?? 60,

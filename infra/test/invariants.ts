@@ -301,8 +301,11 @@ export function securityInvariants(stack: () => StackRun): void {
       AUTH_USER_POOL_ID: String(stack().outputs.issuer).split('/').at(-1),
     })
     expect(container.readonlyRootFilesystem).toBe(true)
-    // Live-result streams sized from memory (docs/operations.md): the lab's 512 MB task ~8,000.
-    expect([streamsForMemory(512), streamsForMemory(1024)]).toEqual([8_000, 23_000])
+    // Live-result streams sized from memory (docs/operations.md): the lab's 1 GB task, less the
+    // collector's 128 MB, ~19,000.
+    expect([streamsForMemory(512), streamsForMemory(896), streamsForMemory(1024)]).toEqual([
+      8_000, 19_000, 23_000,
+    ])
   })
 
   it('gives the execution role exactly the image, the log group and the one secret; the task role its pool’s group counts', () => {
