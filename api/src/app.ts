@@ -22,6 +22,7 @@ import { healthRoutes } from './http/health.ts'
 import { requestMetrics } from './http/request-metrics.ts'
 import { responseStatus } from './http/response-status.ts'
 import { requestTracing } from './http/request-tracing.ts'
+import type { SealObserver } from './ballots/seal.ts'
 import { opsRoutes } from './observability/ops-routes.ts'
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics'
 import { webRoutes, type WebClientConfig } from './http/web.ts'
@@ -61,6 +62,8 @@ export interface AppDeps {
   meter?: Meter | undefined
   /** A span per request, when tracing is on (observability/tracing.ts). */
   tracer?: Tracer | undefined
+  /** Told of each seal made (observability/seal-metrics.ts). */
+  sealObserver?: SealObserver | undefined
   /** Whether a caller's `traceparent` is continued (false in AWS: nobody outside picks samples). */
   continueCallerTraces?: boolean
   /** This process's metrics, read in-process for the operations page. */
@@ -139,6 +142,7 @@ export function createApp(deps: AppDeps) {
         pollsPerAdminPerHour: deps.limits.pollsPerAdminPerHour,
         verifiedMailbox: deps.verifiedMailbox,
         groupSize: deps.groupSize,
+        sealObserver: deps.sealObserver,
       }),
     )
     .route(
@@ -157,9 +161,10 @@ export function createApp(deps: AppDeps) {
         heartbeatMs: deps.heartbeatMs,
         streams: deps.limits.streams,
         trustProxyHops: deps.limits.trustProxyHops,
+        sealObserver: deps.sealObserver,
       }),
     )
-    .route('/polls', ballotRoutes({ db: database.db }))
+    .route('/polls', ballotRoutes({ db: database.db, sealObserver: deps.sealObserver }))
     .route('/ops', opsRoutes(deps.collectMetrics))
   if (deps.invitations) api.route('/invitations', deps.invitations)
 

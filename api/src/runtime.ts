@@ -20,6 +20,7 @@ import { POLL_CHANGED_CHANNEL } from './db/poll-status.ts'
 import { ResultsHub } from './results/hub.ts'
 import { BallotBox } from './votes/ballot-box.ts'
 import { startMetrics } from './observability/metrics.ts'
+import { sealMetrics } from './observability/seal-metrics.ts'
 import { startTracing } from './observability/tracing.ts'
 import type { SpanProcessor } from '@opentelemetry/sdk-trace'
 import { observeDatabase } from './observability/database-metrics.ts'
@@ -65,6 +66,7 @@ export async function createRuntime(
   const { meter } = metrics
   const tracing = startTracing({ ...config.tracing, processor: options.spanProcessor })
   const { tracer } = tracing
+  const sealObserver = sealMetrics(meter)
   try {
     const applied = await migrateToLatest(database.db)
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
@@ -156,7 +158,7 @@ export async function createRuntime(
     }
 
     const hub = new ResultsHub({
-      loadResults: (pollId) => getResults(database.db, pollId),
+      loadResults: (pollId) => getResults(database.db, pollId, sealObserver),
       coalesceMs: config.results.coalesceMs,
       logger,
       meter,
@@ -212,6 +214,7 @@ export async function createRuntime(
       meter,
       tracer,
       continueCallerTraces: tracing.continueCallerTraces,
+      sealObserver,
       collectMetrics: () => metrics.collect(),
     })
     if (metrics.url) logger.info({ url: metrics.url }, 'metrics served')

@@ -213,6 +213,30 @@ describe('metrics on METRICS_PORT', () => {
     expect(delta('success')).toBe(1)
   })
 
+  it('times each seal and counts the ballots it chains', async () => {
+    const { pollId, optionIds } = await ctx.openPoll()
+    for (const voter of ['seal-ada', 'seal-bob', 'seal-cy']) {
+      expect(
+        (await ctx.castVote(await ctx.voterToken(voter), pollId, optionIds[0] ?? '')).status,
+      ).toBe(201)
+    }
+    const before = await scrape()
+    const closed = await ctx.call('POST', `/api/polls/${pollId}/close`, {
+      token: await ctx.adminToken(),
+    })
+    expect(closed.status).toBe(200)
+    // Reading the results again finds the seal made: no second one.
+    expect((await ctx.call('GET', `/api/polls/${pollId}/results`)).status).toBe(200)
+    const after = await scrape()
+    expect(
+      after.count('votelab_poll_seal_duration') - before.count('votelab_poll_seal_duration'),
+    ).toBe(1)
+    expect(
+      after.value('votelab_poll_sealed_ballots_total') -
+        before.value('votelab_poll_sealed_ballots_total'),
+    ).toBe(3)
+  })
+
   // Last in this block: by now the runtime has cast, refused and shed votes, streamed results
   // and signed people in, so nearly every instrument has recorded something.
   it('records exactly the metrics its catalogue lists, with their units and attributes', async () => {

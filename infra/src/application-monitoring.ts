@@ -298,5 +298,17 @@ export function applicationWidgets(
         { stat: 'Sum', label: 'waiting for a connection' },
       ),
     ]),
+    chart(0, top + 18, 'Seals: time to seal a closed poll (s), ballots chained', [
+      metric(METRIC_CATALOGUE.sealDuration.name, {}, { stat: 'Maximum', label: 'longest seal' }),
+      metric(
+        METRIC_CATALOGUE.sealedBallots.name,
+        {},
+        {
+          stat: 'Sum',
+          label: 'ballots sealed',
+          yAxis: 'right',
+        },
+      ),
+    ]),
   ]
 }

@@ -39,6 +39,8 @@ export const CLOUDWATCH_METRICS: readonly { metric: string; dimensions: readonly
     METRIC_CATALOGUE.resultsBroadcastDuration,
     METRIC_CATALOGUE.dbPendingRequests,
     METRIC_CATALOGUE.listenReconnects,
+    METRIC_CATALOGUE.sealDuration,
+    METRIC_CATALOGUE.sealedBallots,
   ].map((entry) => ({ metric: entry.name, dimensions: [] })),
   { metric: METRIC_CATALOGUE.signInAttempts.name, dimensions: ['votelab.sign_in.outcome'] },
   { metric: METRIC_CATALOGUE.dbConnections.name, dimensions: ['db.client.connection.state'] },

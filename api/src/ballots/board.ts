@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/database.ts'
 import { GENESIS_HASH, type BoardEntry } from '@votelab/ballot-chain'
-import { readSealState, type Seal } from './seal.ts'
+import { readSealState, type Seal, type SealObserver } from './seal.ts'
 
 export type BoardAccess =
   | { ok: true; seal: Seal }
@@ -14,8 +14,9 @@ export async function openBoard(
   db: Queryable,
   pollId: string,
   admin: boolean,
+  observer?: SealObserver,
 ): Promise<BoardAccess> {
-  const poll = await readSealState(db, pollId)
+  const poll = await readSealState(db, pollId, observer)
   if (!poll || (poll.status === 'draft' && !admin)) return { ok: false, reason: 'not_found' }
   if (poll.status !== 'closed') return { ok: false, reason: 'not_closed' }
   if (!poll.publishBallots) return { ok: false, reason: 'not_published' }

@@ -8,7 +8,7 @@ import { PollIdParams } from '../http/params.ts'
 import { ChainSchema, HASH_PATTERN } from './schemas.ts'
 import { boardPage, findBallot, openBoard } from './board.ts'
 import { CHAIN_FORMAT, type BoardEntry } from '@votelab/ballot-chain'
-import { publicChain, type Seal } from './seal.ts'
+import { publicChain, type Seal, type SealObserver } from './seal.ts'
 
 const MAX_PAGE = 1_000
 /** Rows per query while streaming an export: memory stays flat whatever the poll's size. */
@@ -128,9 +128,9 @@ const ndjsonLine = (entry: BoardEntry) => `${JSON.stringify(entry)}\n`
 const csvLine = (entry: BoardEntry) =>
   `${String(entry.seq)},${entry.tracker},${entry.optionId},${entry.hash}\n`
 
-export function ballotRoutes({ db }: { db: Db }) {
+export function ballotRoutes({ db, sealObserver }: { db: Db; sealObserver?: SealObserver }) {
   async function readableBoard(pollId: string, admin: boolean): Promise<Seal> {
-    const access = await openBoard(db, pollId, admin)
+    const access = await openBoard(db, pollId, admin, sealObserver)
     if (access.ok) return access.seal
     switch (access.reason) {
       case 'not_found':

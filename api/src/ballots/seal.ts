@@ -10,6 +10,11 @@ export interface Seal {
   sealedAt: Date
 }
 
+/** Told of each seal made (not of one found already made): the seal metrics. */
+export interface SealObserver {
+  sealed(ballots: number, seconds: number): void
+}
+
 /** Ballots are rewritten in slices this big: one statement each, bounded parameter arrays. */
 const UPDATE_SLICE = 5_000
 
@@ -31,7 +36,7 @@ const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).dige
 export async function sealPoll(
   trx: Transaction<Database>,
   pollId: string,
-  { waitForLock = true }: { waitForLock?: boolean } = {},
+  { waitForLock = true, observer }: { waitForLock?: boolean; observer?: SealObserver } = {},
 ): Promise<Seal | undefined> {
   const locking = trx
     .selectFrom('polls')
@@ -42,6 +47,7 @@ export async function sealPoll(
   if (poll?.status !== 'closed') return undefined
   const existing = await findSeal(trx, pollId)
   if (existing) return existing
+  const started = performance.now()
   // Each statement here touches every ballot of the poll: a big poll's seal may take longer than
   // the pool's per-statement limit for requests, so it gets its own (operations.md has numbers).
   await sql`set local statement_timeout = '120s'`.execute(trx)
@@ -104,6 +110,8 @@ export async function sealPoll(
     .returning(['ballot_count', 'chain_head', 'sealed_at'])
     .executeTakeFirstOrThrow()
   await sql`select pg_notify(${POLL_CHANGED_CHANNEL}, ${pollId})`.execute(trx)
+  // Until here, not the commit: a rolled-back seal is counted (it did the work) but rare.
+  observer?.sealed(ballots.length, (performance.now() - started) / 1000)
   return { ballotCount: seal.ballot_count, chainHead: seal.chain_head, sealedAt: seal.sealed_at }
 }
 
@@ -150,7 +158,11 @@ export interface SealState {
  * behind a seal in progress (each would hold a pooled connection meanwhile): they get no seal and
  * retry.
  */
-export async function readSealState(db: Queryable, pollId: string): Promise<SealState | undefined> {
+export async function readSealState(
+  db: Queryable,
+  pollId: string,
+  observer?: SealObserver,
+): Promise<SealState | undefined> {
   const row = await db
     .selectFrom('polls')
     .leftJoin('poll_seals', 'poll_seals.poll_id', 'polls.id')
@@ -175,7 +187,7 @@ export async function readSealState(db: Queryable, pollId: string): Promise<Seal
     row.chain_head !== null && row.ballot_count !== null && row.sealed_at !== null
       ? { ballotCount: row.ballot_count, chainHead: row.chain_head, sealedAt: row.sealed_at }
       : row.status === 'closed'
-        ? await sealNow(db, pollId)
+        ? await sealNow(db, pollId, observer)
         : undefined
   return {
     status: row.status,
@@ -187,10 +199,16 @@ export async function readSealState(db: Queryable, pollId: string): Promise<Seal
   }
 }
 
-async function sealNow(db: Queryable, pollId: string): Promise<Seal | undefined> {
-  if (db.isTransaction) return sealPoll(db as Transaction<Database>, pollId)
+async function sealNow(
+  db: Queryable,
+  pollId: string,
+  observer: SealObserver | undefined,
+): Promise<Seal | undefined> {
+  if (db.isTransaction) return sealPoll(db as Transaction<Database>, pollId, { observer })
   try {
-    return await db.transaction().execute((trx) => sealPoll(trx, pollId, { waitForLock: false }))
+    return await db
+      .transaction()
+      .execute((trx) => sealPoll(trx, pollId, { waitForLock: false, observer }))
   } catch (error) {
     if ((error as { code?: unknown }).code === LOCK_NOT_AVAILABLE) return undefined
     throw error

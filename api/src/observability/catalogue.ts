@@ -39,6 +39,8 @@ export const METRIC_CATALOGUE = {
     attributes: [],
   },
   listenReconnects: { name: 'votelab.db.listen.reconnects', unit: '{reconnect}', attributes: [] },
+  sealDuration: { name: 'votelab.poll.seal.duration', unit: 's', attributes: [] },
+  sealedBallots: { name: 'votelab.poll.sealed.ballots', unit: '{ballot}', attributes: [] },
 } as const satisfies Record<string, CataloguedMetric>
 
 export interface CataloguedMetric {

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import { sealPoll } from '../ballots/seal.ts'
+import { sealPoll, type SealObserver } from '../ballots/seal.ts'
 import type { EligibilityKind, PollStatus, Queryable, ResultsVisibility } from '../db/database.ts'
 import type { CreatePollInput, Eligibility, Poll } from './schemas.ts'
 import { POLL_CHANGED_CHANNEL, effectiveStatus, pollTiming } from '../db/poll-status.ts'
@@ -228,8 +228,14 @@ export async function transitionPoll(
   db: Queryable,
   pollId: string,
   to: 'open' | 'closed',
-  /** A group poll's member count, taken by the caller just before closing (undefined: unknown). */
-  { eligibleAtClose }: { eligibleAtClose?: number | undefined } = {},
+  {
+    eligibleAtClose,
+    sealObserver,
+  }: {
+    /** A group poll's member count, taken by the caller just before closing (undefined: unknown). */
+    eligibleAtClose?: number | undefined
+    sealObserver?: SealObserver | undefined
+  } = {},
 ): Promise<TransitionOutcome> {
   const changed = await db.transaction().execute(async (trx) => {
     const query = trx
@@ -252,7 +258,7 @@ export async function transitionPoll(
     if (updated) await sql`select pg_notify(${POLL_CHANGED_CHANNEL}, ${pollId})`.execute(trx)
     // Sealed in the same transaction: a closed poll always has its chain and final tally.
     if (updated && to === 'closed') {
-      await sealPoll(trx, pollId)
+      await sealPoll(trx, pollId, { observer: sealObserver })
       if (eligibleAtClose !== undefined) {
         await trx
           .updateTable('polls')

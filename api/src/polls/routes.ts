@@ -9,6 +9,7 @@ import type { Logger } from 'pino'
 import type { GroupSize } from '../auth/group-size.ts'
 import type { VerifiedMailbox } from '../auth/verified-email.ts'
 import { mailboxForRoll } from '../auth/eligibility.ts'
+import type { SealObserver } from '../ballots/seal.ts'
 import * as polls from './repository.ts'
 import { readRollFile } from './roll-file.ts'
 import {
@@ -150,6 +151,8 @@ export interface PollRoutesDeps {
   verifiedMailbox: VerifiedMailbox
   /** A group's size at close, for turnout (the local provider's accounts, or Cognito's). */
   groupSize?: GroupSize | undefined
+  /** Told of each seal a close makes (seal metrics). */
+  sealObserver?: SealObserver | undefined
 }
 
 const HOUR_MS = 60 * 60_000
@@ -159,6 +162,7 @@ export function pollRoutes({
   pollsPerAdminPerHour,
   verifiedMailbox,
   groupSize,
+  sealObserver,
 }: PollRoutesDeps) {
   async function visiblePoll(pollId: string, admin: boolean) {
     const poll = await polls.findPoll(db, pollId)
@@ -181,7 +185,7 @@ export function pollRoutes({
 
   async function transition(pollId: string, to: 'open' | 'closed', logger: Logger) {
     const eligibleAtClose = to === 'closed' ? await groupSizeAtClose(pollId, logger) : undefined
-    const outcome = await polls.transitionPoll(db, pollId, to, { eligibleAtClose })
+    const outcome = await polls.transitionPoll(db, pollId, to, { eligibleAtClose, sealObserver })
     if (outcome.ok) return outcome.poll
     if (outcome.reason === 'not_found') throw notFound('Poll')
     if (outcome.reason === 'empty_roll') {

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import { publicChain, readSealState } from '../ballots/seal.ts'
+import { publicChain, readSealState, type SealObserver } from '../ballots/seal.ts'
 import type { Queryable } from '../db/database.ts'
 import type { Results } from './schemas.ts'
 
@@ -9,8 +9,12 @@ import type { Results } from './schemas.ts'
  * head so anyone can recount the board against it. A poll whose results show `after_close` shows
  * only its turnout until then.
  */
-export async function getResults(db: Queryable, pollId: string): Promise<Results | undefined> {
-  const poll = await readSealState(db, pollId)
+export async function getResults(
+  db: Queryable,
+  pollId: string,
+  observer?: SealObserver,
+): Promise<Results | undefined> {
+  const poll = await readSealState(db, pollId, observer)
   if (!poll) return undefined
   const { seal } = poll
   const options = seal

@@ -9,6 +9,7 @@ import type { AppEnv } from '../http/env.ts'
 import { createRouter, errorResponse } from '../http/openapi.ts'
 import { notFound } from '../http/errors.ts'
 import { PollIdParams } from '../http/params.ts'
+import type { SealObserver } from '../ballots/seal.ts'
 import { getResults } from './repository.ts'
 import { ResultsSchema, type Results } from './schemas.ts'
 import { clientAddress } from '../http/client-address.ts'
@@ -65,6 +66,8 @@ export interface ResultsRoutesDeps {
   /** Caps per client address and per process, and a lifetime (±10 %, so reconnects spread out). */
   streams: StreamSlotLimits & { maxLifetimeMs: number }
   trustProxyHops: number
+  /** Told of each seal a read makes (a poll closed by its clock is sealed on first read). */
+  sealObserver?: SealObserver | undefined
 }
 
 export function resultsRoutes({
@@ -73,12 +76,13 @@ export function resultsRoutes({
   heartbeatMs,
   streams,
   trustProxyHops,
+  sealObserver,
 }: ResultsRoutesDeps) {
   const slots = new StreamSlots(streams)
   const { maxLifetimeMs } = streams
   /** Drafts are invisible to everyone but admins, here as everywhere. */
   async function visibleResults(pollId: string, admin: boolean): Promise<Results> {
-    const results = await getResults(db, pollId)
+    const results = await getResults(db, pollId, sealObserver)
     if (!results || (results.status === 'draft' && !admin)) throw notFound('Poll')
     return results
   }
@@ -135,7 +139,7 @@ export function resultsRoutes({
       // Loaded after watching, so no change can slip between the snapshot and the updates.
       const initial =
         cached?.json ??
-        (await getResults(db, pollId)
+        (await getResults(db, pollId, sealObserver)
           .then((results) => results && JSON.stringify(results))
           .catch(() => undefined))
       // A broadcast that beat it here is newer; don't follow that with older data.
@@ -155,7 +159,7 @@ export function resultsRoutes({
         sentUpdate = true
         void send(json)
       })
-      const initial = await getResults(db, pollId).catch(() => undefined)
+      const initial = await getResults(db, pollId, sealObserver).catch(() => undefined)
       if (initial && !sentUpdate) await send(JSON.stringify(initial))
       const heartbeat = setInterval(() => {
         void stream.write(': heartbeat\n\n').catch(() => undefined)
