@@ -36,6 +36,23 @@ interface Statement {
 const asList = <T>(value: T | T[] | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value]
 
+const isTaskDefinition = (type: string) =>
+  type === 'awsx:ecs:FargateService' || type === 'aws:ecs/taskDefinition:TaskDefinition'
+
+/** A task's containers, as awsx's service (one, or a map) or a plain task definition has them. */
+function containersOf(props: Props): Props[] {
+  const definition = props.taskDefinitionArgs as Props | undefined
+  if (definition) {
+    return [
+      ...asList<Props>(definition.container as Props | undefined),
+      ...Object.values((definition.containers ?? {}) as Record<string, Props>),
+    ]
+  }
+  return typeof props.containerDefinitions === 'string'
+    ? (JSON.parse(props.containerDefinitions) as Props[])
+    : []
+}
+
 export const policies: ResourceValidationPolicy[] = [
   policy(
     'rds-private-encrypted-managed-password',
@@ -119,23 +136,25 @@ export const policies: ResourceValidationPolicy[] = [
   policy(
     'no-secrets-in-environment',
     'Containers get passwords and tokens through `secrets` (Secrets Manager), never as plain environment variables.',
-    (type) =>
-      type === 'awsx:ecs:FargateService' || type === 'aws:ecs/taskDefinition:TaskDefinition',
+    isTaskDefinition,
     (props, report) => {
-      const definition = props.taskDefinitionArgs as Props | undefined
-      const containers: Props[] = definition
-        ? [
-            ...asList<Props>(definition.container as Props | undefined),
-            ...Object.values((definition.containers ?? {}) as Record<string, Props>),
-          ]
-        : typeof props.containerDefinitions === 'string'
-          ? (JSON.parse(props.containerDefinitions) as Props[])
-          : []
-      for (const container of containers) {
+      for (const container of containersOf(props)) {
         for (const variable of asList(container.environment as { name?: string }[] | undefined)) {
           if (variable.name && SECRET_NAME.test(variable.name)) {
             report(`${variable.name} is in the environment: pass it through secrets`)
           }
+        }
+      }
+    },
+  ),
+  policy(
+    'containers-read-only',
+    'Every container of a task, sidecars included, runs on a read-only root filesystem: what it may write is a volume someone chose.',
+    isTaskDefinition,
+    (props, report) => {
+      for (const container of containersOf(props)) {
+        if (container.readonlyRootFilesystem !== true) {
+          report(`container ${String(container.name)} has a writable root filesystem`)
         }
       }
     },

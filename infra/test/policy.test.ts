@@ -52,7 +52,8 @@ describe('the policy pack', () => {
       if (
         policy.name !== 'no-ingress-from-anywhere' &&
         policy.name !== 'no-wildcard-admin' &&
-        policy.name !== 'no-secrets-in-environment'
+        policy.name !== 'no-secrets-in-environment' &&
+        policy.name !== 'containers-read-only'
       ) {
         expect(checked, policy.name).toBeGreaterThan(0)
       }
@@ -139,6 +140,23 @@ describe('the policy pack', () => {
                 ...collector,
                 environment: [...(collector.environment ?? []), { name: 'AUTH_TOKEN', value: 'x' }],
               },
+            },
+          },
+        }
+      },
+    ],
+    [
+      'containers-read-only',
+      'awsx:ecs:FargateService',
+      (p) => {
+        const definition = p.taskDefinitionArgs as { containers: Record<string, object> }
+        return {
+          ...p,
+          taskDefinitionArgs: {
+            ...definition,
+            containers: {
+              ...definition.containers,
+              collector: { ...definition.containers.collector, readonlyRootFilesystem: false },
             },
           },
         }
