@@ -73,7 +73,8 @@ export async function createRuntime(
 
     const localIssuer =
       config.auth.mode === 'local'
-        ? (options.localIssuer ?? (await loadLocalIssuer(config.auth.issuer, config.dataDir)))
+        ? (options.localIssuer ??
+          (await loadLocalIssuer(config.auth.issuer, config.dataDir, database.db)))
         : undefined
     const verifyAccessToken = createAccessTokenVerifier({
       issuer: config.auth.issuer,
@@ -113,7 +114,7 @@ export async function createRuntime(
     let signIn: ReturnType<typeof signInRoutes> | undefined
     let invitations: ReturnType<typeof invitationRoutes> | undefined
     if (localIssuer && config.auth.mode === 'local') {
-      const secret = await loadOrCreateSecret(config.dataDir, 'sign-in-secret')
+      const secret = await loadOrCreateSecret(config.dataDir, 'sign-in-secret', database.db)
       const mailer =
         config.auth.mail.kind === 'smtp'
           ? smtpMailer(config.auth.mail.url, config.auth.mail.from)

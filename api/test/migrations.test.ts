@@ -37,6 +37,7 @@ describe('migrations', () => {
       'ballots',
       'dev_mail',
       'email_codes',
+      'local_issuer_secrets',
       'local_users',
       'oidc_records',
       'participation',
@@ -51,7 +52,7 @@ describe('migrations', () => {
     )
     expect(await tables()).toEqual([])
     await migrateToLatest(database.db)
-    expect(await tables()).toHaveLength(10)
+    expect(await tables()).toHaveLength(11)
   })
 
   it.runIf(onPostgres)(
@@ -139,6 +140,7 @@ describe('migrations', () => {
       'Up 2026-11-30T2310-verified-email',
       'Up 2026-11-30T2320-email-codes',
       'Up 2026-11-30T2330-eligible-at-close',
+      'Up 2026-12-01T0500-local-issuer-secrets',
     ])
     const results = await getResults(database.db, pollId)
     expect(results?.chain).toMatchObject({ length: 3, published: true })

@@ -12,6 +12,8 @@ import {
   type JWTVerifyGetKey,
 } from 'jose'
 
+import type { Queryable } from '../db/database.ts'
+
 const ALGORITHM = 'RS256' // what Cognito signs with
 
 export interface MintOptions {
@@ -50,32 +52,60 @@ export async function createSigningKey(): Promise<StoredKey> {
 /**
  * The contents of `<dataDir>/auth/<name>`, written by `create()` on first use (mode 0600).
  * `wx`: when replicas start together, the first writer wins and the rest read what it wrote.
+ *
+ * With a database, replicas that share it but not a data dir (pods, scaled containers) agree
+ * too: the first to start publishes its value there, every other adopts it, and writes it into
+ * its own data dir, where `pnpm token` and the tools read the key the API checks.
  */
 async function readOrCreate(
   dataDir: string,
   name: string,
   create: () => Promise<string>,
+  shared?: Queryable,
 ): Promise<string> {
   const dir = join(dataDir, 'auth')
   const file = join(dir, name)
   await mkdir(dir, { recursive: true })
+  let local: string | undefined
   try {
-    return await readFile(file, 'utf8')
+    local = await readFile(file, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
   }
-  try {
-    await writeFile(file, await create(), { flag: 'wx', mode: 0o600 })
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  if (local === undefined) {
+    try {
+      await writeFile(file, await create(), { flag: 'wx', mode: 0o600 })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+    local = await readFile(file, 'utf8')
   }
-  return readFile(file, 'utf8')
+  if (!shared) return local
+  await shared
+    .insertInto('local_issuer_secrets')
+    .values({ name, value: local })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute()
+  const { value } = await shared
+    .selectFrom('local_issuer_secrets')
+    .select('value')
+    .where('name', '=', name)
+    .executeTakeFirstOrThrow()
+  if (value !== local) await writeFile(file, value, { mode: 0o600 })
+  return value
 }
 
-/** Loads the signing key from `<dataDir>/auth/`, creating it on first run. */
-export async function loadLocalIssuer(issuer: string, dataDir: string): Promise<LocalIssuer> {
-  const stored = await readOrCreate(dataDir, 'local-issuer-key.json', async () =>
-    JSON.stringify(await createSigningKey()),
+export async function loadLocalIssuer(
+  issuer: string,
+  dataDir: string,
+  /** The database replicas share: they then share the key too. */
+  shared?: Queryable,
+): Promise<LocalIssuer> {
+  const stored = await readOrCreate(
+    dataDir,
+    'local-issuer-key.json',
+    async () => JSON.stringify(await createSigningKey()),
+    shared,
   )
   return createLocalIssuer(issuer, JSON.parse(stored) as StoredKey)
 }
@@ -118,9 +148,16 @@ export async function createLocalIssuer(issuer: string, key?: StoredKey): Promis
 }
 
 /** A random secret kept in `<dataDir>/auth/<name>.txt` (created on first use, mode 0600). */
-export async function loadOrCreateSecret(dataDir: string, name: string): Promise<string> {
-  const secret = await readOrCreate(dataDir, `${name}.txt`, () =>
-    Promise.resolve(randomBytes(32).toString('base64url')),
+export async function loadOrCreateSecret(
+  dataDir: string,
+  name: string,
+  shared?: Queryable,
+): Promise<string> {
+  const secret = await readOrCreate(
+    dataDir,
+    `${name}.txt`,
+    () => Promise.resolve(randomBytes(32).toString('base64url')),
+    shared,
   )
   return secret.trim()
 }

@@ -1,6 +1,11 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { BallotsTable } from './tables/ballots.ts'
-import type { DevMailTable, EmailCodesTable, LocalUsersTable } from './tables/local-users.ts'
+import type {
+  DevMailTable,
+  EmailCodesTable,
+  LocalIssuerSecretsTable,
+  LocalUsersTable,
+} from './tables/local-users.ts'
 import type { OidcRecordsTable } from './tables/oidc-records.ts'
 import type { ParticipationTable } from './tables/participation.ts'
 import type { PollOptionsTable } from './tables/poll-options.ts'
@@ -20,6 +25,7 @@ export interface Database {
   local_users: LocalUsersTable
   email_codes: EmailCodesTable
   dev_mail: DevMailTable
+  local_issuer_secrets: LocalIssuerSecretsTable
   oidc_records: OidcRecordsTable
 }
 

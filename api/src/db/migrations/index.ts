@@ -10,6 +10,7 @@ import * as voterRolls from './2026-11-30T2300-voter-rolls.ts'
 import * as verifiedEmail from './2026-11-30T2310-verified-email.ts'
 import * as emailCodes from './2026-11-30T2320-email-codes.ts'
 import * as eligibleAtClose from './2026-11-30T2330-eligible-at-close.ts'
+import * as localIssuerSecrets from './2026-12-01T0500-local-issuer-secrets.ts'
 
 /** Every migration, in order. Listed by hand so bundling or a stray file can never reorder them. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T2310-verified-email': verifiedEmail,
   '2026-11-30T2320-email-codes': emailCodes,
   '2026-11-30T2330-eligible-at-close': eligibleAtClose,
+  '2026-12-01T0500-local-issuer-secrets': localIssuerSecrets,
 }

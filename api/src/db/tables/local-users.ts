@@ -15,6 +15,16 @@ export interface LocalUsersTable {
   created_at: Generated<Date>
 }
 
+/**
+ * The local sign-in provider's signing key and cookie secret (by name), one per database: what
+ * every replica signs and checks with. Its own data dir keeps a copy (the CLI and tools read it).
+ */
+export interface LocalIssuerSecretsTable {
+  name: string
+  value: string
+  created_at: Generated<Date>
+}
+
 /** A one-time code mailed to an account's owner: to confirm the address, or to accept an invitation. */
 export interface EmailCodesTable {
   id: Generated<string>
