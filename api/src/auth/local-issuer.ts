@@ -53,7 +53,7 @@ export async function createSigningKey(): Promise<StoredKey> {
  * The contents of `<dataDir>/auth/<name>`, written by `create()` on first use (mode 0600).
  * `wx`: when replicas start together, the first writer wins and the rest read what it wrote.
  *
- * With a database, replicas that share it but not a data dir (pods, scaled containers) agree
+ * With a database, replicas that share it but not a data dir (pods, API processes on different machines) agree
  * too: the first to start publishes its value there, every other adopts it, and writes it into
  * its own data dir, where `pnpm token` and the tools read the key the API checks.
  */
