@@ -71,6 +71,9 @@ export default defineConfig({
           globalSetup: ['web/test/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          // A page renders in milliseconds alone and in seconds on a machine running the other
+          // suites beside it: expect.poll's 1 s default made such waits flaky.
+          expect: { poll: { timeout: 10_000 } },
         },
       },
     ],

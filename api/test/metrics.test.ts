@@ -272,21 +272,12 @@ describe('metrics on METRICS_PORT', () => {
 
 describe('metrics and traces pushed over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
   it('sends them, and the traces, to the collector, with no Prometheus port', async () => {
-    const bodies: string[] = []
-    const collector = createServer((request, response) => {
-      let body = ''
-      request.on('data', (chunk: Buffer) => (body += chunk.toString()))
-      request.on('end', () => {
-        bodies.push(`${request.method ?? ''} ${request.url ?? ''} ${body}`)
-        response.writeHead(200, { 'content-type': 'application/json' }).end('{}')
-      })
-    })
-    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve))
-    const address = collector.address() as AddressInfo
+    const collector = await startCollector()
     const ctx = await createTestContext({
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${String(address.port)}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
       OTEL_METRIC_EXPORT_INTERVAL: '200',
     })
+    const bodies = () => collector.received.map((r) => `${r.method} ${r.path} ${r.body}`)
     try {
       expect(ctx.runtime.metricsUrl).toBeUndefined()
       const { pollId, optionIds } = await ctx.openPoll()
@@ -296,7 +287,7 @@ describe('metrics and traces pushed over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT)', ()
       await expect
         .poll(
           () =>
-            bodies.some(
+            bodies().some(
               (body) => body.startsWith('POST /v1/metrics') && body.includes('votelab.votes'),
             ),
           {
@@ -307,32 +298,27 @@ describe('metrics and traces pushed over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT)', ()
       // Spans go in batches: closing the runtime flushes them to the same collector.
       await ctx.close()
       expect(
-        bodies.some(
+        bodies().some(
           (body) =>
             body.startsWith('POST /v1/traces') && body.includes('POST /api/polls/:pollId/votes'),
         ),
       ).toBe(true)
     } finally {
       await ctx.close().catch(() => undefined)
-      collector.close()
+      await collector.close()
     }
   })
 })
 
 describe('metrics shaped for CloudWatch (what the collector in AWS is sent)', () => {
   it('pushes deltas, and exponential histograms CloudWatch can take percentiles of', async () => {
-    const pushes: OtlpMetrics[] = []
-    const collector = createServer((request, response) => {
-      let body = ''
-      request.on('data', (chunk: Buffer) => (body += chunk.toString()))
-      request.on('end', () => {
-        if (request.url === '/v1/metrics') pushes.push(JSON.parse(body) as OtlpMetrics)
-        response.writeHead(200, { 'content-type': 'application/json' }).end('{}')
-      })
-    })
-    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve))
+    const collector = await startCollector()
+    const pushes = () =>
+      collector.received
+        .filter((request) => request.path === '/v1/metrics')
+        .map((request) => JSON.parse(request.body) as OtlpMetrics)
     const ctx = await createTestContext({
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${String((collector.address() as AddressInfo).port)}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
       OTEL_METRIC_EXPORT_INTERVAL: '200',
       OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'delta',
       OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION:
@@ -345,7 +331,7 @@ describe('metrics shaped for CloudWatch (what the collector in AWS is sent)', ()
         (await ctx.castVote(await ctx.voterToken(voter), pollId, optionIds[0] ?? '')).status
       expect(await vote('delta-1')).toBe(201)
       const metric = (name: string) =>
-        pushes
+        pushes()
           .flatMap((push) => push.resourceMetrics)
           .flatMap((resource) => resource.scopeMetrics)
           .flatMap((scope) => scope.metrics)
@@ -357,9 +343,9 @@ describe('metrics shaped for CloudWatch (what the collector in AWS is sent)', ()
       // Delta: each push carries what happened since the last one — a second vote shows as 1.
       const delta = 1 // AggregationTemporality.DELTA in OTLP
       expect(metric('votelab.votes')[0]?.sum?.aggregationTemporality).toBe(delta)
-      const pushed = pushes.length
+      const pushed = pushes().length
       expect(await vote('delta-2')).toBe(201)
-      await expect.poll(() => pushes.length, { timeout: 5_000 }).toBeGreaterThan(pushed + 1)
+      await expect.poll(() => pushes().length, { timeout: 5_000 }).toBeGreaterThan(pushed + 1)
       const cast = metric('votelab.votes')
         .flatMap((m) => m.sum?.dataPoints ?? [])
         .filter((point) =>
@@ -372,10 +358,29 @@ describe('metrics shaped for CloudWatch (what the collector in AWS is sent)', ()
       expect(Math.max(...cast)).toBe(1)
     } finally {
       await ctx.close()
-      collector.close()
+      await collector.close()
     }
   })
 })
+
+/** A stand-in OTLP/HTTP collector: it answers 200 and keeps every request it was sent. */
+async function startCollector() {
+  const received: { method: string; path: string; body: string }[] = []
+  const server = createServer((request, response) => {
+    let body = ''
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()))
+    request.on('end', () => {
+      received.push({ method: request.method ?? '', path: request.url ?? '', body })
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
 
 /** The slice of OTLP/JSON these tests read. */
 interface OtlpMetrics {

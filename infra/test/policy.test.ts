@@ -35,6 +35,28 @@ const byName = (name: string) => {
 /** The dev stack's inputs for a type; `{}` for types awsx creates out of the mocks' sight. */
 const inputsOf = (type: string): Record<string, unknown> => stacks[0]?.ofType(type)[0]?.inputs ?? {}
 
+const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : [])
+
+/** The service's inputs with its collector container changed (the task's sidecar). */
+function changeCollector(
+  props: Record<string, unknown>,
+  change: (collector: Record<string, unknown>) => Record<string, unknown>,
+): object {
+  const definition = props.taskDefinitionArgs as {
+    containers: Record<string, Record<string, unknown>>
+  }
+  return {
+    ...props,
+    taskDefinitionArgs: {
+      ...definition,
+      containers: {
+        ...definition.containers,
+        collector: change(definition.containers.collector ?? {}),
+      },
+    },
+  }
+}
+
 describe('the policy pack', () => {
   it('passes every resource of the dev and prod programs, and each policy meets a resource it checks', () => {
     for (const policy of policies) {
@@ -124,43 +146,17 @@ describe('the policy pack', () => {
     [
       'no-secrets-in-environment',
       'awsx:ecs:FargateService',
-      (p) => {
-        // The collector's container, as any sidecar could.
-        const definition = p.taskDefinitionArgs as {
-          containers: Record<string, { environment?: object[] }>
-        }
-        const collector = definition.containers.collector ?? {}
-        return {
-          ...p,
-          taskDefinitionArgs: {
-            ...definition,
-            containers: {
-              ...definition.containers,
-              collector: {
-                ...collector,
-                environment: [...(collector.environment ?? []), { name: 'AUTH_TOKEN', value: 'x' }],
-              },
-            },
-          },
-        }
-      },
+      // The collector's container, as any sidecar could.
+      (p) =>
+        changeCollector(p, (collector) => ({
+          ...collector,
+          environment: [...asArray(collector.environment), { name: 'AUTH_TOKEN', value: 'x' }],
+        })),
     ],
     [
       'containers-read-only',
       'awsx:ecs:FargateService',
-      (p) => {
-        const definition = p.taskDefinitionArgs as { containers: Record<string, object> }
-        return {
-          ...p,
-          taskDefinitionArgs: {
-            ...definition,
-            containers: {
-              ...definition.containers,
-              collector: { ...definition.containers.collector, readonlyRootFilesystem: false },
-            },
-          },
-        }
-      },
+      (p) => changeCollector(p, (collector) => ({ ...collector, readonlyRootFilesystem: false })),
     ],
     [
       'no-wildcard-admin',
