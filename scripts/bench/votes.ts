@@ -1,5 +1,5 @@
 // pnpm bench:votes [--duration 10] [--connections 64] [--replicas 1] [--via nginx|direct] [--no-keys]
-//                  [--group <name>] [--roll <entries>] [--metrics]
+//                  [--group <name>] [--roll <entries>] [--metrics] [--baseline]
 // Starts N API replicas on real Postgres (a scratch database on the server at DATABASE_URL) behind
 // nginx (as in `pnpm stack:local`; `--via direct` spreads connections over the replicas instead),
 // mints one token per voter, drives POST /api/polls/:id/votes on one poll from a closed-loop load
@@ -10,6 +10,8 @@
 // is that voter's first, so each pays the mailbox lookup (a cache miss) and the roll check.
 // With `--metrics`, each replica serves METRICS_PORT and is scraped every second while the load
 // runs (Prometheus scrapes every 15 s: this is the harsher case): the cost of instrumentation.
+// With `--baseline`, after the API has stopped, the same machine and load measure one-statement
+// votes on raw Postgres and a bare Hono POST (baselines.ts), and the API's figure as ratios of both.
 // Prints numbers; asserts nothing about speed.
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -27,6 +29,7 @@ import {
   mintVoterTokens,
   startApi,
 } from './lib.ts'
+import { bareHonoPosts, rawPostgresVotes } from './baselines.ts'
 import { percentile, runLoad } from './load.ts'
 import { voterEmail, voterSub } from './voter-ids.ts'
 
@@ -45,6 +48,7 @@ const { values } = parseArgs({
     group: { type: 'string' },
     roll: { type: 'string' },
     metrics: { type: 'boolean', default: false },
+    baseline: { type: 'boolean', default: false },
   },
 })
 const duration = Number(values.duration)
@@ -65,6 +69,8 @@ const dataDir = mkdtempSync(join(tmpdir(), 'votelab-bench-'))
 const database = await createScratchDatabase(serverUrl)
 const log = (message: string) => console.error(`› ${message}`)
 
+// The API's own figures, for the baselines' ratios.
+const measured = { votesPerSecond: Number.NaN, p50: Number.NaN, p99: Number.NaN }
 try {
   const issuer = await loadLocalIssuer(issuerUrl, dataDir)
   const voterCount = Math.ceil(duration * Number(values.rate))
@@ -211,6 +217,9 @@ try {
       'roll upload': rollUpload,
       metrics: values.metrics ? 'on, scraped every second' : 'off',
     }
+    measured.votesPerSecond = report['votes/s']
+    measured.p50 = percentile(load.latencies, 50)
+    measured.p99 = percentile(load.latencies, 99)
     console.log('\nbench:votes — one hot poll, API + Postgres on this machine')
     for (const [key, value] of Object.entries(report)) console.log(`  ${key.padEnd(22)} ${value}`)
     if (counted !== acknowledged) {
@@ -220,6 +229,26 @@ try {
   } finally {
     await nginx?.stop()
     await Promise.all(apis.map((replica) => replica.stop()))
+  }
+  if (values.baseline) {
+    log(
+      `baselines: one-statement votes on raw Postgres, then a bare Hono POST, ${duration} s each…`,
+    )
+    const load = { connections, durationSeconds: duration }
+    const raw = await rawPostgresVotes(database.url, load)
+    const bare = await bareHonoPosts(load)
+    const row = (name: string, perSecond: number, p50: number, p99: number) =>
+      `  ${name.padEnd(34)} ${String(perSecond).padStart(8)}/s   p50 ${p50.toFixed(1).padStart(6)} ms   p99 ${p99.toFixed(1).padStart(6)} ms`
+    console.log('\nbaselines — same machine, same load, same run')
+    console.log(row('votelab (above)', measured.votesPerSecond, measured.p50, measured.p99))
+    console.log(row('raw Postgres, one INSERT per vote', raw.perSecond, raw.p50, raw.p99))
+    console.log(row('bare Hono POST (no work)', bare.perSecond, bare.p50, bare.p99))
+    console.log(
+      `  votelab / raw Postgres             ${(measured.votesPerSecond / raw.perSecond).toFixed(2)}×`,
+    )
+    console.log(
+      `  votelab / bare Hono POST           ${((measured.votesPerSecond / bare.perSecond) * 100).toFixed(1)} %`,
+    )
   }
 } finally {
   await database.drop()
