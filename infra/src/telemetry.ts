@@ -155,7 +155,8 @@ export function collectorContainer(args: {
     ],
     // The ADOT image ships this probe of the health_check extension.
     healthCheck: {
-      command: ['/healthcheck'],
+      // ECS wants the Docker form: CMD, then the program and its arguments.
+      command: ['CMD', '/healthcheck'],
       interval: 30,
       timeout: 5,
       retries: 3,

@@ -104,7 +104,7 @@ describe('telemetry in AWS (votelab:telemetry cloudwatch, the default)', () => {
       image: DEFAULT_COLLECTOR_IMAGE,
       essential: false,
       readonlyRootFilesystem: true,
-      healthCheck: { command: ['/healthcheck'] },
+      healthCheck: { command: ['CMD', '/healthcheck'] },
       logConfiguration: {
         logDriver: 'awslogs',
         options: {
