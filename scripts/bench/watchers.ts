@@ -1,7 +1,11 @@
-// pnpm bench:watchers [--watchers 10000] [--votes 200] [--rate 20] [--port 3200]
+// pnpm bench:watchers [--watchers 10000] [--votes 200] [--rate 20] [--port 3200] [--replicas 1]
 //
-// N live-results watchers (SSE) on ONE API process while votes arrive: how long from sending a
-// vote until each watcher sees it (p50/p99), and what the process's memory (RSS) costs.
+// N live-results watchers (SSE) while votes arrive: how long from sending a vote until each
+// watcher sees it (p50/p99), and what each API process's memory (RSS) costs. One process by
+// default; `--replicas N` starts N on the same database behind nginx (when installed; otherwise
+// the watchers are spread over them directly), the votes still going to the first one, so every
+// other replica learns of them through LISTEN/NOTIFY: do N processes carry N times the watchers?
+// (nginx proxies each stream with two connections of its 20,000: keep --watchers under ≈ 9,000.)
 // Real Postgres (a scratch database on the server at DATABASE_URL), real sockets. Prints numbers;
 // asserts nothing about speed.
 import { connect, type Socket } from 'node:net'
@@ -10,6 +14,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadLocalIssuer } from '@votelab/api/auth/local-issuer'
+import { nginxBinary, startNginx, type NginxProxy } from '@votelab/testkit/nginx'
+import { freePort } from '@votelab/testkit/ports'
 import { cpuSeconds, createScratchDatabase, mintVoterTokens, startApi } from './lib.ts'
 import { percentile } from './load.ts'
 
@@ -19,6 +25,7 @@ const { values } = parseArgs({
     votes: { type: 'string', default: '200' },
     rate: { type: 'string', default: '20', description: 'votes per second' },
     port: { type: 'string', default: '3200' },
+    replicas: { type: 'string', default: '1' },
     coalesce: {
       type: 'string',
       default: '150',
@@ -27,6 +34,7 @@ const { values } = parseArgs({
   },
 })
 const watcherCount = Number(values.watchers)
+const replicas = Number(values.replicas)
 const voteCount = Number(values.votes)
 const serverUrl = process.env.DATABASE_URL
 if (!serverUrl) {
@@ -47,18 +55,37 @@ const database = await createScratchDatabase(serverUrl)
 try {
   const issuer = await loadLocalIssuer(`${publicUrl}/auth`, dataDir)
   const tokens = await mintVoterTokens(`${publicUrl}/auth`, dataDir, 'watch-voter', voteCount)
-  const api = await startApi({
-    DATABASE_URL: database.url,
-    DATA_DIR: dataDir,
-    PUBLIC_URL: publicUrl,
-    PORT: values.port,
-    RESULTS_COALESCE_MS: values.coalesce,
-    RATE_LIMIT_ADDRESS_WRITES_PER_MINUTE: '0',
-    // Every watcher comes from this one address, past any production cap.
-    STREAMS_PER_ADDRESS: '0',
-    STREAMS_PER_PROCESS: '0',
-  })
+  const apis = await Promise.all(
+    Array.from({ length: replicas }, (_, i) =>
+      startApi({
+        DATABASE_URL: database.url,
+        DATA_DIR: dataDir,
+        PUBLIC_URL: publicUrl,
+        PORT: String(Number(values.port) + i),
+        RESULTS_COALESCE_MS: values.coalesce,
+        RATE_LIMIT_ADDRESS_WRITES_PER_MINUTE: '0',
+        // Every watcher comes from this one address, past any production cap.
+        STREAMS_PER_ADDRESS: '0',
+        STREAMS_PER_PROCESS: '0',
+      }),
+    ),
+  )
+  const api = apis[0]
+  if (!api) throw new Error('--replicas must be at least 1')
+  let nginx: NginxProxy | undefined
   try {
+    if (replicas > 1 && nginxBinary()) {
+      nginx = await startNginx({
+        dir: join(dataDir, 'nginx'),
+        port: await freePort(),
+        upstreams: apis.map((replica) => Number(new URL(replica.url).port)),
+        webDist: dataDir,
+      })
+    }
+    // Where watchers connect: nginx, or each replica in turn.
+    const watcherPorts = nginx
+      ? [Number(new URL(nginx.url).port)]
+      : apis.map((replica) => Number(new URL(replica.url).port))
     const admin = `Bearer ${await issuer.mintAccessToken({ sub: 'bench-admin', groups: ['admins'] })}`
     const json = { 'content-type': 'application/json' }
     const created = await fetch(`${api.url}/api/polls`, {
@@ -71,7 +98,8 @@ try {
       method: 'POST',
       headers: { authorization: admin },
     })
-    const rssIdle = rssMb(api.pid)
+    const rssOf = () => apis.map((replica) => rssMb(replica.pid))
+    const rssIdle = rssOf()
 
     // Each watcher: a raw socket reading the stream, remembering the highest total it has seen.
     const sentAt: number[] = [] // sentAt[k - 1]: when vote k was sent (a broadcast can beat its 201)
@@ -83,7 +111,8 @@ try {
       new Promise<void>((resolve, reject) => {
         let seen = 0
         let ready = false
-        const socket = connect(Number(values.port), '127.0.0.1', () => socket.write(request))
+        const port = watcherPorts[sockets.length % watcherPorts.length] ?? 0
+        const socket = connect(port, '127.0.0.1', () => socket.write(request))
         socket.setEncoding('utf8')
         socket.on('data', (chunk: string) => {
           const now = performance.now()
@@ -113,10 +142,10 @@ try {
       `${String(connected)} watchers live in ${((performance.now() - opening) / 1000).toFixed(1)} s`,
     )
     await new Promise((resolve) => setTimeout(resolve, 1_000))
-    const rssWatching = rssMb(api.pid)
+    const rssWatching = rssOf()
 
     log(`casting ${String(voteCount)} votes at ${values.rate}/s…`)
-    const cpuBefore = cpuSeconds(api.pid)
+    const cpuBefore = apis.map((replica) => cpuSeconds(replica.pid) ?? Number.NaN)
     const interval = 1000 / Number(values.rate)
     const started = performance.now()
     for (let k = 0; k < voteCount; k += 1) {
@@ -134,12 +163,20 @@ try {
     }
     // Let the last broadcast arrive everywhere.
     await new Promise((resolve) => setTimeout(resolve, 2_000 + Number(values.coalesce)))
-    const apiCpu = (cpuSeconds(api.pid) ?? Number.NaN) - (cpuBefore ?? Number.NaN)
-    const rssPeak = rssMb(api.pid)
+    const apiCpu = apis.map(
+      (replica, i) => (cpuSeconds(replica.pid) ?? Number.NaN) - (cpuBefore[i] ?? Number.NaN),
+    )
+    const rssPeak = rssOf()
     const expected = watcherCount * voteCount
     const sorted = Float64Array.from(latencies).sort()
 
-    console.log(`\nbench:watchers — ${String(watcherCount)} SSE watchers on one API process`)
+    const each = (numbers: number[], digits = 0) =>
+      numbers.map((n) => n.toFixed(digits)).join(' / ')
+    const watchingMb = rssWatching.reduce((sum, mb, i) => sum + mb - (rssIdle[i] ?? 0), 0)
+    const votingSeconds = (performance.now() - started) / 1000
+    console.log(
+      `\nbench:watchers — ${String(watcherCount)} SSE watchers on ${String(replicas)} API process(es)${nginx ? ', through nginx' : ''}`,
+    )
     const report = {
       'watchers connected': connected,
       'votes cast': voteCount,
@@ -147,20 +184,19 @@ try {
       'vote→watcher p50 ms': percentile(sorted, 50).toFixed(0),
       'vote→watcher p99 ms': percentile(sorted, 99).toFixed(0),
       'vote→watcher max ms': percentile(sorted, 100).toFixed(0),
-      'RSS idle MB': rssIdle.toFixed(0),
-      'RSS watching MB': rssWatching.toFixed(0),
-      'RSS after votes MB': rssPeak.toFixed(0),
-      'RSS per watcher KB': (((rssWatching - rssIdle) * 1024) / watcherCount).toFixed(1),
-      'API CPU % while voting': ((apiCpu / ((performance.now() - started) / 1000)) * 100).toFixed(
-        0,
-      ),
+      'RSS idle MB': each(rssIdle),
+      'RSS watching MB': each(rssWatching),
+      'RSS after votes MB': each(rssPeak),
+      'RSS per watcher KB': ((watchingMb * 1024) / watcherCount).toFixed(1),
+      'API CPU % while voting': each(apiCpu.map((cpu) => (cpu / votingSeconds) * 100)),
       'coalesce ms': values.coalesce,
     }
     for (const [key, value] of Object.entries(report))
       console.log(`  ${key.padEnd(24)} ${String(value)}`)
     for (const socket of sockets) socket.destroy()
   } finally {
-    await api.stop()
+    await nginx?.stop()
+    await Promise.all(apis.map((replica) => replica.stop()))
   }
 } finally {
   await database.drop()
