@@ -1,12 +1,13 @@
 import * as aws from '@pulumi/aws'
 import * as pulumi from '@pulumi/pulumi'
 import {
+  FAILED_VOTE_OUTCOMES,
   METRIC_CATALOGUE,
   SHED_REASONS,
   SIGN_IN_OUTCOMES,
   VOTE_OUTCOMES,
 } from '@votelab/api/observability/catalogue'
-import { FAILED_OUTCOMES, METRIC_PERIOD_SECONDS, VOTE_ROUTE } from './telemetry.ts'
+import { METRIC_PERIOD_SECONDS, VOTE_ROUTE } from './telemetry.ts'
 
 /**
  * The service objectives (docs/operations.md#service-objectives) as CloudWatch alarms over the
@@ -44,7 +45,7 @@ function voteErrorPercent(
       stat: 'Sum',
     },
   })
-  const failed = FAILED_OUTCOMES.map((value) => `FILL(v_${value}, 0)`).join(' + ')
+  const failed = FAILED_VOTE_OUTCOMES.map((value) => `FILL(v_${value}, 0)`).join(' + ')
   return [
     ...VOTE_OUTCOMES.map(outcome),
     { id: 'total', expression: 'SUM(FILL(METRICS("v_"), 0))' },

@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi'
 import type * as awsx from '@pulumi/awsx'
-import { FAILED_VOTE_OUTCOMES, METRIC_CATALOGUE } from '@votelab/api/observability/catalogue'
+import { METRIC_CATALOGUE } from '@votelab/api/observability/catalogue'
 
 /**
  * The API's metrics and traces in AWS (decision 018): the API pushes OTLP to a collector beside
@@ -186,6 +186,3 @@ export function collectorStatements(metricsLogGroupArn: pulumi.Input<string>) {
     { Effect: 'Allow' as const, Action: 'xray:PutTraceSegments', Resource: '*' },
   ]
 }
-
-/** Math over `votelab.votes` by outcome: the share of votes the service failed (objectives). */
-export const FAILED_OUTCOMES: readonly string[] = FAILED_VOTE_OUTCOMES

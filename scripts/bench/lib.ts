@@ -1,7 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
+import { join } from 'node:path'
 import { Replica } from '@votelab/testkit/local-stack'
+import { startNginx, type NginxProxy } from '@votelab/testkit/nginx'
+import { freePort } from '@votelab/testkit/ports'
 
 export { createScratchDatabase } from '@votelab/testkit/scratch-database'
 
@@ -17,6 +20,34 @@ export async function startApi(env: Record<string, string>): Promise<Replica> {
   })
   await replica.start()
   return replica
+}
+
+/**
+ * `count` replicas on consecutive ports from `firstPort`, sharing the database and the issuer key
+ * (as ECS tasks share RDS and Cognito); `env(i)` adds each one's settings. The first is returned
+ * apart: benches create their poll through it.
+ */
+export async function startReplicas(
+  count: number,
+  firstPort: number,
+  env: (index: number) => Record<string, string>,
+): Promise<{ first: Replica; all: Replica[] }> {
+  const all = await Promise.all(
+    Array.from({ length: count }, (_, i) => startApi({ PORT: String(firstPort + i), ...env(i) })),
+  )
+  const first = all[0]
+  if (!first) throw new Error('--replicas must be at least 1')
+  return { first, all }
+}
+
+/** nginx in front of the replicas, as in `pnpm stack:local` (its files under `dataDir`). */
+export async function startBalancer(replicas: Replica[], dataDir: string): Promise<NginxProxy> {
+  return startNginx({
+    dir: join(dataDir, 'nginx'),
+    port: await freePort(),
+    upstreams: replicas.map((replica) => Number(new URL(replica.url).port)),
+    webDist: dataDir,
+  })
 }
 
 /** Mints `count` voter tokens (`prefix-0` …) on every core, from the issuer key in `dataDir`. */

@@ -20,14 +20,14 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { loadLocalIssuer } from '@votelab/api/auth/local-issuer'
-import { nginxBinary, startNginx, type NginxProxy } from '@votelab/testkit/nginx'
-import { freePort } from '@votelab/testkit/ports'
+import { nginxBinary, type NginxProxy } from '@votelab/testkit/nginx'
 import {
   cpuSeconds,
   cpuSecondsWithChildren,
   createScratchDatabase,
   mintVoterTokens,
-  startApi,
+  startBalancer,
+  startReplicas,
 } from './lib.ts'
 import { bareHonoPosts, rawPostgresVotes } from './baselines.ts'
 import { percentile, runLoad } from './load.ts'
@@ -89,32 +89,18 @@ try {
   log(`minted in ${((performance.now() - mintStarted) / 1000).toFixed(1)} s`)
 
   // Replicas share the database and the issuer key, as ECS tasks share RDS and Cognito.
-  const apis = await Promise.all(
-    Array.from({ length: replicas }, (_, i) =>
-      startApi({
-        DATABASE_URL: database.url,
-        DATA_DIR: dataDir,
-        PUBLIC_URL: publicUrl,
-        PORT: String(Number(values.port) + i),
-        // Every voter comes from this one address; behind nginx, one proxy hop.
-        RATE_LIMIT_ADDRESS_WRITES_PER_MINUTE: '0',
-        TRUST_PROXY_HOPS: values.via === 'nginx' ? '1' : '0',
-        ...(values.metrics ? { METRICS_PORT: String(Number(values.port) + 100 + i) } : {}),
-      }),
-    ),
-  )
-  const api = apis[0]
-  if (!api) throw new Error('--replicas must be at least 1')
+  const { first: api, all: apis } = await startReplicas(replicas, Number(values.port), (i) => ({
+    DATABASE_URL: database.url,
+    DATA_DIR: dataDir,
+    PUBLIC_URL: publicUrl,
+    // Every voter comes from this one address; behind nginx, one proxy hop.
+    RATE_LIMIT_ADDRESS_WRITES_PER_MINUTE: '0',
+    TRUST_PROXY_HOPS: values.via === 'nginx' ? '1' : '0',
+    ...(values.metrics ? { METRICS_PORT: String(Number(values.port) + 100 + i) } : {}),
+  }))
   let nginx: NginxProxy | undefined
   try {
-    if (values.via === 'nginx') {
-      nginx = await startNginx({
-        dir: join(dataDir, 'nginx'),
-        port: await freePort(),
-        upstreams: apis.map((replica) => Number(new URL(replica.url).port)),
-        webDist: dataDir,
-      })
-    }
+    if (values.via === 'nginx') nginx = await startBalancer(apis, dataDir)
     const origins = nginx ? [nginx.url] : apis.map((replica) => replica.url)
     const admin = `Bearer ${await issuer.mintAccessToken({ sub: 'bench-admin', groups: ['admins'] })}`
     const json = { 'content-type': 'application/json' }

@@ -14,9 +14,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadLocalIssuer } from '@votelab/api/auth/local-issuer'
-import { nginxBinary, startNginx, type NginxProxy } from '@votelab/testkit/nginx'
-import { freePort } from '@votelab/testkit/ports'
-import { cpuSeconds, createScratchDatabase, mintVoterTokens, startApi } from './lib.ts'
+import { nginxBinary, type NginxProxy } from '@votelab/testkit/nginx'
+import {
+  cpuSeconds,
+  createScratchDatabase,
+  mintVoterTokens,
+  startBalancer,
+  startReplicas,
+} from './lib.ts'
 import { percentile } from './load.ts'
 
 const { values } = parseArgs({
@@ -55,33 +60,19 @@ const database = await createScratchDatabase(serverUrl)
 try {
   const issuer = await loadLocalIssuer(`${publicUrl}/auth`, dataDir)
   const tokens = await mintVoterTokens(`${publicUrl}/auth`, dataDir, 'watch-voter', voteCount)
-  const apis = await Promise.all(
-    Array.from({ length: replicas }, (_, i) =>
-      startApi({
-        DATABASE_URL: database.url,
-        DATA_DIR: dataDir,
-        PUBLIC_URL: publicUrl,
-        PORT: String(Number(values.port) + i),
-        RESULTS_COALESCE_MS: values.coalesce,
-        RATE_LIMIT_ADDRESS_WRITES_PER_MINUTE: '0',
-        // Every watcher comes from this one address, past any production cap.
-        STREAMS_PER_ADDRESS: '0',
-        STREAMS_PER_PROCESS: '0',
-      }),
-    ),
-  )
-  const api = apis[0]
-  if (!api) throw new Error('--replicas must be at least 1')
+  const { first: api, all: apis } = await startReplicas(replicas, Number(values.port), () => ({
+    DATABASE_URL: database.url,
+    DATA_DIR: dataDir,
+    PUBLIC_URL: publicUrl,
+    RESULTS_COALESCE_MS: values.coalesce,
+    RATE_LIMIT_ADDRESS_WRITES_PER_MINUTE: '0',
+    // Every watcher comes from this one address, past any production cap.
+    STREAMS_PER_ADDRESS: '0',
+    STREAMS_PER_PROCESS: '0',
+  }))
   let nginx: NginxProxy | undefined
   try {
-    if (replicas > 1 && nginxBinary()) {
-      nginx = await startNginx({
-        dir: join(dataDir, 'nginx'),
-        port: await freePort(),
-        upstreams: apis.map((replica) => Number(new URL(replica.url).port)),
-        webDist: dataDir,
-      })
-    }
+    if (replicas > 1 && nginxBinary()) nginx = await startBalancer(apis, dataDir)
     // Where watchers connect: nginx, or each replica in turn.
     const watcherPorts = nginx
       ? [Number(new URL(nginx.url).port)]
