@@ -174,4 +174,33 @@ export const policies: ResourceValidationPolicy[] = [
       }
     },
   ),
+  {
+    name: 'eks-endpoint-private',
+    description:
+      "An EKS cluster's Kubernetes API is reachable privately; publicly only from named address ranges, and never in prod.",
+    enforcementLevel: 'mandatory',
+    validateResource: (args, report) => {
+      const props = args.props as Props
+      // @pulumi/eks's component takes the endpoint settings flat; the cluster it makes, in vpcConfig.
+      const endpoint =
+        args.type === 'eks:index:Cluster'
+          ? { ...props, endpointPublicAccess: props.endpointPublicAccess ?? true }
+          : args.type === 'aws:eks/cluster:Cluster'
+            ? ((props.vpcConfig ?? {}) as Props)
+            : undefined
+      if (!endpoint) return
+      if (endpoint.endpointPrivateAccess !== true) {
+        report('turn on endpointPrivateAccess: nodes and in-VPC runners reach the API privately')
+      }
+      if (endpoint.endpointPublicAccess === false) return
+      const stack = args.urn.split('::')[0]?.split(':').at(-1)
+      if (stack === 'prod') report('prod keeps its Kubernetes API endpoint private')
+      const cidrs = asList(endpoint.publicAccessCidrs as string[] | undefined)
+      if (cidrs.length === 0 || cidrs.some((cidr) => OPEN_TO_ALL.has(cidr))) {
+        report(
+          'a public Kubernetes API endpoint must be limited to named CIDRs (publicAccessCidrs)',
+        )
+      }
+    },
+  },
 ]

@@ -7,6 +7,13 @@ export interface StackConfig {
   readonly stack: string
   /** `Single` (one NAT gateway, the lab) or `OnePerAz` (survives losing a zone). */
   readonly natGateways: 'Single' | 'OnePerAz'
+  /**
+   * Where the API runs: `ecs` (Fargate, the default) or `eks` (Kubernetes: a cluster of this
+   * stack's own, deploy/kubernetes/overlays/eks applied to it; docs/decisions/019).
+   */
+  readonly compute: 'ecs' | 'eks'
+  /** The EKS cluster, when `compute` is `eks`. */
+  readonly kubernetes: KubernetesConfig
   readonly availabilityZones: number
   readonly database: {
     /** The RDS instance identifier (`<project>-<stack>-postgres` unless set). */
@@ -86,10 +93,82 @@ export interface StackConfig {
 export type ImageToDeploy =
   { readonly kind: 'digest'; readonly reference: string } | { readonly kind: 'repositoryOnly' }
 
+export interface KubernetesConfig {
+  /** The control plane's Kubernetes minor version (`votelab:eksVersion`). */
+  readonly version: string
+  /** The managed node group's EC2 type (x86, as the image) and size. */
+  readonly nodeInstanceType: string
+  readonly nodes: number
+  readonly maxNodes: number
+  /**
+   * Who may reach the cluster's public endpoint (`votelab:eksPublicAccessCidrs`); none: private
+   * endpoint only, reachable from inside the VPC (a runner there deploys). Never in prod.
+   */
+  readonly publicAccessCidrs: readonly string[]
+  /** IAM roles or users given cluster-admin besides the pipeline's deploy role (people, for kubectl). */
+  readonly adminPrincipalArns: readonly string[]
+}
+
 export const REPOSITORY_ONLY = 'repository-only'
 
 /** The AWS Distro for OpenTelemetry collector release this program was written against. */
 export const DEFAULT_COLLECTOR_IMAGE = 'public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3'
+
+const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/
+
+function kubernetesConfig(config: pulumi.Config): KubernetesConfig {
+  const nodes = atLeast(config.getNumber('eksNodes') ?? 2, 1, 'eksNodes')
+  const publicAccessCidrs = config.getObject<string[]>('eksPublicAccessCidrs') ?? []
+  for (const cidr of publicAccessCidrs) {
+    if (typeof cidr !== 'string' || !CIDR.test(cidr)) {
+      throw new Error(
+        `votelab:eksPublicAccessCidrs: "${cidr}" is not an IPv4 CIDR like 203.0.113.7/32`,
+      )
+    }
+  }
+  if (publicAccessCidrs.length > 0 && pulumi.getStack() === 'prod') {
+    throw new Error(
+      'votelab:eksPublicAccessCidrs: prod keeps its Kubernetes API private; deploy from a runner ' +
+        'inside the VPC (infra/README.md, "On Amazon EKS")',
+    )
+  }
+  const adminPrincipalArns = config.getObject<string[]>('eksAdminPrincipalArns') ?? []
+  for (const arn of adminPrincipalArns) {
+    if (typeof arn !== 'string' || !/^arn:aws:iam::\d{12}:(role|user)\/.+$/.test(arn)) {
+      throw new Error(`votelab:eksAdminPrincipalArns: "${arn}" is not an IAM role or user ARN`)
+    }
+  }
+  return {
+    version: config.get('eksVersion') ?? DEFAULT_KUBERNETES_VERSION,
+    nodeInstanceType: config.get('eksNodeInstanceType') ?? 't3.medium',
+    nodes,
+    maxNodes: atLeast(config.getNumber('eksMaxNodes') ?? nodes + 1, nodes, 'eksMaxNodes'),
+    publicAccessCidrs,
+    adminPrincipalArns,
+  }
+}
+
+/** EKS's standard-support Kubernetes release this program was written against. */
+export const DEFAULT_KUBERNETES_VERSION = '1.34'
+
+/**
+ * The collector is a sidecar of the ECS task (telemetry.ts); the Kubernetes Deployment has none
+ * yet, so an `eks` stack ships no application metrics or traces unless that changes.
+ */
+function telemetryMode(config: pulumi.Config, compute: 'ecs' | 'eks'): 'cloudwatch' | 'off' {
+  const mode = oneOf(
+    config.get('telemetry') ?? (compute === 'eks' ? 'off' : 'cloudwatch'),
+    ['cloudwatch', 'off'],
+    'telemetry',
+  )
+  if (mode === 'cloudwatch' && compute === 'eks') {
+    throw new Error(
+      'votelab:telemetry cloudwatch runs a collector beside the ECS task; on eks set it to off ' +
+        '(container logs and Container Insights still reach CloudWatch)',
+    )
+  }
+  return mode
+}
 
 function traceSampleRatio(config: pulumi.Config): number {
   const ratio = config.getNumber('traceSampleRatio') ?? 0.05
@@ -213,6 +292,7 @@ export function readConfig(): StackConfig {
     minTasks,
     'maxTasks',
   )
+  const compute = oneOf(config.get('compute') ?? 'ecs', ['ecs', 'eks'], 'compute')
   const githubRepository = config.require('githubRepository')
   if (!/^[\w.-]+\/[\w.-]+$/.test(githubRepository)) {
     throw new Error(
@@ -228,6 +308,8 @@ export function readConfig(): StackConfig {
       'natGateways',
     ),
     availabilityZones: atLeast(config.getNumber('availabilityZones') ?? 2, 2, 'availabilityZones'),
+    compute,
+    kubernetes: kubernetesConfig(config),
     database: {
       identifier: rdsIdentifier(
         config.get('dbIdentifier') ?? `${pulumi.getProject()}-${pulumi.getStack()}-postgres`,
@@ -282,7 +364,7 @@ export function readConfig(): StackConfig {
       stateBucket: config.get('stateBucket'),
     },
     telemetry: {
-      mode: oneOf(config.get('telemetry') ?? 'cloudwatch', ['cloudwatch', 'off'], 'telemetry'),
+      mode: telemetryMode(config, compute),
       traceSampleRatio: traceSampleRatio(config),
       collectorImage: config.get('collectorImage') ?? DEFAULT_COLLECTOR_IMAGE,
     },

@@ -2,6 +2,9 @@ import * as aws from '@pulumi/aws'
 import * as awsx from '@pulumi/awsx'
 import * as pulumi from '@pulumi/pulumi'
 
+/** The VPC's range (awsx's default, said out loud: Kubernetes NetworkPolicies name it). */
+export const VPC_CIDR = '10.0.0.0/16'
+
 export interface NetworkArgs {
   availabilityZones: number
   natGateways: 'Single' | 'OnePerAz'
@@ -29,6 +32,7 @@ export class Network extends pulumi.ComponentResource {
     const vpc = new awsx.ec2.Vpc(
       `${name}-vpc`,
       {
+        cidrBlock: VPC_CIDR,
         numberOfAvailabilityZones: args.availabilityZones,
         natGateways: { strategy: args.natGateways },
         subnetStrategy: 'Auto',

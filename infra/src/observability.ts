@@ -5,10 +5,16 @@ import { applicationAlarms, applicationWidgets } from './application-monitoring.
 export interface ObservabilityArgs {
   loadBalancerArnSuffix: pulumi.Input<string>
   targetGroupArnSuffix: pulumi.Input<string>
-  clusterName: pulumi.Input<string>
-  serviceName: pulumi.Input<string>
+  /** Where the API runs: its CPU and memory widget, and the log group its errors are read from. */
+  compute:
+    | {
+        kind: 'ecs'
+        clusterName: pulumi.Input<string>
+        serviceName: pulumi.Input<string>
+        logGroupName: pulumi.Input<string>
+      }
+    | { kind: 'eks'; clusterName: pulumi.Input<string>; logGroupName: pulumi.Input<string> }
   databaseInstanceId: pulumi.Input<string>
-  logGroupName: pulumi.Input<string>
   /** The API's own metrics (through the collector), when telemetry is on: widgets and alarms. */
   application: { namespace: string } | undefined
   alarmEmail: string | undefined
@@ -214,17 +220,7 @@ export class Observability extends pulumi.ComponentResource {
               ],
               ['...', { stat: 'p99' }],
             ]),
-            widget(0, 6, 'API tasks: CPU and memory %', region, [
-              [
-                'AWS/ECS',
-                'CPUUtilization',
-                'ClusterName',
-                args.clusterName,
-                'ServiceName',
-                args.serviceName,
-              ],
-              ['.', 'MemoryUtilization', '.', '.', '.', '.'],
-            ]),
+            computeWidget(args.compute, region),
             widget(12, 6, 'Postgres: CPU %, connections', region, [
               ['AWS/RDS', 'CPUUtilization', 'DBInstanceIdentifier', args.databaseInstanceId],
               ['.', 'DatabaseConnections', '.', '.', { yAxis: 'right' }],
@@ -238,7 +234,7 @@ export class Observability extends pulumi.ComponentResource {
               properties: {
                 title: 'API errors',
                 region,
-                query: pulumi.interpolate`SOURCE '${args.logGroupName}' | fields @timestamp, msg, err.message | filter level >= 50 | sort @timestamp desc | limit 50`,
+                query: errorQuery(args.compute),
               },
             },
             ...(args.application ? applicationWidgets(args.application.namespace, region, 18) : []),
@@ -260,6 +256,45 @@ export class Observability extends pulumi.ComponentResource {
       alarmNames: this.alarmNames,
     })
   }
+}
+
+/**
+ * The API's error lines (pino level ≥ 50). On EKS, Fluent Bit wraps each line: the parsed JSON
+ * is under `log_processed`.
+ */
+function errorQuery(compute: ObservabilityArgs['compute']) {
+  const field = compute.kind === 'eks' ? 'log_processed.' : ''
+  return pulumi.interpolate`SOURCE '${compute.logGroupName}' | fields @timestamp, ${field}msg, ${field}err.message | filter ${field}level >= 50 | sort @timestamp desc | limit 50`
+}
+
+function computeWidget(compute: ObservabilityArgs['compute'], region: pulumi.Input<string>) {
+  if (compute.kind === 'ecs') {
+    return widget(0, 6, 'API tasks: CPU and memory %', region, [
+      [
+        'AWS/ECS',
+        'CPUUtilization',
+        'ClusterName',
+        compute.clusterName,
+        'ServiceName',
+        compute.serviceName,
+      ],
+      ['.', 'MemoryUtilization', '.', '.', '.', '.'],
+    ])
+  }
+  // Container Insights (the cluster's CloudWatch add-on), per workload of the votelab namespace.
+  return widget(0, 6, 'API pods: CPU and memory % of limit', region, [
+    [
+      'ContainerInsights',
+      'pod_cpu_utilization_over_pod_limit',
+      'ClusterName',
+      compute.clusterName,
+      'Namespace',
+      'votelab',
+      'PodName',
+      'votelab-api',
+    ],
+    ['.', 'pod_memory_utilization_over_pod_limit', '.', '.', '.', '.', '.', '.'],
+  ])
 }
 
 function widget(

@@ -22,6 +22,11 @@ export interface PipelineAccessArgs {
   stack: string
   /** This stack's CloudFront resources: CloudFront has no tags to scope by, so ARNs it is. */
   cloudFrontArns: pulumi.Input<string>[]
+  /**
+   * The stack runs on EKS (`votelab:compute eks`): deploy may also manage this stack's cluster,
+   * and its roles may carry a second boundary, the cluster's.
+   */
+  kubernetes: boolean
 }
 
 /**
@@ -45,6 +50,8 @@ export class PipelineAccess extends pulumi.ComponentResource {
   public readonly oidcProviderArn: pulumi.Output<string>
   /** The permissions boundary every role of the stack must carry. */
   public readonly workloadBoundaryArn: pulumi.Output<string>
+  /** An EKS stack's cluster, node and controller roles carry this one instead. */
+  public readonly clusterBoundaryArn: pulumi.Output<string> | undefined
 
   constructor(name: string, args: PipelineAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super('votelab:infra:PipelineAccess', name, {}, opts)
@@ -94,6 +101,19 @@ export class PipelineAccess extends pulumi.ComponentResource {
       { parent: this },
     )
 
+    // What AWS's own EKS policies may grant a cluster's roles, capped to this stack and region.
+    const clusterBoundary = args.kubernetes
+      ? new aws.iam.Policy(
+          `${name}-cluster-boundary`,
+          {
+            path: '/votelab-pipeline/',
+            description: `The most any ${args.namePrefix} cluster role may do (a permissions boundary)`,
+            policy: clusterBoundaryPolicy(account, region, args.namePrefix, args.stack),
+          },
+          { parent: this },
+        )
+      : undefined
+
     const deploy = new aws.iam.Role(
       `${name}-deploy`,
       {
@@ -115,6 +135,7 @@ export class PipelineAccess extends pulumi.ComponentResource {
           stack: args.stack,
           rolePath: args.rolePath,
           boundaryArn: workloadBoundary.arn,
+          clusterBoundaryArn: clusterBoundary?.arn,
           cloudFrontArns: args.cloudFrontArns,
           stateBucket: args.stateBucket,
         }),
@@ -142,6 +163,7 @@ export class PipelineAccess extends pulumi.ComponentResource {
     this.previewRoleArn = preview.arn
     this.oidcProviderArn = oidcProviderArn
     this.workloadBoundaryArn = workloadBoundary.arn
+    this.clusterBoundaryArn = clusterBoundary?.arn
     this.registerOutputs({
       deployRoleArn: this.deployRoleArn,
       previewRoleArn: this.previewRoleArn,
@@ -158,6 +180,8 @@ interface DeployPolicyArgs {
   stack: string
   rolePath: string
   boundaryArn: pulumi.Input<string>
+  /** Set on an EKS stack: the cluster's roles carry it. */
+  clusterBoundaryArn: pulumi.Input<string> | undefined
   cloudFrontArns: pulumi.Input<string>[]
   stateBucket: string | undefined
 }
@@ -174,7 +198,10 @@ function deployPolicy(args: DeployPolicyArgs) {
   const inRegion = { StringEquals: { 'aws:RequestedRegion': region } }
   const stackRoles = pulumi.interpolate`arn:aws:iam::${account}:role${rolePath}*`
   const stackPolicies = pulumi.interpolate`arn:aws:iam::${account}:policy${rolePath}*`
-  const withBoundary = { 'iam:PermissionsBoundary': args.boundaryArn }
+  const cluster = args.clusterBoundaryArn
+  const withBoundary = {
+    'iam:PermissionsBoundary': cluster ? [args.boundaryArn, cluster] : args.boundaryArn,
+  }
   return pulumi.jsonStringify({
     Version: '2012-10-17',
     Statement: [
@@ -431,7 +458,167 @@ function deployPolicy(args: DeployPolicyArgs) {
         Action: 'iam:DeleteRolePermissionsBoundary',
         Resource: '*',
       },
+      ...(cluster ? clusterStatements(args, cluster) : []),
       ...stateBackend(args.stateBucket, 'readWrite'),
+    ],
+  })
+}
+
+/**
+ * An EKS stack's: its one cluster (named as the stack's prefix) and what hangs off it, the
+ * cluster's OIDC provider (IRSA), AWS's EKS policies on roles with the cluster boundary only,
+ * and the cluster and node roles passed to EKS only.
+ */
+function clusterStatements(args: DeployPolicyArgs, clusterBoundaryArn: pulumi.Input<string>) {
+  const { account, region, prefix, rolePath } = args
+  const eksArn = (kind: string) => pulumi.interpolate`arn:aws:eks:${region}:${account}:${kind}`
+  const role = (purpose: string) =>
+    pulumi.interpolate`arn:aws:iam::${account}:role${rolePath}${prefix}-${purpose}-*`
+  return [
+    {
+      Sid: 'ThisStacksCluster',
+      Effect: 'Allow',
+      Action: 'eks:*',
+      Resource: [
+        eksArn(`cluster/${prefix}`),
+        eksArn(`nodegroup/${prefix}/*`),
+        eksArn(`addon/${prefix}/*`),
+        eksArn(`access-entry/${prefix}/*`),
+        eksArn(`podidentityassociation/${prefix}/*`),
+      ],
+    },
+    {
+      // What versions and add-ons exist: about EKS, not about any cluster. (CreateCluster has no
+      // resource to scope by; what follows is ThisStacksCluster's.)
+      Sid: 'EksCatalogue',
+      Effect: 'Allow',
+      Action: [
+        'eks:CreateCluster',
+        'eks:DescribeAddonVersions',
+        'eks:DescribeAddonConfiguration',
+        'eks:DescribeClusterVersions',
+        'eks:ListClusters',
+        'eks:ListAccessPolicies',
+      ],
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:RequestedRegion': region } },
+    },
+    {
+      Sid: 'ClusterIdentityProvider',
+      Effect: 'Allow',
+      Action: [
+        'iam:CreateOpenIDConnectProvider',
+        'iam:DeleteOpenIDConnectProvider',
+        'iam:TagOpenIDConnectProvider',
+        'iam:UntagOpenIDConnectProvider',
+        'iam:UpdateOpenIDConnectProviderThumbprint',
+        'iam:AddClientIDToOpenIDConnectProvider',
+        'iam:RemoveClientIDFromOpenIDConnectProvider',
+      ],
+      Resource: pulumi.interpolate`arn:aws:iam::${account}:oidc-provider/oidc.eks.${region}.amazonaws.com/id/*`,
+    },
+    {
+      // AWS's own EKS policies, on roles whose boundary caps them to this stack.
+      Sid: 'AwsEksPoliciesOnClusterRoles',
+      Effect: 'Allow',
+      Action: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
+      Resource: pulumi.interpolate`arn:aws:iam::${account}:role${rolePath}*`,
+      Condition: {
+        StringEquals: { 'iam:PermissionsBoundary': clusterBoundaryArn },
+        ArnEquals: { 'iam:PolicyARN': AWS_CLUSTER_POLICIES.map(awsPolicyArn) },
+      },
+    },
+    {
+      Sid: 'PassClusterRolesToEksOnly',
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      // The add-on's role too: EKS hands it to the CloudWatch agent's service account.
+      Resource: [role('cluster'), role('nodes'), role('container-logs')],
+      Condition: { StringEquals: { 'iam:PassedToService': 'eks.amazonaws.com' } },
+    },
+    {
+      Sid: 'ClusterServiceLinkedRoles',
+      Effect: 'Allow',
+      Action: 'iam:CreateServiceLinkedRole',
+      Resource: '*',
+      Condition: {
+        StringEquals: {
+          'iam:AWSServiceName': ['eks.amazonaws.com', 'eks-nodegroup.amazonaws.com'],
+        },
+      },
+    },
+  ]
+}
+
+/** AWS managed policies an EKS stack's roles use (eks/cluster.ts); the cluster boundary caps them. */
+export const AWS_CLUSTER_POLICIES = [
+  'AmazonEKSClusterPolicy',
+  'AmazonEKSWorkerNodePolicy',
+  'AmazonEKS_CNI_Policy',
+  'AmazonEC2ContainerRegistryReadOnly',
+  'CloudWatchAgentServerPolicy',
+] as const
+export const awsPolicyArn = (name: string) => `arn:aws:iam::aws:policy/${name}`
+
+/**
+ * The most an EKS stack's cluster, node and controller roles may do, whatever AWS's broad
+ * managed policies say: networking, load balancing and autoscaling reads in this region, image
+ * pulls (AWS's add-on images live in AWS's own registries), this cluster's container logs and
+ * metrics — and never a resource tagged as another stack's. The deploy role already holds every
+ * one of these rights, so a role made with this boundary gives the pipeline nothing new.
+ */
+function clusterBoundaryPolicy(
+  account: pulumi.Input<string>,
+  region: pulumi.Input<string>,
+  prefix: string,
+  stack: string,
+) {
+  return pulumi.jsonStringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'ClusterNetworkingInRegion',
+        Effect: 'Allow',
+        Action: [
+          'ec2:*',
+          'elasticloadbalancing:*',
+          'autoscaling:Describe*',
+          'eks:DescribeCluster',
+          'eks-auth:AssumeRoleForPodIdentity',
+          'kms:DescribeKey',
+          'cloudwatch:PutMetricData',
+          'logs:DescribeLogGroups',
+        ],
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:RequestedRegion': region } },
+      },
+      {
+        Sid: 'PullImages',
+        Effect: 'Allow',
+        Action: [
+          'ecr:GetAuthorizationToken',
+          'ecr:BatchCheckLayerAvailability',
+          'ecr:BatchGetImage',
+          'ecr:GetDownloadUrlForLayer',
+        ],
+        Resource: '*',
+      },
+      {
+        Sid: 'WriteThisClustersLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        Resource: pulumi.interpolate`arn:aws:logs:${region}:${account}:log-group:/aws/containerinsights/${prefix}/*`,
+      },
+      {
+        Sid: 'NeverAnotherStacksResources',
+        Effect: 'Deny',
+        Action: '*',
+        Resource: '*',
+        Condition: {
+          StringNotEquals: { 'aws:ResourceTag/stack': stack },
+          Null: { 'aws:ResourceTag/stack': 'false' },
+        },
+      },
     ],
   })
 }
@@ -537,6 +724,8 @@ function previewPolicy(stateBucket: string | undefined) {
           'elasticloadbalancing:Describe*',
           'ecs:Describe*',
           'ecs:List*',
+          'eks:Describe*',
+          'eks:List*',
           'ecr:Describe*',
           'ecr:List*',
           // awsx's image build logs in to the registry even in preview.

@@ -7,11 +7,26 @@ import type { StackConfig } from './config.ts'
 import { Database } from './database.ts'
 import { ImageRepository } from './image.ts'
 import { LoadBalancer } from './load-balancer.ts'
-import { Network } from './network.ts'
-import { Observability } from './observability.ts'
+import { KubernetesCluster } from './eks/cluster.ts'
+import { KubernetesWorkload } from './eks/workload.ts'
+import { Network, VPC_CIDR } from './network.ts'
+import { Observability, type ObservabilityArgs } from './observability.ts'
 import { API_PORT, Service } from './service.ts'
 import { SiteContent } from './site-content.ts'
 import { Site } from './site.ts'
+
+/** What a stack shows about where the API runs; ECS and EKS fill in different ones. */
+interface ComputeOutputs {
+  cluster: pulumi.Output<string>
+  logGroup: pulumi.Output<string>
+  service?: pulumi.Output<string>
+  metricsLogGroup?: pulumi.Output<string | undefined>
+  traces?: pulumi.Output<string>
+  kubeconfigCommand?: pulumi.Output<string>
+}
+
+type EcsMonitoring = Extract<ObservabilityArgs['compute'], { kind: 'ecs' }>
+type EksMonitoring = Extract<ObservabilityArgs['compute'], { kind: 'eks' }>
 
 export interface Build {
   /** The repository root (`web/dist` is under it). */
@@ -76,6 +91,7 @@ export function votelab(config: StackConfig, build: Build) {
     stack: config.stack,
     rolePath,
     cloudFrontArns: site.cloudFrontArns,
+    kubernetes: config.compute === 'eks',
   })
   const account = aws.getCallerIdentityOutput().accountId
   const signIn = new SignIn(prefix, {
@@ -90,34 +106,123 @@ export function votelab(config: StackConfig, build: Build) {
     permissionsBoundaryArn: pipeline.workloadBoundaryArn,
     logRetentionDays: config.service.logRetentionDays,
   })
-  const service = new Service(prefix, {
-    imageUri,
-    repositoryArn: image.repositoryArn,
-    subnetIds: network.privateSubnetIds,
-    securityGroupId: network.serviceSecurityGroupId,
-    targetGroupArn: loadBalancer.targetGroupArn,
-    listener: loadBalancer.listener,
-    requestCountLabel: pulumi.interpolate`${loadBalancer.arnSuffix}/${loadBalancer.targetGroupArnSuffix}`,
-    siteUrl: site.url,
-    database: {
-      address: database.address,
-      port: database.port,
-      name: database.databaseName,
-      username: database.username,
-      passwordSecretArn: database.passwordSecretArn,
-    },
-    auth: {
-      issuer: signIn.issuer,
-      clientId: signIn.clientId,
-      userInfoUrl: pulumi.interpolate`https://${signIn.domain}/oauth2/userInfo`,
-      userPoolId: signIn.userPoolId,
-      userPoolArn: signIn.userPoolArn,
-    },
-    rolePath,
-    permissionsBoundaryArn: pipeline.workloadBoundaryArn,
-    ...config.service,
-    telemetry: { ...config.telemetry, namespace: metricsNamespace },
-  })
+  const databaseUrl = pulumi.interpolate`postgres://${database.username}@${database.address}:${database.port}/${database.databaseName}`
+  const auth = {
+    issuer: signIn.issuer,
+    clientId: signIn.clientId,
+    userInfoUrl: pulumi.interpolate`https://${signIn.domain}/oauth2/userInfo`,
+    userPoolId: signIn.userPoolId,
+    userPoolArn: signIn.userPoolArn,
+  }
+  const compute =
+    config.compute === 'eks'
+      ? onKubernetes()
+      : onEcs(
+          new Service(prefix, {
+            imageUri,
+            repositoryArn: image.repositoryArn,
+            subnetIds: network.privateSubnetIds,
+            securityGroupId: network.serviceSecurityGroupId,
+            targetGroupArn: loadBalancer.targetGroupArn,
+            listener: loadBalancer.listener,
+            requestCountLabel: pulumi.interpolate`${loadBalancer.arnSuffix}/${loadBalancer.targetGroupArnSuffix}`,
+            siteUrl: site.url,
+            database: {
+              address: database.address,
+              port: database.port,
+              name: database.databaseName,
+              username: database.username,
+              passwordSecretArn: database.passwordSecretArn,
+            },
+            auth,
+            rolePath,
+            permissionsBoundaryArn: pipeline.workloadBoundaryArn,
+            ...config.service,
+            telemetry: { ...config.telemetry, namespace: metricsNamespace },
+          }),
+        )
+
+  function onEcs(service: Service): { monitoring: EcsMonitoring; outputs: ComputeOutputs } {
+    return {
+      monitoring: {
+        kind: 'ecs',
+        clusterName: service.clusterName,
+        serviceName: service.serviceName,
+        logGroupName: service.logGroupName,
+      },
+      outputs: {
+        cluster: service.clusterName,
+        service: service.serviceName,
+        logGroup: service.logGroupName,
+        ...(config.telemetry.mode === 'cloudwatch'
+          ? {
+              metricsLogGroup: service.metricsLogGroupName,
+              // The sampled requests' traces (votelab:traceSampleRatio) in X-Ray.
+              traces: pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#xray:traces/query`,
+            }
+          : {}),
+      },
+    }
+  }
+
+  // The same API on EKS (docs/decisions/019): the cluster in the same private subnets, its pods
+  // registered in the same target group, the overlay given the values the ECS task gets.
+  function onKubernetes(): { monitoring: EksMonitoring; outputs: ComputeOutputs } {
+    if (!pipeline.clusterBoundaryArn) throw new Error('an eks stack needs the cluster boundary')
+    const cluster = new KubernetesCluster(`${prefix}-kubernetes`, {
+      namePrefix: prefix,
+      vpcId: network.vpcId,
+      privateSubnetIds: network.privateSubnetIds,
+      settings: config.kubernetes,
+      deployRoleArn: pipeline.deployRoleArn,
+      loadBalancerSecurityGroupId: network.loadBalancerSecurityGroupId,
+      databaseSecurityGroupId: network.databaseSecurityGroupId,
+      apiPort: API_PORT,
+      targetGroupArn: loadBalancer.targetGroupArn,
+      userPoolArn: auth.userPoolArn,
+      databasePasswordSecretArn: database.passwordSecretArn,
+      rolePath,
+      clusterBoundaryArn: pipeline.clusterBoundaryArn,
+      workloadBoundaryArn: pipeline.workloadBoundaryArn,
+      logRetentionDays: config.service.logRetentionDays,
+    })
+    new KubernetesWorkload(`${prefix}-workload`, {
+      cluster,
+      region,
+      vpcId: network.vpcId,
+      overlayDir: join(build.root, 'deploy/kubernetes/overlays/eks'),
+      values: pulumi.output({
+        image: imageUri,
+        region,
+        vpcCidr: VPC_CIDR,
+        targetGroupArn: loadBalancer.targetGroupArn,
+        databasePasswordSecretArn: database.passwordSecretArn,
+        apiRoleArn: cluster.apiRoleArn,
+        secretsReaderRoleArn: cluster.secretsReaderRoleArn,
+        settings: {
+          DATABASE_URL: databaseUrl,
+          AUTH_ISSUER: auth.issuer,
+          AUTH_CLIENT_IDS: auth.clientId,
+          AUTH_USERINFO_URL: auth.userInfoUrl,
+          AUTH_USER_POOL_ID: auth.userPoolId,
+          PUBLIC_URL: site.url,
+        },
+      }),
+    })
+    return {
+      monitoring: {
+        kind: 'eks',
+        clusterName: cluster.clusterName,
+        logGroupName: cluster.applicationLogGroupName,
+      },
+      outputs: {
+        cluster: cluster.clusterName,
+        // With your own AWS credentials (an access entry: votelab:eksAdminPrincipalArns).
+        kubeconfigCommand: pulumi.interpolate`aws eks update-kubeconfig --region ${region} --name ${cluster.clusterName}`,
+        logGroup: cluster.applicationLogGroupName,
+      },
+    }
+  }
   new SiteContent(`${prefix}-site-content`, {
     bucketName: site.bucketName,
     distDir: isAbsolute(config.web.distDir)
@@ -133,10 +238,8 @@ export function votelab(config: StackConfig, build: Build) {
   const observability = new Observability(prefix, {
     loadBalancerArnSuffix: loadBalancer.arnSuffix,
     targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix,
-    clusterName: service.clusterName,
-    serviceName: service.serviceName,
+    compute: compute.monitoring,
     databaseInstanceId: database.instanceIdentifier,
-    logGroupName: service.logGroupName,
     application:
       config.telemetry.mode === 'cloudwatch' ? { namespace: metricsNamespace } : undefined,
     alarmEmail: config.alarmEmail,
@@ -155,16 +258,7 @@ export function votelab(config: StackConfig, build: Build) {
     image: imageUri,
     databaseEndpoint: database.endpoint,
     databasePasswordSecretArn: database.passwordSecretArn,
-    cluster: service.clusterName,
-    service: service.serviceName,
-    logGroup: service.logGroupName,
-    ...(config.telemetry.mode === 'cloudwatch'
-      ? {
-          metricsLogGroup: service.metricsLogGroupName,
-          // The sampled requests' traces (votelab:traceSampleRatio) in X-Ray.
-          traces: pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#xray:traces/query`,
-        }
-      : {}),
+    ...compute.outputs,
     // The console opens dashboards in its default region unless the link names one.
     dashboard: pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${observability.dashboardName}`,
     alarmTopicArn: observability.alarmTopicArn,

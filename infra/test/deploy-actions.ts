@@ -20,6 +20,8 @@ export interface StackNames {
   /** `/votelab/dev/`: the stack's roles and managed policies. */
   rolePath: string
   boundaryArn: string
+  /** An EKS stack's cluster boundary (its cluster, node and controller roles carry it). */
+  clusterBoundaryArn: string
   cloudFront: {
     distribution: string
     vpcOrigin: string
@@ -692,6 +694,120 @@ export const DEPLOY_ACTIONS: Record<string, (n: StackNames) => Calls[]> = {
       resource: `arn:aws:lambda:${n.region}:${n.account}:function:${n.prefix}-pre-sign-up`,
     },
   ],
+  // An EKS stack (`votelab:compute eks`, eks.test.ts). @pulumi/eks's cluster is a component
+  // whose children never register under mocks: the control plane, its OIDC provider, access
+  // entries, the VPC CNI, CoreDNS and kube-proxy add-ons, read and written here.
+  'eks:index:Cluster': (n) => {
+    const cluster = `arn:aws:eks:${n.region}:${n.account}:cluster/${n.prefix}`
+    return [
+      {
+        actions: [
+          'eks:CreateCluster',
+          'eks:DescribeCluster',
+          'eks:UpdateClusterConfig',
+          'eks:UpdateClusterVersion',
+          'eks:TagResource',
+          'eks:DeleteCluster',
+        ],
+        resource: cluster,
+      },
+      {
+        actions: ['iam:PassRole'],
+        resource: `arn:aws:iam::${n.account}:role${n.rolePath}${n.prefix}-cluster-abc1234`,
+        context: { 'iam:PassedToService': 'eks.amazonaws.com' },
+      },
+      {
+        actions: ['eks:CreateAccessEntry', 'eks:CreateAddon', 'eks:ListAccessEntries'],
+        resource: cluster,
+      },
+      {
+        actions: [
+          'eks:DescribeAccessEntry',
+          'eks:AssociateAccessPolicy',
+          'eks:ListAssociatedAccessPolicies',
+          'eks:DeleteAccessEntry',
+        ],
+        resource: `arn:aws:eks:${n.region}:${n.account}:access-entry/${n.prefix}/role/${n.account}/votelab-dev-pipeline-deploy/0abc`,
+      },
+      {
+        actions: ['eks:DescribeAddon', 'eks:UpdateAddon', 'eks:DeleteAddon'],
+        resource: `arn:aws:eks:${n.region}:${n.account}:addon/${n.prefix}/vpc-cni/0abc`,
+      },
+      {
+        actions: ['eks:DescribeAddonVersions', 'eks:DescribeAddonConfiguration'],
+        resource: '*',
+      },
+      {
+        actions: [
+          'iam:CreateOpenIDConnectProvider',
+          'iam:GetOpenIDConnectProvider',
+          'iam:TagOpenIDConnectProvider',
+          'iam:DeleteOpenIDConnectProvider',
+        ],
+        resource: `arn:aws:iam::${n.account}:oidc-provider/oidc.eks.${n.region}.amazonaws.com/id/EXAMPLE`,
+      },
+      serviceLinkedRole(n, 'eks.amazonaws.com'),
+    ]
+  },
+  'aws:eks/nodeGroup:NodeGroup': (n) => [
+    {
+      actions: ['eks:CreateNodegroup'],
+      resource: `arn:aws:eks:${n.region}:${n.account}:cluster/${n.prefix}`,
+    },
+    {
+      actions: [
+        'eks:DescribeNodegroup',
+        'eks:UpdateNodegroupConfig',
+        'eks:UpdateNodegroupVersion',
+        'eks:TagResource',
+        'eks:DeleteNodegroup',
+      ],
+      resource: `arn:aws:eks:${n.region}:${n.account}:nodegroup/${n.prefix}/${n.prefix}-nodes/0abc`,
+    },
+    {
+      actions: ['iam:PassRole'],
+      resource: `arn:aws:iam::${n.account}:role${n.rolePath}${n.prefix}-nodes-abc1234`,
+      context: { 'iam:PassedToService': 'eks.amazonaws.com' },
+    },
+    serviceLinkedRole(n, 'eks-nodegroup.amazonaws.com'),
+  ],
+  'aws:eks/addon:Addon': (n) => [
+    {
+      actions: ['eks:CreateAddon'],
+      resource: `arn:aws:eks:${n.region}:${n.account}:cluster/${n.prefix}`,
+    },
+    {
+      actions: ['eks:DescribeAddon', 'eks:UpdateAddon', 'eks:DeleteAddon'],
+      resource: `arn:aws:eks:${n.region}:${n.account}:addon/${n.prefix}/amazon-cloudwatch-observability/0abc`,
+    },
+    {
+      actions: ['iam:PassRole'],
+      resource: `arn:aws:iam::${n.account}:role${n.rolePath}${n.prefix}-container-logs-abc1234`,
+      context: { 'iam:PassedToService': 'eks.amazonaws.com' },
+    },
+  ],
+  // AWS's EKS policies, on roles carrying the cluster boundary only.
+  'AWS managed policies on cluster roles': (n) => [
+    {
+      actions: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
+      resource: `arn:aws:iam::${n.account}:role${n.rolePath}${n.prefix}-nodes-abc1234`,
+      context: {
+        'iam:PermissionsBoundary': n.clusterBoundaryArn,
+        'iam:PolicyARN': 'arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy',
+      },
+    },
+  ],
+  // Talks to the cluster's Kubernetes API (its access entry), not to AWS: its token is a
+  // presigned sts:GetCallerIdentity, and its kubeconfig comes from eks:DescribeCluster.
+  'pulumi:providers:kubernetes': (n) => [
+    { actions: ['sts:GetCallerIdentity'], resource: '*' },
+    {
+      actions: ['eks:DescribeCluster'],
+      resource: `arn:aws:eks:${n.region}:${n.account}:cluster/${n.prefix}`,
+    },
+  ],
+  'kubernetes:helm.sh/v3:Release': () => [],
+  'kubernetes:yaml/v2:ConfigGroup': () => [],
   // Only the pipeline's roles have inline policies, and those only a person changes.
   'aws:iam/rolePolicy:RolePolicy': (n) => [
     { actions: ['iam:GetRolePolicy'], resource: n.pipelineRole },

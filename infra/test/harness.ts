@@ -15,6 +15,10 @@ export const imageOf = (stack: string) =>
   `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/votelab-${stack}-image-repository-abc1234@${IMAGE_DIGEST}`
 export const GITHUB_OIDC_PROVIDER_ARN = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`
 
+export const EKS_OIDC_ID = 'EXAMPLED539D4633E53DE1B71EXAMPLE'
+/** The security group EKS makes for a cluster (its nodes and pods use it). */
+export const EKS_CLUSTER_SECURITY_GROUP = 'sg-0eks0cluster'
+
 /** One resource the program registered, with the inputs it asked for. */
 export interface Registered {
   type: string
@@ -57,6 +61,23 @@ function computed(
         publicSubnetIds: ['subnet-public-a', 'subnet-public-b'],
         privateSubnetIds: ['subnet-private-a', 'subnet-private-b'],
       }
+    // @pulumi/eks's cluster: a component whose children never register under mocks; these are
+    // the outputs the program reads.
+    case 'eks:index:Cluster': {
+      const issuer = `oidc.eks.${REGION}.amazonaws.com/id/${EKS_OIDC_ID}`
+      const clusterName = typeof inputs.name === 'string' ? inputs.name : name
+      return {
+        oidcIssuer: issuer,
+        oidcProviderArn: `arn:aws:iam::${ACCOUNT}:oidc-provider/${issuer}`,
+        clusterSecurityGroupId: EKS_CLUSTER_SECURITY_GROUP,
+        nodeSecurityGroupId: EKS_CLUSTER_SECURITY_GROUP,
+        kubeconfigJson: JSON.stringify({ apiVersion: 'v1', kind: 'Config', clusters: [] }),
+        eksCluster: {
+          name: clusterName,
+          arn: `arn:aws:eks:${REGION}:${ACCOUNT}:cluster/${clusterName}`,
+        },
+      }
+    }
     case 'aws:rds/instance:Instance': {
       const identifier = typeof inputs.identifier === 'string' ? inputs.identifier : name
       return {
@@ -130,7 +151,10 @@ function computed(
 }
 
 /** Turns a stack file's `config:` into what the Pulumi CLI would hand the program. */
-function stackConfig(stack: string, overrides: Record<string, unknown>): Record<string, string> {
+export function stackConfig(
+  stack: string,
+  overrides: Record<string, unknown>,
+): Record<string, string> {
   const file = parse(readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), 'utf8')) as {
     config: Record<string, unknown>
   }

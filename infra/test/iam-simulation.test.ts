@@ -22,8 +22,12 @@ interface Principal {
 const GLOBAL_SERVICES = new Set(['iam', 'cloudfront', 'budgets'])
 
 let stack: StackRun
+/** The same stack on EKS (`votelab:compute eks`): its deploy role has the cluster's rights too. */
+let eksStack: StackRun
 let names: StackNames
 let deployRole: Principal
+let eksDeployRole: Principal
+let clusterBoundary: unknown
 let previewRole: Principal
 let boundary: unknown
 let executionPolicy: unknown
@@ -87,6 +91,7 @@ async function misses(who: Principal, calls: Calls[], expected: Verdict | 'Denie
 
 beforeAll(async () => {
   stack = await runStack('dev')
+  eksStack = await runStack('dev', { 'votelab:compute': 'eks' })
   const arnOf = (type: string, name = '') => String(stack.one(type, name).state.arn)
   const execution = stack.one('aws:iam/role:Role', '-execution')
   names = {
@@ -106,11 +111,25 @@ beforeAll(async () => {
         .map((policy) => String(policy.state.arn)),
     },
     pipelineRole: arnOf('aws:iam/role:Role', 'pipeline-deploy'),
+    clusterBoundaryArn: String(eksStack.one('aws:iam/policy:Policy', 'cluster-boundary').state.arn),
   }
   deployRole = {
     arn: `arn:aws:sts::${ACCOUNT}:assumed-role/votelab-dev-pipeline-deploy/votelab-deploy-1`,
     policies: [policyOf('aws:iam/rolePolicy:RolePolicy', 'pipeline-deploy-policy')],
   }
+  eksDeployRole = {
+    arn: deployRole.arn,
+    policies: [
+      JSON.parse(
+        String(
+          eksStack.one('aws:iam/rolePolicy:RolePolicy', 'pipeline-deploy-policy').inputs.policy,
+        ),
+      ),
+    ],
+  }
+  clusterBoundary = JSON.parse(
+    String(eksStack.one('aws:iam/policy:Policy', 'cluster-boundary').inputs.policy),
+  )
   previewRole = {
     arn: `arn:aws:sts::${ACCOUNT}:assumed-role/votelab-dev-pipeline-preview/preview-1`,
     policies: [policyOf('aws:iam/rolePolicy:RolePolicy', 'pipeline-preview-policy')],
@@ -122,8 +141,13 @@ beforeAll(async () => {
 describe('the deploy role may do everything deploying the stack needs', () => {
   it('names every resource type the program registers in the table of deploy actions', () => {
     const registered = new Set(
-      stack.resources
-        .filter((resource) => resource.custom || resource.type.startsWith('awsx:'))
+      [...stack.resources, ...eksStack.resources]
+        .filter(
+          (resource) =>
+            resource.custom ||
+            resource.type.startsWith('awsx:') ||
+            resource.type.startsWith('eks:'),
+        )
         .map((resource) => resource.type),
     )
     const missing = [...registered].filter((type) => !(type in DEPLOY_ACTIONS))
@@ -149,7 +173,11 @@ describe('the deploy role may do everything deploying the stack needs', () => {
 
   it.each(Object.keys(DEPLOY_ACTIONS))('%s', async (type) => {
     const calls = (DEPLOY_ACTIONS[type] as (n: StackNames) => Calls[])(names)
-    expect(await misses(deployRole, calls, 'Allowed')).toEqual([])
+    // What only an EKS stack registers is simulated on that stack's deploy role.
+    const onEks =
+      type === 'AWS managed policies on cluster roles' ||
+      (eksStack.ofType(type).length > 0 && stack.ofType(type).length === 0)
+    expect(await misses(onEks ? eksDeployRole : deployRole, calls, 'Allowed')).toEqual([])
   })
 })
 
@@ -578,5 +606,108 @@ describe('the preview role reads configuration, never voters or secrets (finding
       },
     ]
     expect(await misses(previewRole, calls, 'Denied')).toEqual([])
+  })
+})
+
+describe('an EKS stack’s deploy role and cluster boundary (issue 20)', () => {
+  const clusterRole = () => `arn:aws:iam::${ACCOUNT}:role${names.rolePath}votelab-dev-nodes-abc1234`
+
+  it('has no EKS rights at all on an ECS stack', async () => {
+    const calls: Calls[] = [
+      {
+        actions: ['eks:CreateCluster', 'eks:CreateNodegroup'],
+        resource: `arn:aws:eks:${REGION}:${ACCOUNT}:cluster/votelab-dev`,
+      },
+      {
+        actions: ['iam:CreateOpenIDConnectProvider'],
+        resource: `arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.eks.${REGION}.amazonaws.com/id/X`,
+      },
+    ]
+    expect(await misses(deployRole, calls, 'Denied')).toEqual([])
+  })
+
+  it('touches no other stack’s cluster, passes cluster roles to EKS only, and attaches AWS’s EKS policies under the cluster boundary only', async () => {
+    const calls: Calls[] = [
+      {
+        actions: ['eks:DeleteCluster', 'eks:UpdateClusterConfig', 'eks:CreateAccessEntry'],
+        resource: `arn:aws:eks:${REGION}:${ACCOUNT}:cluster/votelab-prod`,
+      },
+      // (Any stack role may go to ECS tasks, as before: the boundary still caps it.)
+      ...['ec2.amazonaws.com', 'lambda.amazonaws.com', 'cloudformation.amazonaws.com'].map(
+        (service) => ({
+          actions: ['iam:PassRole'],
+          resource: clusterRole(),
+          context: { 'iam:PassedToService': service },
+        }),
+      ),
+      {
+        actions: ['iam:PassRole'],
+        resource: `arn:aws:iam::${ACCOUNT}:role${names.rolePath}votelab-dev-execution-abc1234`,
+        context: { 'iam:PassedToService': 'eks.amazonaws.com' },
+      },
+      {
+        actions: ['iam:AttachRolePolicy'],
+        resource: clusterRole(),
+        context: {
+          'iam:PermissionsBoundary': names.clusterBoundaryArn,
+          'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess',
+        },
+      },
+      {
+        actions: ['iam:AttachRolePolicy'],
+        resource: clusterRole(),
+        context: {
+          'iam:PermissionsBoundary': names.boundaryArn,
+          'iam:PolicyARN': 'arn:aws:iam::aws:policy/AmazonEKSClusterPolicy',
+        },
+      },
+    ]
+    expect(await misses(eksDeployRole, calls, 'Denied')).toEqual([])
+  })
+
+  it('caps a cluster role, whatever is attached, to networking in the region, image pulls and its own logs', async () => {
+    const bounded: Principal = {
+      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/votelab-dev-nodes-abc1234/i-0abc`,
+      policies: [
+        { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+      ],
+      boundary: clusterBoundary,
+    }
+    const allowed: Calls[] = [
+      {
+        actions: ['ec2:CreateNetworkInterface', 'ec2:AssignPrivateIpAddresses'],
+        resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:network-interface/eni-1`,
+      },
+      {
+        actions: ['ecr:BatchGetImage'],
+        resource: `arn:aws:ecr:${REGION}:602401143452:repository/amazon-k8s-cni`,
+      },
+      {
+        actions: ['logs:PutLogEvents'],
+        resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/containerinsights/votelab-dev/application:log-stream:x`,
+      },
+    ]
+    const denied: Calls[] = [
+      {
+        actions: ['iam:CreateUser', 'iam:AttachUserPolicy'],
+        resource: `arn:aws:iam::${ACCOUNT}:user/x`,
+      },
+      { actions: ['s3:GetObject'], resource: 'arn:aws:s3:::votelab-prod-site-files/index.html' },
+      {
+        actions: ['secretsmanager:GetSecretValue'],
+        resource: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-1`,
+      },
+      {
+        actions: ['logs:PutLogEvents'],
+        resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/containerinsights/votelab-prod/application:log-stream:x`,
+      },
+      {
+        actions: ['ec2:TerminateInstances'],
+        resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-prod`,
+        context: { 'aws:ResourceTag/stack': 'prod' },
+      },
+    ]
+    expect(await misses(bounded, allowed, 'Allowed')).toEqual([])
+    expect(await misses(bounded, denied, 'Denied')).toEqual([])
   })
 })

@@ -7,10 +7,20 @@ import { runStack, type StackRun } from './harness.ts'
 // mocks: the real program passes, and a resource changed in the one way each policy forbids fails.
 let stacks: StackRun[]
 beforeAll(async () => {
-  stacks = [await runStack('dev'), await runStack('prod')]
+  stacks = [
+    await runStack('dev'),
+    await runStack('prod'),
+    await runStack('dev', { 'votelab:compute': 'eks' }),
+    await runStack('prod', { 'votelab:compute': 'eks' }),
+  ]
 })
 
-function violations(policy: ResourceValidationPolicy, type: string, props: object): string[] {
+function violations(
+  policy: ResourceValidationPolicy,
+  type: string,
+  props: object,
+  stack = 'test',
+): string[] {
   const found: string[] = []
   const validations = [policy.validateResource ?? []].flat()
   for (const validate of validations) {
@@ -18,7 +28,7 @@ function violations(policy: ResourceValidationPolicy, type: string, props: objec
       {
         type,
         props,
-        urn: `urn:pulumi:test::votelab::${type}::x`,
+        urn: `urn:pulumi:${stack}::votelab::${type}::x`,
         name: 'x',
       } as unknown as ResourceValidationArgs,
       (message) => found.push(message),
@@ -172,5 +182,30 @@ describe('the policy pack', () => {
   ]
   it.each(violating)('%s reports a %s changed the way it forbids', (name, type, change) => {
     expect(violations(byName(name), type, change(inputsOf(type))).length).toBeGreaterThan(0)
+  })
+
+  it('eks-endpoint-private: no public endpoint in prod, none open to all, none without the private one', () => {
+    const eks = byName('eks-endpoint-private')
+    const cluster = stacks[3]?.one('eks:index:Cluster').inputs ?? {}
+    const named = { ...cluster, endpointPublicAccess: true, publicAccessCidrs: ['203.0.113.7/32'] }
+    expect(violations(eks, 'eks:index:Cluster', named, 'dev')).toEqual([])
+    expect(violations(eks, 'eks:index:Cluster', named, 'prod')).toEqual([
+      'prod keeps its Kubernetes API endpoint private',
+    ])
+    expect(
+      violations(eks, 'eks:index:Cluster', { ...named, publicAccessCidrs: ['0.0.0.0/0'] }, 'dev'),
+    ).toHaveLength(1)
+    // @pulumi/eks's default is a public endpoint: leaving it out is not private.
+    expect(
+      violations(eks, 'eks:index:Cluster', { ...cluster, endpointPublicAccess: undefined }, 'dev'),
+    ).toHaveLength(1)
+    expect(
+      violations(
+        eks,
+        'aws:eks/cluster:Cluster',
+        { vpcConfig: { endpointPrivateAccess: false, endpointPublicAccess: false } },
+        'dev',
+      ),
+    ).toHaveLength(1)
   })
 })

@@ -1,0 +1,385 @@
+import * as pulumi from '@pulumi/pulumi'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { readConfig } from '../src/config.ts'
+import { CHARTS } from '../src/eks/workload.ts'
+import { CONFIG_HASH_ANNOTATION, type K8sObject, withStackValues } from '../src/eks/overlay.ts'
+import { VPC_CIDR } from '../src/network.ts'
+import {
+  EKS_CLUSTER_SECURITY_GROUP,
+  EKS_OIDC_ID,
+  imageOf,
+  runStack,
+  stackConfig,
+  type StackRun,
+} from './harness.ts'
+
+/**
+ * Issue 20: `votelab:compute eks` under Pulumi's mocks — the cluster, its nodes and controllers
+ * beside the parts the ECS path shares, and the eks overlay as the cluster would receive it.
+ */
+
+interface Statement {
+  Effect: string
+  Action: string | string[]
+  Resource: string | string[]
+  Principal?: Record<string, unknown>
+  Condition?: Record<string, Record<string, unknown>>
+}
+const statements = (document: unknown): Statement[] =>
+  (JSON.parse(String(document)) as { Statement: Statement[] }).Statement
+const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value])
+
+let dev: StackRun
+let prod: StackRun
+beforeAll(async () => {
+  dev = await runStack('dev', { 'votelab:compute': 'eks' })
+  prod = await runStack('prod', { 'votelab:compute': 'eks' })
+}, 120_000)
+
+const role = (stack: StackRun, purpose: string) =>
+  stack.one('aws:iam/role:Role', `kubernetes-${purpose}`)
+const policyOf = (stack: StackRun, purpose: string) =>
+  statements(stack.one('aws:iam/policy:Policy', `kubernetes-${purpose}-policy`).inputs.policy)
+const overlay = (stack: StackRun) =>
+  stack.one('kubernetes:yaml/v2:ConfigGroup').inputs.objs as K8sObject[]
+const object = (objects: K8sObject[], kind: string, name?: string) => {
+  const found = objects.find((o) => o.kind === kind && (!name || o.metadata.name.startsWith(name)))
+  if (!found) throw new Error(`no ${kind} ${name ?? ''}`)
+  return found
+}
+/** A field deep in an object, by its keys (annotation names have dots of their own). */
+const at = (value: unknown, ...keys: (string | number)[]): unknown =>
+  keys.reduce<unknown>(
+    (current, key) => (current as Record<string | number, unknown> | undefined)?.[key],
+    value,
+  )
+
+describe('an eks stack', () => {
+  it('shares the VPC, database, load balancer, CloudFront, Cognito and registry with the ECS path, and runs no ECS service', () => {
+    for (const type of [
+      'awsx:ec2:Vpc',
+      'aws:rds/instance:Instance',
+      'aws:lb/loadBalancer:LoadBalancer',
+      'aws:lb/targetGroup:TargetGroup',
+      'aws:cloudfront/distribution:Distribution',
+      'aws:cognito/userPool:UserPool',
+      'aws:ecr/repository:Repository',
+      'eks:index:Cluster',
+      'aws:eks/nodeGroup:NodeGroup',
+    ]) {
+      expect(dev.ofType(type), type).toHaveLength(1)
+    }
+    expect(dev.ofType('awsx:ecs:FargateService')).toEqual([])
+    expect(dev.ofType('aws:ecs/cluster:Cluster')).toEqual([])
+    expect(dev.outputs).toMatchObject({
+      cluster: 'votelab-dev',
+      kubeconfigCommand: 'aws eks update-kubeconfig --region eu-west-1 --name votelab-dev',
+    })
+  })
+
+  it('puts the cluster in the private subnets with a private endpoint, IAM access entries and NetworkPolicies enforced', () => {
+    for (const stack of [dev, prod]) {
+      expect(stack.one('eks:index:Cluster').inputs).toMatchObject({
+        privateSubnetIds: ['subnet-private-a', 'subnet-private-b'],
+        endpointPrivateAccess: true,
+        endpointPublicAccess: false,
+        nodeAssociatePublicIpAddress: false,
+        authenticationMode: 'API',
+        createOidcProvider: true,
+        skipDefaultNodeGroup: true,
+        vpcCniOptions: { enableNetworkPolicy: true },
+        enabledClusterLogTypes: expect.arrayContaining(['api', 'audit']) as unknown,
+      })
+      const entries = stack.one('eks:index:Cluster').inputs.accessEntries as Record<
+        string,
+        { principalArn: string }
+      >
+      expect(Object.values(entries).map((entry) => entry.principalArn)).toEqual([
+        stack.one('aws:iam/role:Role', 'pipeline-deploy').state.arn,
+      ])
+      expect(stack.one('aws:eks/nodeGroup:NodeGroup').inputs).toMatchObject({
+        subnetIds: ['subnet-private-a', 'subnet-private-b'],
+        instanceTypes: ['t3.medium'],
+        scalingConfig: { desiredSize: 2, minSize: 2, maxSize: 3 },
+        amiType: 'AL2023_x86_64_STANDARD',
+      })
+    }
+  })
+
+  it('opens the public endpoint only to the CIDRs a stack names, and never in prod', async () => {
+    const open = await runStack('dev', {
+      'votelab:compute': 'eks',
+      'votelab:eksPublicAccessCidrs': ['203.0.113.7/32'],
+    })
+    expect(open.one('eks:index:Cluster').inputs).toMatchObject({
+      endpointPublicAccess: true,
+      publicAccessCidrs: ['203.0.113.7/32'],
+    })
+    // Settings a stack must never deploy with, refused before anything registers.
+    await pulumi.runtime.setMocks(
+      { newResource: (args) => ({ id: args.name, state: {} }), call: () => ({}) },
+      'votelab',
+      'prod',
+      false,
+    )
+    const refused = (stack: string, overrides: Record<string, unknown>) => {
+      pulumi.runtime.setAllConfig(
+        stackConfig(stack, {
+          'votelab:image': imageOf(stack),
+          'votelab:compute': 'eks',
+          ...overrides,
+        }),
+      )
+      return () => readConfig()
+    }
+    expect(refused('prod', { 'votelab:eksPublicAccessCidrs': ['203.0.113.7/32'] })).toThrow(
+      /prod keeps its Kubernetes API private/,
+    )
+    expect(refused('prod', { 'votelab:eksPublicAccessCidrs': ['everyone'] })).toThrow(
+      /not an IPv4 CIDR/,
+    )
+    expect(refused('prod', { 'votelab:telemetry': 'cloudwatch' })).toThrow(/on eks set it to off/)
+    expect(refused('prod', { 'votelab:compute': 'nomad' })).toThrow(
+      /compute must be one of ecs, eks/,
+    )
+  }, 120_000)
+
+  it('keeps the log groups it writes to expiring: control plane and containers', () => {
+    const groups = dev
+      .ofType('aws:cloudwatch/logGroup:LogGroup')
+      .filter((group) => group.name.includes('kubernetes'))
+    expect(groups.map((group) => group.inputs.name).sort()).toEqual([
+      '/aws/containerinsights/votelab-dev/application',
+      '/aws/containerinsights/votelab-dev/dataplane',
+      '/aws/containerinsights/votelab-dev/host',
+      '/aws/containerinsights/votelab-dev/performance',
+      '/aws/eks/votelab-dev/cluster',
+    ])
+    for (const group of groups) expect(group.inputs.retentionInDays).toBe(7)
+    const cluster = dev.one('eks:index:Cluster')
+    expect(cluster.options.dependsOn).toContain(
+      'aws:cloudwatch/logGroup:LogGroup::votelab-dev-kubernetes-control-plane-logs',
+    )
+  })
+
+  it('admits the pods from the load balancer only, and the database from the pods', () => {
+    const rules = [
+      ...dev.ofType('aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule'),
+      ...dev.ofType('aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule'),
+    ].filter((rule) => rule.name.includes('kubernetes'))
+    const summary = rules.map((rule) => ({
+      type: rule.type.includes('Ingress') ? 'in' : 'out',
+      group: rule.inputs.securityGroupId,
+      peer: rule.inputs.referencedSecurityGroupId,
+      port: rule.inputs.fromPort,
+    }))
+    const group = (name: string) =>
+      dev.one('aws:ec2/securityGroup:SecurityGroup', `votelab-dev-${name}`).state.id ??
+      `votelab-dev-${name}-id`
+    expect(summary).toEqual(
+      expect.arrayContaining([
+        { type: 'in', group: EKS_CLUSTER_SECURITY_GROUP, peer: group('load-balancer'), port: 3000 },
+        {
+          type: 'out',
+          group: group('load-balancer'),
+          peer: EKS_CLUSTER_SECURITY_GROUP,
+          port: 3000,
+        },
+        { type: 'in', group: group('database'), peer: EKS_CLUSTER_SECURITY_GROUP, port: 5432 },
+      ]),
+    )
+    expect(summary).toHaveLength(3)
+    for (const rule of rules) expect(rule.inputs.cidrIpv4).toBeUndefined()
+  })
+
+  it('gives each controller a role only its own service account can assume (IRSA), under a boundary', () => {
+    const issuer = `oidc.eks.eu-west-1.amazonaws.com/id/${EKS_OIDC_ID}`
+    const accounts: [string, string][] = [
+      ['lb-controller', 'system:serviceaccount:kube-system:aws-load-balancer-controller'],
+      ['secrets-reader', 'system:serviceaccount:votelab:votelab-secrets-reader'],
+      ['api', 'system:serviceaccount:votelab:votelab-api'],
+      ['container-logs', 'system:serviceaccount:amazon-cloudwatch:cloudwatch-agent'],
+    ]
+    for (const [purpose, subject] of accounts) {
+      const trust = statements(role(dev, purpose).inputs.assumeRolePolicy)
+      expect(trust, purpose).toEqual([
+        {
+          Effect: 'Allow',
+          Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/${issuer}` },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: {
+            StringEquals: { [`${issuer}:sub`]: subject, [`${issuer}:aud`]: 'sts.amazonaws.com' },
+          },
+        },
+      ])
+    }
+    const boundaries = (name: string) => String(dev.one('aws:iam/policy:Policy', name).state.arn)
+    for (const purpose of ['cluster', 'nodes', 'lb-controller', 'container-logs']) {
+      expect(role(dev, purpose).inputs.permissionsBoundary, purpose).toBe(
+        boundaries('cluster-boundary'),
+      )
+    }
+    for (const purpose of ['secrets-reader', 'api']) {
+      expect(role(dev, purpose).inputs.permissionsBoundary, purpose).toBe(
+        boundaries('workload-boundary'),
+      )
+    }
+  })
+
+  it('lets the Load Balancer Controller register targets in the stack’s one target group and create nothing', () => {
+    const policy = policyOf(dev, 'lb-controller')
+    const targetGroup = String(dev.one('aws:lb/targetGroup:TargetGroup').state.arn)
+    const writes = policy.filter((statement) =>
+      list(statement.Action).some((action) => !/:(Describe|Get|List)/.test(action)),
+    )
+    expect(writes).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'],
+        Resource: targetGroup,
+      },
+    ])
+    const actions = policy.flatMap((statement) => list(statement.Action))
+    expect(
+      actions.filter((action) => /Create|Delete|Modify|Authorize|Revoke/.test(action)),
+    ).toEqual([])
+    expect(policyOf(dev, 'secrets-reader')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1234-AbCd',
+      },
+    ])
+    expect(policyOf(dev, 'api')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'cognito-idp:ListUsersInGroup',
+        Resource: dev.one('aws:cognito/userPool:UserPool').state.arn,
+      },
+    ])
+  })
+
+  it('installs the controllers from pinned charts, the Load Balancer Controller without an IngressClass or Service webhook', () => {
+    const release = (name: string) => dev.one('kubernetes:helm.sh/v3:Release', name).inputs
+    const lbc = release('load-balancer-controller')
+    expect(lbc).toMatchObject({
+      chart: CHARTS.loadBalancerController.chart,
+      version: CHARTS.loadBalancerController.version,
+      repositoryOpts: { repo: 'https://aws.github.io/eks-charts' },
+      namespace: 'kube-system',
+      values: {
+        clusterName: 'votelab-dev',
+        createIngressClassResource: false,
+        enableServiceMutatorWebhook: false,
+        serviceAccount: {
+          name: 'aws-load-balancer-controller',
+          annotations: { 'eks.amazonaws.com/role-arn': role(dev, 'lb-controller').state.arn },
+        },
+      },
+    })
+    expect(release('external-secrets')).toMatchObject({
+      chart: 'external-secrets',
+      version: CHARTS.externalSecrets.version,
+      values: { installCRDs: true },
+    })
+    for (const chart of Object.values(CHARTS)) expect(chart.version).toMatch(/^\d+\.\d+\.\d+$/)
+  })
+})
+
+describe('the eks overlay as the cluster receives it', () => {
+  it('applies after both controllers, through the cluster’s provider', () => {
+    const group = dev.one('kubernetes:yaml/v2:ConfigGroup')
+    expect(group.options.dependsOn.sort()).toEqual([
+      'kubernetes:helm.sh/v3:Release::votelab-dev-workload-external-secrets',
+      'kubernetes:helm.sh/v3:Release::votelab-dev-workload-load-balancer-controller',
+    ])
+  })
+
+  it('carries the stack’s own values in every place the overlay marks `# set by Pulumi`', () => {
+    const objects = overlay(dev)
+    const rds = dev.one('aws:rds/instance:Instance').state
+    const deployment = object(objects, 'Deployment', 'votelab-api')
+    expect(at(deployment, 'spec', 'template', 'spec', 'containers', 0, 'image')).toBe(
+      imageOf('dev'),
+    )
+    expect(at(object(objects, 'ConfigMap', 'votelab-api-'), 'data')).toMatchObject({
+      DATABASE_URL: `postgres://votelab@${String(rds.address)}:5432/votelab`,
+      AUTH_ISSUER: dev.outputs.issuer,
+      AUTH_CLIENT_IDS: dev.outputs.webClientId,
+      AUTH_USER_POOL_ID: dev.outputs.userPoolId,
+      AUTH_USERINFO_URL: `https://${String(dev.outputs.signInDomain)}/oauth2/userInfo`,
+      PUBLIC_URL: dev.outputs.siteUrl,
+    })
+    expect(
+      at(deployment, 'spec', 'template', 'metadata', 'annotations', CONFIG_HASH_ANNOTATION),
+    ).toMatch(/^[0-9a-f]{16}$/)
+    expect(at(object(objects, 'TargetGroupBinding'), 'spec', 'targetGroupARN')).toBe(
+      dev.one('aws:lb/targetGroup:TargetGroup').state.arn,
+    )
+    const annotation = (name: string) =>
+      object(objects, 'ServiceAccount', name).metadata.annotations?.['eks.amazonaws.com/role-arn']
+    expect(annotation('votelab-api')).toBe(role(dev, 'api').state.arn)
+    expect(annotation('votelab-secrets-reader')).toBe(role(dev, 'secrets-reader').state.arn)
+    expect(at(object(objects, 'SecretStore'), 'spec', 'provider', 'aws', 'region')).toBe(
+      'eu-west-1',
+    )
+    expect(at(object(objects, 'ExternalSecret'), 'spec', 'data', 0, 'remoteRef', 'key')).toBe(
+      dev.outputs.databasePasswordSecretArn,
+    )
+    expect(
+      at(object(objects, 'NetworkPolicy', 'votelab-api'), 'spec', 'ingress', 0, 'from'),
+    ).toEqual([{ ipBlock: { cidr: VPC_CIDR } }])
+    // Nothing of the placeholders' own is left: their digest, pool, role paths, RDS host.
+    const text = JSON.stringify(objects)
+    for (const placeholder of [
+      'sha256:0000',
+      'eu-west-1_AbC123',
+      'abc.eu-west-1.rds',
+      'abc123clientid',
+    ]) {
+      expect(text).not.toContain(placeholder)
+    }
+  })
+
+  it('rolls the pods when a setting changes, and refuses an overlay that lost a place for a value', () => {
+    const objects = overlay(dev)
+    const values = {
+      image: imageOf('dev'),
+      region: 'eu-west-1',
+      vpcCidr: VPC_CIDR,
+      targetGroupArn: 'arn:tg',
+      databasePasswordSecretArn: 'arn:secret',
+      apiRoleArn: 'arn:api',
+      secretsReaderRoleArn: 'arn:reader',
+      settings: {
+        DATABASE_URL: 'postgres://votelab@db:5432/votelab',
+        AUTH_ISSUER: 'https://issuer',
+        AUTH_CLIENT_IDS: 'client',
+        AUTH_USERINFO_URL: 'https://issuer/userInfo',
+        AUTH_USER_POOL_ID: 'pool',
+        PUBLIC_URL: 'https://site',
+      },
+    }
+    const hash = (rendered: K8sObject[]) =>
+      at(
+        object(rendered, 'Deployment', 'votelab-api'),
+        'spec',
+        'template',
+        'metadata',
+        'annotations',
+        CONFIG_HASH_ANNOTATION,
+      )
+    const first = hash(withStackValues(objects, values))
+    expect(hash(withStackValues(objects, values))).toBe(first)
+    expect(
+      hash(
+        withStackValues(objects, {
+          ...values,
+          settings: { ...values.settings, PUBLIC_URL: 'https://other' },
+        }),
+      ),
+    ).not.toBe(first)
+    const withoutBinding = objects.filter((o) => o.kind !== 'TargetGroupBinding')
+    expect(() => withStackValues(withoutBinding, values)).toThrow(/no TargetGroupBinding/)
+  })
+})
