@@ -173,6 +173,22 @@ export class PipelineAccess extends pulumi.ComponentResource {
   }
 }
 
+/**
+ * Every resource carries its stack's name (`aws:defaultTags`, checked by readConfig): dev's
+ * pipeline, and dev's cluster roles, may not stop, modify or delete prod's database, service,
+ * network or cluster.
+ */
+const neverAnotherStacksResources = (stack: string) => ({
+  Sid: 'NeverAnotherStacksResources',
+  Effect: 'Deny',
+  Action: '*',
+  Resource: '*',
+  Condition: {
+    StringNotEquals: { 'aws:ResourceTag/stack': stack },
+    Null: { 'aws:ResourceTag/stack': 'false' },
+  },
+})
+
 interface DeployPolicyArgs {
   account: pulumi.Input<string>
   region: pulumi.Input<string>
@@ -222,18 +238,7 @@ function deployPolicy(args: DeployPolicyArgs) {
         Resource: '*',
         Condition: inRegion,
       },
-      {
-        // Every resource carries its stack's name (`aws:defaultTags`, checked by readConfig):
-        // dev's pipeline may not stop, modify or delete prod's database, service or network.
-        Sid: 'NeverAnotherStacksResources',
-        Effect: 'Deny',
-        Action: '*',
-        Resource: '*',
-        Condition: {
-          StringNotEquals: { 'aws:ResourceTag/stack': args.stack },
-          Null: { 'aws:ResourceTag/stack': 'false' },
-        },
-      },
+      neverAnotherStacksResources(args.stack),
       {
         Sid: 'ListSecrets',
         Effect: 'Allow',
@@ -609,16 +614,7 @@ function clusterBoundaryPolicy(
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
         Resource: pulumi.interpolate`arn:aws:logs:${region}:${account}:log-group:/aws/containerinsights/${prefix}/*`,
       },
-      {
-        Sid: 'NeverAnotherStacksResources',
-        Effect: 'Deny',
-        Action: '*',
-        Resource: '*',
-        Condition: {
-          StringNotEquals: { 'aws:ResourceTag/stack': stack },
-          Null: { 'aws:ResourceTag/stack': 'false' },
-        },
-      },
+      neverAnotherStacksResources(stack),
     ],
   })
 }

@@ -12,22 +12,12 @@ import {
   stackConfig,
   type StackRun,
 } from './harness.ts'
+import { list, statements } from './invariants.ts'
 
 /**
  * Issue 20: `votelab:compute eks` under Pulumi's mocks — the cluster, its nodes and controllers
  * beside the parts the ECS path shares, and the eks overlay as the cluster would receive it.
  */
-
-interface Statement {
-  Effect: string
-  Action: string | string[]
-  Resource: string | string[]
-  Principal?: Record<string, unknown>
-  Condition?: Record<string, Record<string, unknown>>
-}
-const statements = (document: unknown): Statement[] =>
-  (JSON.parse(String(document)) as { Statement: Statement[] }).Statement
-const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value])
 
 let dev: StackRun
 let prod: StackRun

@@ -8,7 +8,7 @@ import { CLOUDFRONT_PREFIX_LIST, IMAGE_DIGEST, type Registered, type StackRun } 
  * program registers. Each `it` names the property a reviewer would look for.
  */
 
-interface Statement {
+export interface Statement {
   Sid?: string
   Effect: string
   Action: string | string[]
@@ -16,9 +16,9 @@ interface Statement {
   Principal?: Record<string, unknown>
   Condition?: Record<string, Record<string, unknown>>
 }
-const statements = (policy: unknown): Statement[] =>
+export const statements = (policy: unknown): Statement[] =>
   (JSON.parse(String(policy)) as { Statement: Statement[] }).Statement
-const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value])
+export const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value])
 const get = (resource: Registered, key: string) => resource.inputs[key] as Record<string, unknown>
 
 export interface Container {
