@@ -98,6 +98,9 @@ try {
     const request = `GET /api/polls/${poll.id}/results/stream HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n`
     const sockets: Socket[] = []
     let connected = 0
+    // Events the API wrote while votes arrived (one per watcher per broadcast): what its CPU pays for.
+    let voting = false
+    let eventsWhileVoting = 0
     const openWatcher = () =>
       new Promise<void>((resolve, reject) => {
         let seen = 0
@@ -109,6 +112,7 @@ try {
           const now = performance.now()
           for (const match of chunk.matchAll(/"totalVotes":(\d+)/g)) {
             const total = Number(match[1])
+            if (voting) eventsWhileVoting += 1
             if (!ready) {
               ready = true
               connected += 1
@@ -139,6 +143,7 @@ try {
     const cpuBefore = apis.map((replica) => cpuSeconds(replica.pid) ?? Number.NaN)
     const interval = 1000 / Number(values.rate)
     const started = performance.now()
+    voting = true
     for (let k = 0; k < voteCount; k += 1) {
       const due = started + k * interval
       const wait = due - performance.now()
@@ -157,6 +162,7 @@ try {
     const apiCpu = apis.map(
       (replica, i) => (cpuSeconds(replica.pid) ?? Number.NaN) - (cpuBefore[i] ?? Number.NaN),
     )
+    voting = false
     const rssPeak = rssOf()
     const expected = watcherCount * voteCount
     const sorted = Float64Array.from(latencies).sort()
@@ -180,6 +186,12 @@ try {
       'RSS after votes MB': each(rssPeak),
       'RSS per watcher KB': ((watchingMb * 1024) / watcherCount).toFixed(1),
       'API CPU % while voting': each(apiCpu.map((cpu) => (cpu / votingSeconds) * 100)),
+      'events written': eventsWhileVoting,
+      // Includes the votes themselves (a few percent of it at the default 20 votes/s).
+      'API CPU µs per event': (
+        (apiCpu.reduce((sum, cpu) => sum + cpu, 0) * 1e6) /
+        Math.max(eventsWhileVoting, 1)
+      ).toFixed(1),
       'coalesce ms': values.coalesce,
     }
     for (const [key, value] of Object.entries(report))

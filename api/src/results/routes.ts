@@ -15,6 +15,7 @@ import { ResultsSchema, type Results } from './schemas.ts'
 import { clientAddress } from '../http/client-address.ts'
 import type { ResultsHub } from './hub.ts'
 import { StreamSlots, type StreamSlotLimits } from './stream-slots.ts'
+import { EventStreams, Frames } from './event-streams.ts'
 
 const resultsRoute = createRoute({
   method: 'get',
@@ -51,12 +52,12 @@ const streamRoute = createRoute({
  * The bytes of a `results` event. Every watcher of a broadcast gets the same JSON string, so the
  * last frame is kept: encoded once per broadcast, not once per socket.
  */
-let lastFrame: { json: string; bytes: Buffer } | undefined
-function sseFrame(json: string): Buffer {
+let lastFrame: { json: string; frames: Frames } | undefined
+function sseFrame(json: string): Frames {
   if (lastFrame?.json !== json) {
-    lastFrame = { json, bytes: Buffer.from(`event: results\ndata: ${json}\n\n`) }
+    lastFrame = { json, frames: new Frames(`event: results\ndata: ${json}\n\n`) }
   }
-  return lastFrame.bytes
+  return lastFrame.frames
 }
 
 export interface ResultsRoutesDeps {
@@ -80,6 +81,9 @@ export function resultsRoutes({
 }: ResultsRoutesDeps) {
   const slots = new StreamSlots(streams)
   const { maxLifetimeMs } = streams
+  // One heartbeat for every stream; it also ends each at its lifetime.
+  const eventStreams = new EventStreams(Math.min(heartbeatMs, maxLifetimeMs))
+  hub.onClose(() => eventStreams.endAll())
   /** Drafts are invisible to everyone but admins, here as everywhere. */
   async function visibleResults(pollId: string, admin: boolean): Promise<Results> {
     const results = await getResults(db, pollId, sealObserver)
@@ -105,35 +109,21 @@ export function resultsRoutes({
       if (!res) return streamWithWebStreams(c, pollId, release)
 
       // Straight onto the socket: Web Streams cost ~50 KB and a serialization per watcher, this
-      // a few KB, and every watcher shares one JSON string per broadcast (docs/operations.md).
-      res.writeHead(200, {
+      // a few KB, and every watcher shares one encoded frame per broadcast (docs/operations.md).
+      const endsAt = Date.now() + maxLifetimeMs * (0.9 + Math.random() * 0.2)
+      const stream = eventStreams.start(res, endsAt, {
         'content-type': 'text/event-stream',
         'cache-control': 'no-cache',
         connection: 'keep-alive',
         'x-accel-buffering': 'no', // nginx and friends must not buffer the stream
       })
-      const send = (json: string) => {
-        if (!res.writableEnded) res.write(sseFrame(json))
-      }
       let sentUpdate = false
       const unwatch = hub.watch(pollId, (_results, json) => {
         sentUpdate = true
-        send(json)
+        stream.write(sseFrame(json))
       })
-      // The heartbeat also ends the stream at its lifetime: no second timer per stream.
-      const endsAt = Date.now() + maxLifetimeMs * (0.9 + Math.random() * 0.2)
-      const heartbeat = setInterval(
-        () => {
-          if (Date.now() >= endsAt) res.end()
-          else if (!res.writableEnded) res.write(': heartbeat\n\n')
-        },
-        Math.min(heartbeatMs, maxLifetimeMs),
-      )
-      const stopOnClose = hub.onClose(() => res.end())
       res.once('close', () => {
-        clearInterval(heartbeat)
         unwatch()
-        stopOnClose()
         release()
       })
       // Loaded after watching, so no change can slip between the snapshot and the updates.
@@ -143,7 +133,7 @@ export function resultsRoutes({
           .then((results) => results && JSON.stringify(results))
           .catch(() => undefined))
       // A broadcast that beat it here is newer; don't follow that with older data.
-      if (initial && !sentUpdate) send(initial)
+      if (initial && !sentUpdate) stream.write(sseFrame(initial))
       return RESPONSE_ALREADY_SENT
     })
 
