@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { Worker } from 'node:worker_threads'
 import { loadLocalIssuer } from '@votelab/api/auth/local-issuer'
 import { nginxBinary, type NginxProxy } from '@votelab/testkit/nginx'
 import {
@@ -79,22 +80,48 @@ try {
       : apis.map((replica) => Number(new URL(replica.url).port))
     const admin = `Bearer ${await issuer.mintAccessToken({ sub: 'bench-admin', groups: ['admins'] })}`
     const json = { 'content-type': 'application/json' }
-    const created = await fetch(`${api.url}/api/polls`, {
-      method: 'POST',
-      headers: { ...json, authorization: admin },
-      body: JSON.stringify({ title: 'Watched', options: ['A', 'B'] }),
-    })
-    const poll = (await created.json()) as { id: string; options: { id: string }[] }
-    await fetch(`${api.url}/api/polls/${poll.id}/open`, {
-      method: 'POST',
-      headers: { authorization: admin },
-    })
+    const openPoll = async (title: string) => {
+      const created = await fetch(`${api.url}/api/polls`, {
+        method: 'POST',
+        headers: { ...json, authorization: admin },
+        body: JSON.stringify({ title, options: ['A', 'B'] }),
+      })
+      const opened = (await created.json()) as { id: string; options: { id: string }[] }
+      await fetch(`${api.url}/api/polls/${opened.id}/open`, {
+        method: 'POST',
+        headers: { authorization: admin },
+      })
+      return opened
+    }
+    const poll = await openPoll('Watched')
+    /** Votes at `values.rate` per second from another thread: when each was sent, and its time to the 201 (ms). */
+    const castVotes = (pollId: string, options: { id: string }[]) =>
+      new Promise<{ sentAt: number[]; took: Float64Array }>((resolve, reject) => {
+        const worker = new Worker(new URL('./vote-caster.ts', import.meta.url), {
+          workerData: {
+            url: api.url,
+            pollId,
+            optionIds: options.map((option) => option.id),
+            tokens,
+            rate: Number(values.rate),
+          },
+        })
+        worker.once('message', (result: { sentAt: number[]; took: number[] }) => {
+          resolve({ sentAt: result.sentAt, took: Float64Array.from(result.took).sort() })
+        })
+        worker.once('error', reject)
+      })
+    // The same votes with nobody watching (another poll, the same voters): the baseline that
+    // votes cast during broadcasts are compared with.
+    log(`casting ${String(voteCount)} votes at ${values.rate}/s with no watchers…`)
+    const unwatched = await openPoll('Unwatched')
+    const idleVotes = (await castVotes(unwatched.id, unwatched.options)).took
     const rssOf = () => apis.map((replica) => rssMb(replica.pid))
     const rssIdle = rssOf()
 
-    // Each watcher: a raw socket reading the stream, remembering the highest total it has seen.
-    const sentAt: number[] = [] // sentAt[k - 1]: when vote k was sent (a broadcast can beat its 201)
-    const latencies: number[] = []
+    // Each watcher: a raw socket reading the stream, noting when each new total arrived (its
+    // votes' latencies are worked out once the caster says when it sent them).
+    const arrivals = { from: [] as number[], to: [] as number[], at: [] as number[] }
     const request = `GET /api/polls/${poll.id}/results/stream HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n`
     const sockets: Socket[] = []
     let connected = 0
@@ -109,7 +136,7 @@ try {
         const socket = connect(port, '127.0.0.1', () => socket.write(request))
         socket.setEncoding('utf8')
         socket.on('data', (chunk: string) => {
-          const now = performance.now()
+          const now = performance.timeOrigin + performance.now()
           for (const match of chunk.matchAll(/"totalVotes":(\d+)/g)) {
             const total = Number(match[1])
             if (voting) eventsWhileVoting += 1
@@ -118,11 +145,12 @@ try {
               connected += 1
               resolve()
             }
-            for (let k = seen + 1; k <= total; k += 1) {
-              const at = sentAt[k - 1]
-              if (at !== undefined) latencies.push(now - at)
+            if (total > seen) {
+              arrivals.from.push(seen)
+              arrivals.to.push(total)
+              arrivals.at.push(now)
+              seen = total
             }
-            seen = Math.max(seen, total)
           }
         })
         socket.on('error', reject)
@@ -141,22 +169,9 @@ try {
 
     log(`casting ${String(voteCount)} votes at ${values.rate}/s…`)
     const cpuBefore = apis.map((replica) => cpuSeconds(replica.pid) ?? Number.NaN)
-    const interval = 1000 / Number(values.rate)
     const started = performance.now()
     voting = true
-    for (let k = 0; k < voteCount; k += 1) {
-      const due = started + k * interval
-      const wait = due - performance.now()
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
-      sentAt.push(performance.now())
-      const response = await fetch(`${api.url}/api/polls/${poll.id}/votes`, {
-        method: 'POST',
-        headers: { ...json, authorization: `Bearer ${tokens[k] ?? ''}` },
-        body: JSON.stringify({ optionId: poll.options[k % 2]?.id }),
-      })
-      if (response.status !== 201) throw new Error(`vote ${String(k)}: ${String(response.status)}`)
-      await response.arrayBuffer()
-    }
+    const { sentAt, took: watchedVotes } = await castVotes(poll.id, poll.options)
     // Let the last broadcast arrive everywhere.
     await new Promise((resolve) => setTimeout(resolve, 2_000 + Number(values.coalesce)))
     const apiCpu = apis.map(
@@ -165,6 +180,13 @@ try {
     voting = false
     const rssPeak = rssOf()
     const expected = watcherCount * voteCount
+    const latencies: number[] = []
+    arrivals.at.forEach((at, i) => {
+      for (let k = (arrivals.from[i] ?? 0) + 1; k <= (arrivals.to[i] ?? 0); k += 1) {
+        const sent = sentAt[k - 1]
+        if (sent !== undefined) latencies.push(at - sent)
+      }
+    })
     const sorted = Float64Array.from(latencies).sort()
 
     const each = (numbers: number[], digits = 0) =>
@@ -192,6 +214,8 @@ try {
         (apiCpu.reduce((sum, cpu) => sum + cpu, 0) * 1e6) /
         Math.max(eventsWhileVoting, 1)
       ).toFixed(1),
+      'vote p50 / p99 ms, idle': `${percentile(idleVotes, 50).toFixed(1)} / ${percentile(idleVotes, 99).toFixed(1)}`,
+      'vote p50 / p99 ms, watched': `${percentile(watchedVotes, 50).toFixed(1)} / ${percentile(watchedVotes, 99).toFixed(1)}`,
       'coalesce ms': values.coalesce,
     }
     for (const [key, value] of Object.entries(report))
