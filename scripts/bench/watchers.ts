@@ -1,4 +1,4 @@
-// pnpm bench:watchers [--watchers 10000] [--votes 200] [--rate 20] [--port 3200] [--replicas 1]
+// pnpm bench:watchers [--watchers 10000] [--votes 200] [--rate 20] [--port 3200] [--replicas 1] [--heap-mb 512]
 //
 // N live-results watchers (SSE) while votes arrive: how long from sending a vote until each
 // watcher sees it (p50/p99), and what each API process's memory (RSS) costs. One process by
@@ -32,10 +32,18 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '20', description: 'votes per second' },
     port: { type: 'string', default: '3200' },
     replicas: { type: 'string', default: '1' },
+    'heap-mb': {
+      type: 'string',
+      default: '512',
+      description:
+        "V8's old-space limit for each API process: 512 is what Node gives itself in a 1 GB task " +
+        '(it sizes the heap from the container’s memory; on a bigger host it would grow lazily ' +
+        'towards GBs, and RSS would measure that instead of the watchers); 0 for Node’s own choice',
+    },
     coalesce: {
       type: 'string',
       default: '150',
-      description: 'RESULTS_COALESCE_MS (the API default)',
+      description: 'RESULTS_COALESCE_MS (the API defaults to 250; 150 keeps these runs comparable)',
     },
   },
 })
@@ -66,6 +74,10 @@ try {
     DATA_DIR: dataDir,
     PUBLIC_URL: publicUrl,
     RESULTS_COALESCE_MS: values.coalesce,
+    NODE_OPTIONS: [
+      process.env.BENCH_API_NODE_OPTIONS ?? '',
+      values['heap-mb'] === '0' ? '' : `--max-old-space-size=${values['heap-mb']}`,
+    ].join(' '),
     RATE_LIMIT_ADDRESS_WRITES_PER_MINUTE: '0',
     // Every watcher comes from this one address, past any production cap.
     STREAMS_PER_ADDRESS: '0',
@@ -217,6 +229,7 @@ try {
       'vote p50 / p99 ms, idle': `${percentile(idleVotes, 50).toFixed(1)} / ${percentile(idleVotes, 99).toFixed(1)}`,
       'vote p50 / p99 ms, watched': `${percentile(watchedVotes, 50).toFixed(1)} / ${percentile(watchedVotes, 99).toFixed(1)}`,
       'coalesce ms': values.coalesce,
+      'V8 old space MB': values['heap-mb'] === '0' ? 'Node’s default' : values['heap-mb'],
     }
     for (const [key, value] of Object.entries(report))
       console.log(`  ${key.padEnd(24)} ${String(value)}`)
