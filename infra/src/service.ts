@@ -79,13 +79,24 @@ export const ecsServiceRules: pulumi.ResourceTransform = (args) =>
       }
     : undefined
 
+/** CPU to write one event to one stream: 7.6–8.2 µs measured (docs/operations.md, 2026-12-01). */
+const BROADCAST_US_PER_STREAM = 8
+/** The share of a task's CPU a hot poll's broadcasts may take; votes keep the rest. */
+const BROADCAST_CPU_SHARE = 0.5
+
 /**
- * Live-result streams one task can hold: ~150 MB idle plus ~35 KB per stream (docs/operations.md),
- * with 70 MB to spare, rounded down to a thousand. 512 MB → 8,000; 1 GB → 23,000.
+ * Live-result streams one task can hold, the lower of two limits, rounded down to a thousand:
+ * memory — ~150 MB idle plus ~35 KB per stream, 70 MB to spare (measured 21 KB in a 1 GB
+ * container's heap: the margin is kept); and CPU — every coalescing window (the API's
+ * `RESULTS_COALESCE_MS`, 250 ms) a hot poll writes one event to each stream, which may take half
+ * the task's CPU. ¼ vCPU → 3,000; ½ vCPU / 1 GB → 7,000; 1 vCPU / 1 GB → 15,000; memory binds
+ * from about 1½ vCPU per GB.
  */
-export function streamsForMemory(memoryMiB: number): number {
-  const streams = ((memoryMiB - 220) * 1024) / 35
-  return Math.max(1_000, Math.floor(streams / 1_000) * 1_000)
+export function streamsForTask(cpuUnits: number, memoryMiB: number, coalesceMs = 250): number {
+  const byMemory = ((memoryMiB - 220) * 1024) / 35
+  const byCpu =
+    ((cpuUnits / 1024) * coalesceMs * 1000 * BROADCAST_CPU_SHARE) / BROADCAST_US_PER_STREAM
+  return Math.max(1_000, Math.floor(Math.min(byMemory, byCpu) / 1_000) * 1_000)
 }
 
 /**
@@ -242,7 +253,7 @@ export class Service extends pulumi.ComponentResource {
       AUTH_USER_POOL_ID: args.auth.userPoolId,
       // CloudFront then the ALB each append to X-Forwarded-For: the client is two from the end.
       TRUST_PROXY_HOPS: '2',
-      STREAMS_PER_PROCESS: String(streamsForMemory(apiMemory)),
+      STREAMS_PER_PROCESS: String(streamsForTask(args.cpu, apiMemory)),
       ...(telemetry ? apiTelemetryEnvironment(telemetry.traceSampleRatio) : {}),
     }
 

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
-import { streamsForMemory } from '../src/service.ts'
+import { streamsForTask } from '../src/service.ts'
 import { COLLECTOR_MEMORY_MIB } from '../src/telemetry.ts'
 import { CLOUDFRONT_PREFIX_LIST, IMAGE_DIGEST, type Registered, type StackRun } from './harness.ts'
 
@@ -291,7 +291,7 @@ export function securityInvariants(stack: () => StackRun): void {
       TRUST_PROXY_HOPS: '2',
       // Sized on what the API has once the collector's reservation is set aside.
       STREAMS_PER_PROCESS: String(
-        streamsForMemory(Number(definition.memory) - COLLECTOR_MEMORY_MIB),
+        streamsForTask(Number(definition.cpu), Number(definition.memory) - COLLECTOR_MEMORY_MIB),
       ),
       PUBLIC_URL: stack().outputs.siteUrl,
       AUTH_ISSUER: stack().outputs.issuer,
@@ -301,11 +301,16 @@ export function securityInvariants(stack: () => StackRun): void {
       AUTH_USER_POOL_ID: String(stack().outputs.issuer).split('/').at(-1),
     })
     expect(container.readonlyRootFilesystem).toBe(true)
-    // Live-result streams sized from memory (docs/operations.md): the lab's 1 GB task, less the
-    // collector's 128 MB, ~19,000.
-    expect([streamsForMemory(512), streamsForMemory(896), streamsForMemory(1024)]).toEqual([
-      8_000, 19_000, 23_000,
-    ])
+    // Live-result streams sized from CPU and memory (docs/operations.md): the lab's ¼ vCPU task
+    // can write a broadcast to ~3,000 in its CPU budget, production's ½ vCPU ~7,000; memory binds
+    // only on big CPU.
+    expect([
+      streamsForTask(256, 896),
+      streamsForTask(512, 896),
+      streamsForTask(1024, 896),
+      streamsForTask(4096, 512),
+      streamsForTask(4096, 1024),
+    ]).toEqual([3_000, 7_000, 15_000, 8_000, 23_000])
   })
 
   it('gives the execution role exactly the image, the log group and the one secret; the task role its pool’s group counts', () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { loadConfig } from '@votelab/api/config'
 import { describe, expect, it } from 'vitest'
 import { parseAllDocuments } from 'yaml'
-import { streamsForMemory } from '../src/service.ts'
+import { streamsForTask } from '../src/service.ts'
 import { ROOT } from './harness.ts'
 
 /**
@@ -99,6 +99,12 @@ const mebibytes = (quantity: string) => {
   return Number(match[1]) * (match[2] === 'Gi' ? 1024 : 1)
 }
 
+const millicores = (quantity: string) => {
+  const match = /^(\d+)(m?)$/.exec(quantity)
+  if (!match) throw new Error(`unexpected CPU quantity ${quantity}`)
+  return Number(match[1]) * (match[2] === 'm' ? 1 : 1000)
+}
+
 function workloads(objects: K8sObject[]): { object: K8sObject; pod: PodSpec }[] {
   return objects
     .filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o.kind))
@@ -192,7 +198,9 @@ describe.skipIf(!kustomize)('deploy/kubernetes', () => {
       expect(resources?.requests?.cpu).toBeDefined()
       expect(resources?.requests?.memory).toBeDefined()
       const limit = mebibytes(resources?.limits?.memory ?? '0Mi')
-      expect(Number(configOf(objects).STREAMS_PER_PROCESS)).toBe(streamsForMemory(limit))
+      // The CPU request in Fargate's units (1024 to a vCPU), as a task's `cpu`.
+      const cpuUnits = (millicores(resources?.requests?.cpu ?? '0m') * 1024) / 1000
+      expect(Number(configOf(objects).STREAMS_PER_PROCESS)).toBe(streamsForTask(cpuUnits, limit))
     })
 
     it('runs every container as the restricted profile asks: non-root, read-only, no capabilities, no service account token', () => {
