@@ -64,6 +64,41 @@ describe('live results over Server-Sent Events', () => {
     }
   })
 
+  it('with frames=counts, sends numbers only between full snapshots, and a full one when the status changes', async () => {
+    const { pollId, optionIds } = await ctx.openPoll()
+    const stream = await openSse(`${server.url}/api/polls/${pollId}/results/stream?frames=counts`)
+    try {
+      const first = await stream.next<Results>('results')
+      expect(first).toMatchObject({ pollId, status: 'open', totalVotes: 0 })
+      const vote = await ctx.call('POST', `/api/polls/${pollId}/votes`, {
+        token: await ctx.voterToken('counts-voter'),
+        body: { optionId: optionIds[2] },
+      })
+      expect(vote.status).toBe(201)
+      const counts = await stream.next<Record<string, unknown>>('counts', (c) => c.totalVotes === 1)
+      expect(counts).toEqual({
+        totalVotes: 1,
+        votes: [0, 0, 1],
+        ballots: 1,
+        asOf: expect.any(String) as unknown,
+      })
+      // What the frame is for (decision 020): a fraction of the bytes of a full snapshot.
+      expect(JSON.stringify(counts).length * 3).toBeLessThan(JSON.stringify(first).length)
+      await ctx.call('POST', `/api/polls/${pollId}/close`, { token: await ctx.adminToken() })
+      const closed = await stream.next<Results>('results', (r) => r.status === 'closed')
+      expect(closed.options.map((o) => o.votes)).toEqual([0, 0, 1])
+    } finally {
+      stream.close()
+    }
+  })
+
+  it('refuses a frames value it does not know, as a 400', async () => {
+    const { pollId } = await ctx.openPoll()
+    const response = await fetch(`${server.url}/api/polls/${pollId}/results/stream?frames=all`)
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({ error: { code: expect.any(String) as unknown } })
+  })
+
   it('announces status changes and sends heartbeats', async () => {
     const { pollId } = await ctx.openPoll()
     const stream = await openSse(`${server.url}/api/polls/${pollId}/results/stream`)

@@ -1,4 +1,5 @@
-// pnpm bench:watchers [--watchers 10000] [--votes 200] [--rate 20] [--port 3200] [--replicas 1] [--heap-mb 512]
+// pnpm bench:watchers [--watchers 10000] [--votes 200] [--rate 20] [--port 3200] [--replicas 1]
+//                     [--heap-mb 512] [--frames counts|results]
 //
 // N live-results watchers (SSE) while votes arrive: how long from sending a vote until each
 // watcher sees it (p50/p99), and what each API process's memory (RSS) costs. One process by
@@ -32,6 +33,12 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '20', description: 'votes per second' },
     port: { type: 'string', default: '3200' },
     replicas: { type: 'string', default: '1' },
+    frames: {
+      type: 'string',
+      default: 'counts',
+      description:
+        '`counts` (what the web page asks for: numbers-only events between full snapshots) or `results` (a full snapshot every time)',
+    },
     'heap-mb': {
       type: 'string',
       default: '512',
@@ -134,12 +141,13 @@ try {
     // Each watcher: a raw socket reading the stream, noting when each new total arrived (its
     // votes' latencies are worked out once the caster says when it sent them).
     const arrivals = { from: [] as number[], to: [] as number[], at: [] as number[] }
-    const request = `GET /api/polls/${poll.id}/results/stream HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n`
+    const request = `GET /api/polls/${poll.id}/results/stream?frames=${values.frames} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n`
     const sockets: Socket[] = []
     let connected = 0
     // Events the API wrote while votes arrived (one per watcher per broadcast): what its CPU pays for.
     let voting = false
     let eventsWhileVoting = 0
+    let bytesWhileVoting = 0
     const openWatcher = () =>
       new Promise<void>((resolve, reject) => {
         let seen = 0
@@ -149,6 +157,7 @@ try {
         socket.setEncoding('utf8')
         socket.on('data', (chunk: string) => {
           const now = performance.timeOrigin + performance.now()
+          if (voting) bytesWhileVoting += Buffer.byteLength(chunk)
           for (const match of chunk.matchAll(/"totalVotes":(\d+)/g)) {
             const total = Number(match[1])
             if (voting) eventsWhileVoting += 1
@@ -221,6 +230,7 @@ try {
       'RSS per watcher KB': ((watchingMb * 1024) / watcherCount).toFixed(1),
       'API CPU % while voting': each(apiCpu.map((cpu) => (cpu / votingSeconds) * 100)),
       'events written': eventsWhileVoting,
+      'bytes per event': (bytesWhileVoting / Math.max(eventsWhileVoting, 1)).toFixed(0),
       // Includes the votes themselves (a few percent of it at the default 20 votes/s).
       'API CPU µs per event': (
         (apiCpu.reduce((sum, cpu) => sum + cpu, 0) * 1e6) /
@@ -229,6 +239,7 @@ try {
       'vote p50 / p99 ms, idle': `${percentile(idleVotes, 50).toFixed(1)} / ${percentile(idleVotes, 99).toFixed(1)}`,
       'vote p50 / p99 ms, watched': `${percentile(watchedVotes, 50).toFixed(1)} / ${percentile(watchedVotes, 99).toFixed(1)}`,
       'coalesce ms': values.coalesce,
+      frames: values.frames,
       'V8 old space MB': values['heap-mb'] === '0' ? 'Node’s default' : values['heap-mb'],
     }
     for (const [key, value] of Object.entries(report))

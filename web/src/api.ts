@@ -101,6 +101,6 @@ export function createApi(origin: string, auth: Auth, onUnauthorized: () => void
       return (await read(response)) as { email: string }
     },
     streamUrl: (pollId) =>
-      `${base.startsWith('http') ? base : ''}/api/polls/${encodeURIComponent(pollId)}/results/stream`,
+      `${base.startsWith('http') ? base : ''}/api/polls/${encodeURIComponent(pollId)}/results/stream?frames=counts`,
   }
 }

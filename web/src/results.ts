@@ -66,6 +66,14 @@ export function resultsView(initial: Results) {
 
 type ConnectionState = 'connecting' | 'live' | 'reconnecting'
 
+/** A `counts` event: the numbers of the last `results` event, in its options' order. */
+interface Counts {
+  totalVotes: number
+  votes: (number | null)[]
+  ballots: number
+  asOf: string
+}
+
 /**
  * Follows a poll's results stream. EventSource retries on its own but without backoff, so this
  * reconnects itself: 1 s, 2 s, 4 s … up to 30 s, reset once an event arrives.
@@ -83,10 +91,27 @@ export function followResults(
   function connect() {
     onState(attempt === 0 ? 'connecting' : 'reconnecting')
     source = new EventSource(url)
+    // The last full snapshot: `counts` events (the stream URL asks for them) carry only the
+    // numbers, in the order of its options; a full `results` event comes whenever anything else
+    // changes, and first on every connection.
+    let latest: Results | undefined
     source.addEventListener('results', (event) => {
       attempt = 0
       onState('live')
-      onResults(JSON.parse((event as MessageEvent<string>).data) as Results)
+      latest = JSON.parse((event as MessageEvent<string>).data) as Results
+      onResults(latest)
+    })
+    source.addEventListener('counts', (event) => {
+      if (!latest) return
+      const counts = JSON.parse((event as MessageEvent<string>).data) as Counts
+      latest = {
+        ...latest,
+        totalVotes: counts.totalVotes,
+        asOf: counts.asOf,
+        turnout: { ...latest.turnout, ballots: counts.ballots },
+        options: latest.options.map((option, i) => ({ ...option, votes: counts.votes[i] ?? null })),
+      }
+      onResults(latest)
     })
     source.onerror = () => {
       source?.close()

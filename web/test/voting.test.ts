@@ -184,7 +184,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web client in C
       const page = await profile.context.newPage()
       // No live results here: the page learns that the poll closed from the vote's answer alone
       // (the test below has the stream tell it first).
-      await page.route(`${base}/api/polls/${poll.id}/results/stream`, (route) => route.abort())
+      await page.route(`${base}/api/polls/${poll.id}/results/stream*`, (route) => route.abort())
       await page.goto(`${base}/polls/${poll.id}`)
       await signInToVote(page, 'watcher@example.com', PASSWORD)
       await expect.poll(() => page.url()).toBe(`${base}/polls/${poll.id}`)
