@@ -1,5 +1,5 @@
 // pnpm bench:watchers [--watchers 10000] [--votes 200] [--rate 20] [--port 3200] [--replicas 1]
-//                     [--heap-mb 512] [--frames counts|results]
+//                     [--via nginx|direct] [--heap-mb 512] [--frames counts|results]
 //
 // N live-results watchers (SSE) while votes arrive: how long from sending a vote until each
 // watcher sees it (p50/p99), and what each API process's memory (RSS) costs. One process by
@@ -33,6 +33,11 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '20', description: 'votes per second' },
     port: { type: 'string', default: '3200' },
     replicas: { type: 'string', default: '1' },
+    via: {
+      type: 'string',
+      description:
+        '`nginx` or `direct`; by default nginx with more than one replica (when installed), direct with one',
+    },
     frames: {
       type: 'string',
       default: 'counts',
@@ -92,7 +97,8 @@ try {
   }))
   let nginx: NginxProxy | undefined
   try {
-    if (replicas > 1 && nginxBinary()) nginx = await startBalancer(apis, dataDir)
+    const viaNginx = values.via ? values.via === 'nginx' : replicas > 1 && Boolean(nginxBinary())
+    if (viaNginx) nginx = await startBalancer(apis, dataDir)
     // Where watchers connect: nginx, or each replica in turn.
     const watcherPorts = nginx
       ? [Number(new URL(nginx.url).port)]
