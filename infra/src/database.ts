@@ -23,10 +23,8 @@ export interface DatabaseArgs {
  */
 export class Database extends pulumi.ComponentResource {
   public readonly endpoint: pulumi.Output<string>
-  public readonly address: pulumi.Output<string>
-  public readonly port: pulumi.Output<number>
-  public readonly databaseName: pulumi.Output<string>
-  public readonly username: pulumi.Output<string>
+  /** `postgres://user@host:port/name`, without the password (it arrives as DATABASE_PASSWORD). */
+  public readonly url: pulumi.Output<string>
   /** The Secrets Manager secret holding `{ username, password }`. */
   public readonly passwordSecretArn: pulumi.Output<string>
   public readonly instanceIdentifier: pulumi.Output<string>
@@ -119,18 +117,12 @@ export class Database extends pulumi.ComponentResource {
     )
 
     this.endpoint = instance.endpoint
-    this.address = instance.address
-    this.port = instance.port
-    this.databaseName = instance.dbName
-    this.username = instance.username
+    this.url = pulumi.interpolate`postgres://${instance.username}@${instance.address}:${instance.port}/${instance.dbName}`
     this.passwordSecretArn = passwordSecretArn
     this.instanceIdentifier = instance.identifier
     this.registerOutputs({
       endpoint: this.endpoint,
-      address: this.address,
-      port: this.port,
-      databaseName: this.databaseName,
-      username: this.username,
+      url: this.url,
       passwordSecretArn: this.passwordSecretArn,
       instanceIdentifier: this.instanceIdentifier,
     })

@@ -106,7 +106,6 @@ export function votelab(config: StackConfig, build: Build) {
     permissionsBoundaryArn: pipeline.workloadBoundaryArn,
     logRetentionDays: config.service.logRetentionDays,
   })
-  const databaseUrl = pulumi.interpolate`postgres://${database.username}@${database.address}:${database.port}/${database.databaseName}`
   const auth = {
     issuer: signIn.issuer,
     clientId: signIn.clientId,
@@ -127,13 +126,7 @@ export function votelab(config: StackConfig, build: Build) {
             listener: loadBalancer.listener,
             requestCountLabel: pulumi.interpolate`${loadBalancer.arnSuffix}/${loadBalancer.targetGroupArnSuffix}`,
             siteUrl: site.url,
-            database: {
-              address: database.address,
-              port: database.port,
-              name: database.databaseName,
-              username: database.username,
-              passwordSecretArn: database.passwordSecretArn,
-            },
+            database: { url: database.url, passwordSecretArn: database.passwordSecretArn },
             auth,
             rolePath,
             permissionsBoundaryArn: pipeline.workloadBoundaryArn,
@@ -200,7 +193,7 @@ export function votelab(config: StackConfig, build: Build) {
         apiRoleArn: cluster.apiRoleArn,
         secretsReaderRoleArn: cluster.secretsReaderRoleArn,
         settings: {
-          DATABASE_URL: databaseUrl,
+          DATABASE_URL: database.url,
           AUTH_ISSUER: auth.issuer,
           AUTH_CLIENT_IDS: auth.clientId,
           AUTH_USERINFO_URL: auth.userInfoUrl,

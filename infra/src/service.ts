@@ -23,10 +23,8 @@ export interface ServiceArgs {
   requestCountLabel: pulumi.Input<string>
   siteUrl: pulumi.Input<string>
   database: {
-    address: pulumi.Input<string>
-    port: pulumi.Input<number>
-    name: pulumi.Input<string>
-    username: pulumi.Input<string>
+    /** Without the password (Database.url). */
+    url: pulumi.Input<string>
     passwordSecretArn: pulumi.Input<string>
   }
   auth: {
@@ -243,7 +241,7 @@ export class Service extends pulumi.ComponentResource {
       PUBLIC_URL: args.siteUrl,
       LOG_LEVEL: 'info',
       // No password here: it arrives as DATABASE_PASSWORD from Secrets Manager.
-      DATABASE_URL: pulumi.interpolate`postgres://${args.database.username}@${args.database.address}:${args.database.port}/${args.database.name}`,
+      DATABASE_URL: args.database.url,
       DATABASE_SSL: 'verify-full',
       // RDS's certificate authorities, bundled with the API (api/src/db/amazon-rds-ca.ts).
       DATABASE_CA: 'amazon-rds',
