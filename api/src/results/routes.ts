@@ -97,9 +97,18 @@ function framesOf(results: Results, json: string): BroadcastFrames {
   return lastFrames
 }
 
-/** Which event a stream gets next: `counts` only when it asked and the shape it holds is current. */
-function nextFrame(frames: BroadcastFrames, countsOnly: boolean, shapeSent: string | undefined) {
-  return countsOnly && frames.shape === shapeSent ? frames.counts : frames.results
+/**
+ * One stream's next event for each broadcast: `counts` only when it asked and the snapshot it
+ * last got has the broadcast's shape; otherwise the full `results`.
+ */
+function framesFollower(countsOnly: boolean) {
+  let shapeSent: string | undefined
+  return (results: Results, json: string): Frames => {
+    const frames = framesOf(results, json)
+    const next = countsOnly && frames.shape === shapeSent ? frames.counts : frames.results
+    shapeSent = frames.shape
+    return next
+  }
 }
 
 export interface ResultsRoutesDeps {
@@ -161,12 +170,8 @@ export function resultsRoutes({
         'x-accel-buffering': 'no', // nginx and friends must not buffer the stream
       })
       let sentUpdate = false
-      let shapeSent: string | undefined
-      const send = (results: Results, json: string) => {
-        const frames = framesOf(results, json)
-        stream.write(nextFrame(frames, countsOnly, shapeSent))
-        shapeSent = frames.shape
-      }
+      const nextFrame = framesFollower(countsOnly)
+      const send = (results: Results, json: string) => stream.write(nextFrame(results, json))
       const unwatch = hub.watch(pollId, (results, json) => {
         sentUpdate = true
         send(results, json)
@@ -197,13 +202,9 @@ export function resultsRoutes({
     return streamSSE(c, async (stream) => {
       stream.onAbort(release)
       let sentUpdate = false
-      let shapeSent: string | undefined
-      const send = (results: Results, json: string) => {
-        const frames = framesOf(results, json)
-        const frame = nextFrame(frames, countsOnly, shapeSent)
-        shapeSent = frames.shape
-        return stream.write(frame.raw).catch(() => undefined)
-      }
+      const nextFrame = framesFollower(countsOnly)
+      const send = (results: Results, json: string) =>
+        stream.write(nextFrame(results, json).raw).catch(() => undefined)
       const unwatch = hub.watch(pollId, (results, json) => {
         sentUpdate = true
         void send(results, json)
