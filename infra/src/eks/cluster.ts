@@ -80,8 +80,8 @@ export class KubernetesCluster extends pulumi.ComponentResource {
   public readonly apiRoleArn: pulumi.Output<string>
   /** What the CloudWatch add-on writes container logs (stdout of every pod) to. */
   public readonly applicationLogGroupName: pulumi.Output<string>
-  /** The managed add-ons; the workload waits for them (the CNI enforces NetworkPolicies). */
-  public readonly addons: pulumi.Resource[]
+  /** What in-cluster releases wait for: nodes to run on, and the logging add-on. */
+  public readonly readyForWorkloads: pulumi.Resource[]
 
   constructor(name: string, args: KubernetesClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super('votelab:infra:KubernetesCluster', name, {}, opts)
@@ -383,7 +383,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
       { kubeconfig: cluster.kubeconfigJson, enableServerSideApply: true },
       { parent: this },
     )
-    this.addons = [nodeGroup, cloudWatch]
+    this.readyForWorkloads = [nodeGroup, cloudWatch]
     this.registerOutputs({
       clusterName: this.clusterName,
       nodeSecurityGroupId: this.nodeSecurityGroupId,

@@ -68,7 +68,7 @@ export class KubernetesWorkload extends pulumi.ComponentResource {
           enableWafv2: false,
         },
       },
-      { ...inCluster, dependsOn: args.cluster.addons },
+      { ...inCluster, dependsOn: args.cluster.readyForWorkloads },
     )
     const externalSecrets = new k8s.helm.v3.Release(
       `${name}-external-secrets`,
@@ -80,7 +80,7 @@ export class KubernetesWorkload extends pulumi.ComponentResource {
         createNamespace: true,
         values: { installCRDs: true },
       },
-      { ...inCluster, dependsOn: args.cluster.addons },
+      { ...inCluster, dependsOn: args.cluster.readyForWorkloads },
     )
 
     const objects = renderOverlay(args.overlayDir)
