@@ -94,7 +94,7 @@ describe('the lab (docs/lab)', () => {
         cwd: ROOT,
         env: { ...process.env, ...env },
         encoding: 'utf8',
-        timeout: 60_000,
+        timeout: 80_000,
       })
       expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0)
     },
