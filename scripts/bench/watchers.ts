@@ -1,5 +1,6 @@
 // pnpm bench:watchers [--watchers 10000] [--votes 200] [--rate 20] [--port 3200] [--replicas 1]
 //                     [--via nginx|direct] [--heap-mb 512] [--frames counts|results]
+//                     [--baseline] [--split]
 //
 // N live-results watchers (SSE) while votes arrive: how long from sending a vote until each
 // watcher sees it (p50/p99), and what each API process's memory (RSS) costs. One process by
@@ -7,16 +8,25 @@
 // the watchers are spread over them directly), the votes still going to the first one, so every
 // other replica learns of them through LISTEN/NOTIFY: do N processes carry N times the watchers?
 // (nginx proxies each stream with two connections of its 20,000: keep --watchers under ≈ 9,000.)
+// `--baseline` then holds the same streams on plain node:http (bare-streams.ts) and writes it the
+// same number of events of the same size: Node's own cost per stream and per event, the floor the
+// API's figures are set against in the same run. `--split` (with --replicas 2 --via direct) sends
+// the votes to the first replica and the watchers to the others: is a vote slowed by its own
+// process's fan-out, or by the machine's?
 // Real Postgres (a scratch database on the server at DATABASE_URL), real sockets. Prints numbers;
 // asserts nothing about speed.
+import { spawn } from 'node:child_process'
 import { connect, type Socket } from 'node:net'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Worker } from 'node:worker_threads'
 import { loadLocalIssuer } from '@votelab/api/auth/local-issuer'
 import { nginxBinary, type NginxProxy } from '@votelab/testkit/nginx'
+import { freePort } from '@votelab/testkit/ports'
+import { waitForHttp } from '@votelab/testkit/wait'
 import {
   cpuSeconds,
   createScratchDatabase,
@@ -52,6 +62,13 @@ const { values } = parseArgs({
         '(it sizes the heap from the container’s memory; on a bigger host it would grow lazily ' +
         'towards GBs, and RSS would measure that instead of the watchers); 0 for Node’s own choice',
     },
+    baseline: { type: 'boolean', default: false },
+    split: {
+      type: 'boolean',
+      default: false,
+      description:
+        'with --replicas 2 or more and --via direct: the first replica takes the votes, the others the watchers',
+    },
     coalesce: {
       type: 'string',
       default: '150',
@@ -62,6 +79,7 @@ const { values } = parseArgs({
 const watcherCount = Number(values.watchers)
 const replicas = Number(values.replicas)
 const voteCount = Number(values.votes)
+const coalesceMs = Number(values.coalesce)
 const serverUrl = process.env.DATABASE_URL
 if (!serverUrl) {
   console.error(
@@ -74,10 +92,101 @@ const rssMb = (pid: number | undefined) => {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${String(pid)}/status`, 'utf8'))
   return match ? Number(match[1]) / 1024 : Number.NaN
 }
+/** Jiffies the whole machine has spent, and of those busy (not idle or waiting on disk). */
+const machineJiffies = () => {
+  const [, ...fields] = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').split(/\s+/)
+  const numbers = fields.filter(Boolean).map(Number)
+  const total = numbers.reduce((sum, n) => sum + n, 0)
+  return { total, busy: total - (numbers[3] ?? 0) - (numbers[4] ?? 0) }
+}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const heapOption = values['heap-mb'] === '0' ? '' : `--max-old-space-size=${values['heap-mb']}`
+const cores = availableParallelism()
+
+/**
+ * `count` raw sockets reading one stream each (spread over `ports`), each noting when a new
+ * "totalVotes" arrived; a total's latency is worked out later from when its vote was sent.
+ */
+async function openWatchers(ports: number[], request: string, count: number) {
+  const arrivals = { from: [] as number[], to: [] as number[], at: [] as number[] }
+  const sockets: Socket[] = []
+  // Events written to the watchers while `counting` (one per watcher per broadcast): what the
+  // server's CPU pays for.
+  const tally = { counting: false, events: 0, bytes: 0, connected: 0 }
+  const openOne = () =>
+    new Promise<void>((resolve, reject) => {
+      let seen = 0
+      let ready = false
+      const port = ports[sockets.length % ports.length] ?? 0
+      const socket = connect(port, '127.0.0.1', () => socket.write(request))
+      socket.setEncoding('utf8')
+      socket.on('data', (chunk: string) => {
+        const now = performance.timeOrigin + performance.now()
+        if (tally.counting) tally.bytes += Buffer.byteLength(chunk)
+        for (const match of chunk.matchAll(/"totalVotes":(\d+)/g)) {
+          const total = Number(match[1])
+          if (tally.counting) tally.events += 1
+          if (!ready) {
+            ready = true
+            tally.connected += 1
+            resolve()
+          }
+          if (total > seen) {
+            arrivals.from.push(seen)
+            arrivals.to.push(total)
+            arrivals.at.push(now)
+            seen = total
+          }
+        }
+      })
+      socket.on('error', reject)
+      sockets.push(socket)
+    })
+  const opening = performance.now()
+  for (let i = 0; i < count; i += 500) {
+    await Promise.all(Array.from({ length: Math.min(500, count - i) }, openOne))
+  }
+  log(
+    `${String(tally.connected)} watchers live in ${((performance.now() - opening) / 1000).toFixed(1)} s`,
+  )
+  return {
+    tally,
+    /** Each delivery's latency (ms) from when total k was sent (`sentAt[k - 1]`), sorted. */
+    latencies(sentAt: number[]) {
+      const latencies: number[] = []
+      arrivals.at.forEach((at, i) => {
+        for (let k = (arrivals.from[i] ?? 0) + 1; k <= (arrivals.to[i] ?? 0); k += 1) {
+          const sent = sentAt[k - 1]
+          if (sent !== undefined) latencies.push(at - sent)
+        }
+      })
+      return Float64Array.from(latencies).sort()
+    },
+    close() {
+      for (const socket of sockets) socket.destroy()
+    },
+  }
+}
+
+const each = (numbers: number[], digits = 0) => numbers.map((n) => n.toFixed(digits)).join(' / ')
+const print = (title: string, report: Record<string, unknown>) => {
+  console.log(`\n${title}`)
+  for (const [key, value] of Object.entries(report))
+    console.log(`  ${key.padEnd(24)} ${String(value)}`)
+}
+
+/** What the API measured, for the baseline to be set against. */
+interface ApiFigures {
+  broadcasts: number
+  bytesPerEvent: number
+  rssPerWatcherKb: number
+  cpuPerEventUs: number
+}
 
 const publicUrl = 'http://localhost:3000'
 const dataDir = mkdtempSync(join(tmpdir(), 'votelab-bench-watchers-'))
 const database = await createScratchDatabase(serverUrl)
+let apiFigures: ApiFigures | undefined
 try {
   const issuer = await loadLocalIssuer(`${publicUrl}/auth`, dataDir)
   const tokens = await mintVoterTokens(`${publicUrl}/auth`, dataDir, 'watch-voter', voteCount)
@@ -86,10 +195,7 @@ try {
     DATA_DIR: dataDir,
     PUBLIC_URL: publicUrl,
     RESULTS_COALESCE_MS: values.coalesce,
-    NODE_OPTIONS: [
-      process.env.BENCH_API_NODE_OPTIONS ?? '',
-      values['heap-mb'] === '0' ? '' : `--max-old-space-size=${values['heap-mb']}`,
-    ].join(' '),
+    NODE_OPTIONS: [process.env.BENCH_API_NODE_OPTIONS ?? '', heapOption].join(' '),
     RATE_LIMIT_ADDRESS_WRITES_PER_MINUTE: '0',
     // Every watcher comes from this one address, past any production cap.
     STREAMS_PER_ADDRESS: '0',
@@ -99,10 +205,10 @@ try {
   try {
     const viaNginx = values.via ? values.via === 'nginx' : replicas > 1 && Boolean(nginxBinary())
     if (viaNginx) nginx = await startBalancer(apis, dataDir)
-    // Where watchers connect: nginx, or each replica in turn.
+    // Where watchers connect: nginx, or each replica in turn (with --split, all but the first).
     const watcherPorts = nginx
       ? [Number(new URL(nginx.url).port)]
-      : apis.map((replica) => Number(new URL(replica.url).port))
+      : apis.slice(values.split ? 1 : 0).map((replica) => Number(new URL(replica.url).port))
     const admin = `Bearer ${await issuer.mintAccessToken({ sub: 'bench-admin', groups: ['admins'] })}`
     const json = { 'content-type': 'application/json' }
     const openPoll = async (title: string) => {
@@ -144,113 +250,69 @@ try {
     const rssOf = () => apis.map((replica) => rssMb(replica.pid))
     const rssIdle = rssOf()
 
-    // Each watcher: a raw socket reading the stream, noting when each new total arrived (its
-    // votes' latencies are worked out once the caster says when it sent them).
-    const arrivals = { from: [] as number[], to: [] as number[], at: [] as number[] }
-    const request = `GET /api/polls/${poll.id}/results/stream?frames=${values.frames} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n`
-    const sockets: Socket[] = []
-    let connected = 0
-    // Events the API wrote while votes arrived (one per watcher per broadcast): what its CPU pays for.
-    let voting = false
-    let eventsWhileVoting = 0
-    let bytesWhileVoting = 0
-    const openWatcher = () =>
-      new Promise<void>((resolve, reject) => {
-        let seen = 0
-        let ready = false
-        const port = watcherPorts[sockets.length % watcherPorts.length] ?? 0
-        const socket = connect(port, '127.0.0.1', () => socket.write(request))
-        socket.setEncoding('utf8')
-        socket.on('data', (chunk: string) => {
-          const now = performance.timeOrigin + performance.now()
-          if (voting) bytesWhileVoting += Buffer.byteLength(chunk)
-          for (const match of chunk.matchAll(/"totalVotes":(\d+)/g)) {
-            const total = Number(match[1])
-            if (voting) eventsWhileVoting += 1
-            if (!ready) {
-              ready = true
-              connected += 1
-              resolve()
-            }
-            if (total > seen) {
-              arrivals.from.push(seen)
-              arrivals.to.push(total)
-              arrivals.at.push(now)
-              seen = total
-            }
-          }
-        })
-        socket.on('error', reject)
-        sockets.push(socket)
-      })
     log(`opening ${String(watcherCount)} watchers…`)
-    const opening = performance.now()
-    for (let i = 0; i < watcherCount; i += 500) {
-      await Promise.all(Array.from({ length: Math.min(500, watcherCount - i) }, openWatcher))
-    }
-    log(
-      `${String(connected)} watchers live in ${((performance.now() - opening) / 1000).toFixed(1)} s`,
-    )
-    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    const request = `GET /api/polls/${poll.id}/results/stream?frames=${values.frames} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n`
+    const watchers = await openWatchers(watcherPorts, request, watcherCount)
+    await sleep(1_000)
     const rssWatching = rssOf()
 
     log(`casting ${String(voteCount)} votes at ${values.rate}/s…`)
     const cpuBefore = apis.map((replica) => cpuSeconds(replica.pid) ?? Number.NaN)
+    const machineBefore = machineJiffies()
     const started = performance.now()
-    voting = true
+    watchers.tally.counting = true
     const { sentAt, took: watchedVotes } = await castVotes(poll.id, poll.options)
     // Let the last broadcast arrive everywhere.
-    await new Promise((resolve) => setTimeout(resolve, 2_000 + Number(values.coalesce)))
+    await sleep(2_000 + coalesceMs)
     const apiCpu = apis.map(
       (replica, i) => (cpuSeconds(replica.pid) ?? Number.NaN) - (cpuBefore[i] ?? Number.NaN),
     )
-    voting = false
+    watchers.tally.counting = false
+    const machineAfter = machineJiffies()
     const rssPeak = rssOf()
     const expected = watcherCount * voteCount
-    const latencies: number[] = []
-    arrivals.at.forEach((at, i) => {
-      for (let k = (arrivals.from[i] ?? 0) + 1; k <= (arrivals.to[i] ?? 0); k += 1) {
-        const sent = sentAt[k - 1]
-        if (sent !== undefined) latencies.push(at - sent)
-      }
-    })
-    const sorted = Float64Array.from(latencies).sort()
-
-    const each = (numbers: number[], digits = 0) =>
-      numbers.map((n) => n.toFixed(digits)).join(' / ')
+    const sorted = watchers.latencies(sentAt)
+    const { events, bytes, connected } = watchers.tally
     const watchingMb = rssWatching.reduce((sum, mb, i) => sum + mb - (rssIdle[i] ?? 0), 0)
     const votingSeconds = (performance.now() - started) / 1000
-    console.log(
-      `\nbench:watchers — ${String(watcherCount)} SSE watchers on ${String(replicas)} API process(es)${nginx ? ', through nginx' : ''}`,
-    )
-    const report = {
-      'watchers connected': connected,
-      'votes cast': voteCount,
-      'deliveries seen': `${String(latencies.length)} of ${String(expected)} (${((latencies.length / expected) * 100).toFixed(2)} %)`,
-      'vote→watcher p50 ms': percentile(sorted, 50).toFixed(0),
-      'vote→watcher p99 ms': percentile(sorted, 99).toFixed(0),
-      'vote→watcher max ms': percentile(sorted, 100).toFixed(0),
-      'RSS idle MB': each(rssIdle),
-      'RSS watching MB': each(rssWatching),
-      'RSS after votes MB': each(rssPeak),
-      'RSS per watcher KB': ((watchingMb * 1024) / watcherCount).toFixed(1),
-      'API CPU % while voting': each(apiCpu.map((cpu) => (cpu / votingSeconds) * 100)),
-      'events written': eventsWhileVoting,
-      'bytes per event': (bytesWhileVoting / Math.max(eventsWhileVoting, 1)).toFixed(0),
+    apiFigures = {
+      broadcasts: Math.round(events / watcherCount),
+      bytesPerEvent: Math.round(bytes / Math.max(events, 1)),
+      rssPerWatcherKb: (watchingMb * 1024) / watcherCount,
       // Includes the votes themselves (a few percent of it at the default 20 votes/s).
-      'API CPU µs per event': (
-        (apiCpu.reduce((sum, cpu) => sum + cpu, 0) * 1e6) /
-        Math.max(eventsWhileVoting, 1)
-      ).toFixed(1),
-      'vote p50 / p99 ms, idle': `${percentile(idleVotes, 50).toFixed(1)} / ${percentile(idleVotes, 99).toFixed(1)}`,
-      'vote p50 / p99 ms, watched': `${percentile(watchedVotes, 50).toFixed(1)} / ${percentile(watchedVotes, 99).toFixed(1)}`,
-      'coalesce ms': values.coalesce,
-      frames: values.frames,
-      'V8 old space MB': values['heap-mb'] === '0' ? 'Node’s default' : values['heap-mb'],
+      cpuPerEventUs: (apiCpu.reduce((sum, cpu) => sum + cpu, 0) * 1e6) / Math.max(events, 1),
     }
-    for (const [key, value] of Object.entries(report))
-      console.log(`  ${key.padEnd(24)} ${String(value)}`)
-    for (const socket of sockets) socket.destroy()
+    print(
+      `bench:watchers — ${String(watcherCount)} SSE watchers on ${String(replicas)} API process(es)${nginx ? ', through nginx' : ''}`,
+      {
+        'watchers connected': connected,
+        'votes cast': voteCount,
+        'deliveries seen': `${String(sorted.length)} of ${String(expected)} (${((sorted.length / expected) * 100).toFixed(2)} %)`,
+        'vote→watcher p50 ms': percentile(sorted, 50).toFixed(0),
+        'vote→watcher p99 ms': percentile(sorted, 99).toFixed(0),
+        'vote→watcher max ms': percentile(sorted, 100).toFixed(0),
+        'RSS idle MB': each(rssIdle),
+        'RSS watching MB': each(rssWatching),
+        'RSS after votes MB': each(rssPeak),
+        'RSS per watcher KB': apiFigures.rssPerWatcherKb.toFixed(1),
+        'API CPU % while voting': each(apiCpu.map((cpu) => (cpu / votingSeconds) * 100)),
+        // Everything on the machine (the readers, Postgres, nginx): near 100 %, latencies measure
+        // the queue for a core more than any one process.
+        'machine busy % (cores)': `${(((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100).toFixed(0)} (${String(cores)})`,
+        'events written': events,
+        'bytes per event': apiFigures.bytesPerEvent,
+        'API CPU µs per event': apiFigures.cpuPerEventUs.toFixed(1),
+        'vote p50 / p99 ms, idle': `${percentile(idleVotes, 50).toFixed(1)} / ${percentile(idleVotes, 99).toFixed(1)}`,
+        'vote p50 / p99 ms, watched': `${percentile(watchedVotes, 50).toFixed(1)} / ${percentile(watchedVotes, 99).toFixed(1)}`,
+        'vote p99 watched / idle': (
+          percentile(watchedVotes, 99) / percentile(idleVotes, 99)
+        ).toFixed(2),
+        'coalesce ms': values.coalesce,
+        frames: values.frames,
+        'V8 old space MB': values['heap-mb'] === '0' ? 'Node’s default' : values['heap-mb'],
+      },
+    )
+    watchers.close()
   } finally {
     await nginx?.stop()
     await Promise.all(apis.map((replica) => replica.stop()))
@@ -258,4 +320,69 @@ try {
 } finally {
   await database.drop()
   rmSync(dataDir, { recursive: true, force: true })
+}
+
+if (values.baseline && apiFigures) await bareStreams(apiFigures)
+
+/**
+ * The same number of streams on plain node:http, sent as many events of the same size at the
+ * same pace (one per coalescing window): memory per stream and CPU per event with nothing of
+ * votelab's.
+ */
+async function bareStreams(api: ApiFigures) {
+  const port = await freePort()
+  const server = spawn(
+    process.execPath,
+    [
+      ...(heapOption ? [heapOption] : []),
+      fileURLToPath(new URL('./bare-streams.ts', import.meta.url)),
+      String(port),
+    ],
+    { stdio: 'inherit' },
+  )
+  try {
+    const url = `http://127.0.0.1:${String(port)}`
+    const alive = () => server.exitCode === null
+    if (!(await waitForHttp(`${url}/healthz`, { alive, timeoutMs: 10_000 })))
+      throw new Error('the bare streams server did not start')
+    await sleep(500)
+    const rssIdle = rssMb(server.pid)
+    log(`baseline: opening ${String(watcherCount)} streams on bare node:http…`)
+    const request = `GET /stream?bytes=${String(api.bytesPerEvent)} HTTP/1.1\r\nHost: localhost\r\n\r\n`
+    const watchers = await openWatchers([port], request, watcherCount)
+    await sleep(1_000)
+    const rssWatching = rssMb(server.pid)
+    log(`baseline: ${String(api.broadcasts)} broadcasts, one every ${values.coalesce} ms…`)
+    const cpuBefore = cpuSeconds(server.pid) ?? Number.NaN
+    watchers.tally.counting = true
+    const sentAt: number[] = []
+    for (let total = 1; total <= api.broadcasts; total += 1) {
+      sentAt.push(performance.timeOrigin + performance.now())
+      await fetch(`${url}/broadcast?total=${String(total)}&bytes=${String(api.bytesPerEvent)}`, {
+        method: 'POST',
+      })
+      await sleep(coalesceMs)
+    }
+    await sleep(2_000)
+    const cpu = (cpuSeconds(server.pid) ?? Number.NaN) - cpuBefore
+    watchers.tally.counting = false
+    const sorted = watchers.latencies(sentAt)
+    const { events, bytes } = watchers.tally
+    const rssPerWatcherKb = ((rssWatching - rssIdle) * 1024) / watcherCount
+    const cpuPerEventUs = (cpu * 1e6) / Math.max(events, 1)
+    print(`baseline — the same streams and events on bare node:http`, {
+      'deliveries seen': `${String(sorted.length)} of ${String(watcherCount * api.broadcasts)}`,
+      'broadcast→watcher p50 ms': percentile(sorted, 50).toFixed(0),
+      'broadcast→watcher p99 ms': percentile(sorted, 99).toFixed(0),
+      'RSS idle / watching MB': `${rssIdle.toFixed(0)} / ${rssWatching.toFixed(0)}`,
+      'RSS per watcher KB': rssPerWatcherKb.toFixed(1),
+      'bytes per event': Math.round(bytes / Math.max(events, 1)),
+      'CPU µs per event': cpuPerEventUs.toFixed(1),
+      'API / bare, RSS': (api.rssPerWatcherKb / rssPerWatcherKb).toFixed(2),
+      'API / bare, CPU': (api.cpuPerEventUs / cpuPerEventUs).toFixed(2),
+    })
+    watchers.close()
+  } finally {
+    server.kill()
+  }
 }
