@@ -11,7 +11,8 @@
 // With `--metrics`, each replica serves METRICS_PORT and is scraped every second while the load
 // runs (Prometheus scrapes every 15 s: this is the harsher case): the cost of instrumentation.
 // With `--baseline`, after the API has stopped, the same machine and load measure one-statement
-// votes on raw Postgres and a bare Hono POST (baselines.ts), and the API's figure as ratios of both.
+// votes on raw Postgres, a bare Hono POST and the least a correct vote does (a verified token and
+// one INSERT; baselines.ts), and the API's figure as ratios of them.
 // Prints numbers; asserts nothing about speed.
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -29,7 +30,7 @@ import {
   startBalancer,
   startReplicas,
 } from './lib.ts'
-import { bareHonoPosts, rawPostgresVotes } from './baselines.ts'
+import { bareHonoPosts, minimalVotes, rawPostgresVotes } from './baselines.ts'
 import { percentile, runLoad } from './load.ts'
 import { voterEmail, voterSub } from './voter-ids.ts'
 
@@ -71,6 +72,7 @@ const log = (message: string) => console.error(`› ${message}`)
 
 // The API's own figures, for the baselines' ratios.
 const measured = { votesPerSecond: Number.NaN, p50: Number.NaN, p99: Number.NaN }
+let tokens: string[] = []
 try {
   const issuer = await loadLocalIssuer(issuerUrl, dataDir)
   const voterCount = Math.ceil(duration * Number(values.rate))
@@ -79,7 +81,7 @@ try {
   const groups = values.group ? ['staff', 'lab', 'night-shift', values.group] : []
   const rollSize = values.roll ? Number(values.roll) : 0
   // Roll voters have accounts, whose ids are UUIDs (voter-ids.ts).
-  const tokens = await mintVoterTokens(
+  tokens = await mintVoterTokens(
     issuerUrl,
     dataDir,
     rollSize ? undefined : 'bench-voter',
@@ -218,22 +220,36 @@ try {
   }
   if (values.baseline) {
     log(
-      `baselines: one-statement votes on raw Postgres, then a bare Hono POST, ${duration} s each…`,
+      `baselines: one-statement votes on raw Postgres, a bare Hono POST, a minimal vote, ${duration} s each…`,
     )
     const load = { connections, durationSeconds: duration }
     const raw = await rawPostgresVotes(database.url, load)
     const bare = await bareHonoPosts(load)
+    const issuer = await loadLocalIssuer(issuerUrl, dataDir)
+    const minimal = await minimalVotes(database.url, {
+      ...load,
+      issuer: issuerUrl,
+      jwks: issuer.jwks,
+      tokens,
+    })
     const row = (name: string, perSecond: number, p50: number, p99: number) =>
       `  ${name.padEnd(34)} ${String(perSecond).padStart(8)}/s   p50 ${p50.toFixed(1).padStart(6)} ms   p99 ${p99.toFixed(1).padStart(6)} ms`
     console.log('\nbaselines — same machine, same load, same run')
     console.log(row('votelab (above)', measured.votesPerSecond, measured.p50, measured.p99))
     console.log(row('raw Postgres, one INSERT per vote', raw.perSecond, raw.p50, raw.p99))
     console.log(row('bare Hono POST (no work)', bare.perSecond, bare.p50, bare.p99))
+    console.log(row('minimal vote (token + INSERT)', minimal.perSecond, minimal.p50, minimal.p99))
     console.log(
       `  votelab / raw Postgres             ${(measured.votesPerSecond / raw.perSecond).toFixed(2)}×`,
     )
     console.log(
       `  votelab / bare Hono POST           ${((measured.votesPerSecond / bare.perSecond) * 100).toFixed(1)} %`,
+    )
+    console.log(
+      `  minimal vote / bare Hono POST      ${((minimal.perSecond / bare.perSecond) * 100).toFixed(1)} %`,
+    )
+    console.log(
+      `  votelab / minimal vote             ${(measured.votesPerSecond / minimal.perSecond).toFixed(2)}×`,
     )
   }
 } finally {
