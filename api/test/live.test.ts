@@ -115,6 +115,21 @@ describe('live results over Server-Sent Events', () => {
     }
   })
 
+  it('shows watchers arriving together one shared tally, not a query each', async () => {
+    const { pollId } = await ctx.openPoll()
+    const streams = await Promise.all(
+      Array.from({ length: 15 }, () => openSse(`${server.url}/api/polls/${pollId}/results/stream`)),
+    )
+    try {
+      const firsts = await Promise.all(streams.map((stream) => stream.next<Results>('results')))
+      // One load stamps one asOf; a load per watcher would stamp many.
+      expect(new Set(firsts.map((first) => first.asOf)).size).toBeLessThanOrEqual(2)
+      expect(firsts.every((first) => first.pollId === pollId && first.totalVotes === 0)).toBe(true)
+    } finally {
+      for (const stream of streams) stream.close()
+    }
+  })
+
   it('answers 404 JSON, not a stream, for an unknown poll', async () => {
     const response = await fetch(
       `${server.url}/api/polls/00000000-0000-4000-8000-00000000f00d/results/stream`,

@@ -5,7 +5,8 @@ import { ResultsHub } from './hub.ts'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-function hubWithCounter(coalesceMs: number, loadMs = 0) {
+/** `loadMs`: how long each load takes, or each load's own time in turn (the last one after). */
+function hubWithCounter(coalesceMs: number, loadMs: number | number[] = 0) {
   let tally = 0
   let loads = 0
   const hub = new ResultsHub({
@@ -14,7 +15,7 @@ function hubWithCounter(coalesceMs: number, loadMs = 0) {
     loadResults: async (pollId) => {
       loads += 1
       const snapshot = tally
-      await sleep(loadMs)
+      await sleep(Array.isArray(loadMs) ? (loadMs[loads - 1] ?? loadMs.at(-1) ?? 0) : loadMs)
       return {
         pollId,
         status: 'open',
@@ -69,6 +70,49 @@ describe('ResultsHub', () => {
     await sleep(50)
     expect(loads()).toBe(0)
     expect(hub.watcherCount).toBe(0)
+  })
+
+  it('gives watchers arriving together one shared load, which then stands as the latest tally', async () => {
+    const { hub, vote, loads } = hubWithCounter(10, 30)
+    vote()
+    const stops = Array.from({ length: 100 }, () => hub.watch('p', () => undefined))
+    const firsts = await Promise.all(stops.map(() => hub.first('p')))
+    expect(loads()).toBe(1)
+    expect(new Set(firsts).size).toBe(1)
+    expect(firsts[0]?.results.totalVotes).toBe(1)
+    expect(hub.latest('p')).toBe(firsts[0])
+    // Checks for a missing poll share it too, and a known tally costs nothing.
+    await Promise.all(Array.from({ length: 100 }, () => hub.peek('p')))
+    expect(loads()).toBe(1)
+    hub.close()
+  })
+
+  it('shares checks before anyone watches, but never shows a watcher a load that began unwatched', async () => {
+    const { hub, loads } = hubWithCounter(10, 30)
+    const checks = Array.from({ length: 50 }, () => hub.peek('p'))
+    // This watcher arrives while the unwatched load runs: a change in between would have been
+    // nobody's to broadcast, so it waits for a load of its own.
+    hub.watch('p', () => undefined)
+    const first = hub.first('p')
+    await Promise.all(checks)
+    await first
+    expect(loads()).toBe(2)
+    expect(hub.latest('p')).toBe(await first)
+    hub.close()
+  })
+
+  it('never lets a slow first load replace a newer broadcast', async () => {
+    // The first load takes 100 ms; the broadcast's, 10.
+    const { hub, vote } = hubWithCounter(1, [100, 10])
+    const seen: number[] = []
+    hub.watch('p', (r) => seen.push(r.totalVotes))
+    const first = hub.first('p') // reads tally 0, answers late
+    vote()
+    hub.pollChanged('p')
+    await expect.poll(() => seen).toEqual([1])
+    expect((await first)?.results.totalVotes).toBe(0)
+    expect(hub.latest('p')?.results.totalVotes).toBe(1)
+    hub.close()
   })
 
   it('keeps trying after a failed recompute and runs close handlers once', async () => {

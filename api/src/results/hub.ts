@@ -14,10 +14,23 @@ const FANOUT_CHECK = 32
 /** Receives each broadcast, and the same tally as JSON, serialized once for every watcher. */
 type Listener = (results: Results, json: string) => void
 
+/** A tally and its JSON, serialized once for everyone shown it. */
+export interface Snapshot {
+  results: Results
+  json: string
+}
+
+/** A load of a poll's tally that several new watchers wait for together. */
+interface SharedLoad {
+  snapshot: Promise<Snapshot | undefined>
+  /** The poll's watch when it started, if it had one: only then can it serve as `latest`. */
+  watch: PollWatch | undefined
+}
+
 interface PollWatch {
   listeners: Set<Listener>
   /** The last broadcast: what a new watcher can be shown without asking the database. */
-  latest: { results: Results; json: string } | undefined
+  latest: Snapshot | undefined
   dirty: boolean
   running: boolean
   timer: NodeJS.Timeout | undefined
@@ -43,6 +56,7 @@ const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
  */
 export class ResultsHub {
   private readonly polls = new Map<string, PollWatch>()
+  private readonly loads = new Map<string, SharedLoad>()
   private readonly closeHandlers = new Set<() => void>()
   private readonly options: ResultsHubOptions
   private closed = false
@@ -103,8 +117,53 @@ export class ResultsHub {
    * The poll's last broadcast, if any watcher is registered and one was sent: current unless a
    * change is pending, and a pending change is always followed by a broadcast to every watcher.
    */
-  latest(pollId: string): { results: Results; json: string } | undefined {
+  latest(pollId: string): Snapshot | undefined {
     return this.polls.get(pollId)?.latest
+  }
+
+  /**
+   * The poll's tally for deciding whether it may be watched at all (missing, or a draft): the
+   * last broadcast, or a load already under way for anyone — an audience reconnecting at once
+   * (a task replaced) costs one query per poll, not one per watcher.
+   */
+  peek(pollId: string): Promise<Snapshot | undefined> {
+    const latest = this.latest(pollId)
+    if (latest) return Promise.resolve(latest)
+    return (this.loads.get(pollId) ?? this.load(pollId)).snapshot
+  }
+
+  /**
+   * What a watcher registered with `watch` is shown first: the last broadcast, or a load that
+   * started once the poll had watchers, shared with every watcher arriving meanwhile. Any change
+   * after such a load started is followed by a broadcast to all of them, so the load may stand
+   * as the poll's `latest` until then; a load started before anyone watched may have missed a
+   * change nobody was told of, so it is not used here.
+   */
+  first(pollId: string): Promise<Snapshot | undefined> {
+    const latest = this.latest(pollId)
+    if (latest) return Promise.resolve(latest)
+    const shared = this.loads.get(pollId)
+    const watch = this.polls.get(pollId)
+    if (shared?.watch && shared.watch === watch) return shared.snapshot
+    return this.load(pollId).snapshot
+  }
+
+  private load(pollId: string): SharedLoad {
+    const watch = this.polls.get(pollId)
+    const snapshot = this.options.loadResults(pollId).then((results) => {
+      if (!results) return undefined
+      const loaded = { results, json: JSON.stringify(results) }
+      // A broadcast that landed meanwhile is at least as new; never replace it.
+      if (watch && this.polls.get(pollId) === watch && !watch.latest) watch.latest = loaded
+      return loaded
+    })
+    const shared: SharedLoad = { snapshot, watch }
+    this.loads.set(pollId, shared)
+    const forget = () => {
+      if (this.loads.get(pollId) === shared) this.loads.delete(pollId)
+    }
+    snapshot.then(forget, forget)
+    return shared
   }
 
   /** A vote or a status change touched this poll. */

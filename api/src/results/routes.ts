@@ -151,11 +151,12 @@ export function resultsRoutes({
       const { pollId } = c.req.valid('param')
       const countsOnly = c.req.valid('query').frames === 'counts'
       const admin = isAdmin(c.var.principal)
-      // With a broadcast in hand (other watchers), a new watcher costs no query at all.
+      // With a broadcast in hand (other watchers), a new watcher costs no query at all; without
+      // one, watchers arriving together share one (hub.peek).
       const cached = hub.latest(pollId)
-      if (!cached || (cached.results.status === 'draft' && !admin)) {
-        await visibleResults(pollId, admin) // a missing poll is a plain 404, not an empty stream
-      }
+      const visible = cached ?? (await hub.peek(pollId))
+      // A missing poll is a plain 404, not an empty stream.
+      if (!visible || (visible.results.status === 'draft' && !admin)) throw notFound('Poll')
       const release = slots.acquire(clientAddress(c, trustProxyHops))
       const res = (c.env as Partial<HttpBindings> | undefined)?.outgoing
       if (!res) return streamWithWebStreams(c, pollId, countsOnly, release)
@@ -181,11 +182,7 @@ export function resultsRoutes({
         release()
       })
       // Loaded after watching, so no change can slip between the snapshot and the updates.
-      const initial =
-        cached ??
-        (await getResults(db, pollId, sealObserver)
-          .then((results) => results && { results, json: JSON.stringify(results) })
-          .catch(() => undefined))
+      const initial = cached ?? (await hub.first(pollId).catch(() => undefined))
       // A broadcast that beat it here is newer; don't follow that with older data.
       if (initial && !sentUpdate) send(initial.results, initial.json)
       return RESPONSE_ALREADY_SENT
