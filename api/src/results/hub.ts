@@ -29,7 +29,10 @@ interface SharedLoad {
 
 interface PollWatch {
   listeners: Set<Listener>
-  /** The last broadcast: what a new watcher can be shown without asking the database. */
+  /**
+   * The last broadcast, or the first load its watchers shared (`first`): what a new watcher can
+   * be shown without asking the database.
+   */
   latest: Snapshot | undefined
   dirty: boolean
   running: boolean
@@ -114,8 +117,9 @@ export class ResultsHub {
   }
 
   /**
-   * The poll's last broadcast, if any watcher is registered and one was sent: current unless a
-   * change is pending, and a pending change is always followed by a broadcast to every watcher.
+   * The poll's last broadcast (or shared first load), if any watcher is registered: current
+   * unless a change is pending, and a pending change is always followed by a broadcast to every
+   * watcher.
    */
   latest(pollId: string): Snapshot | undefined {
     return this.polls.get(pollId)?.latest
