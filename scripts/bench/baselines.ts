@@ -74,11 +74,15 @@ export async function rawPostgresVotes(
 }
 
 /** A server script of this folder in a process of its own, once its /healthz answers. */
-async function startServer(script: string, env: Record<string, string> = {}) {
+export async function startServer(
+  script: string,
+  env: Record<string, string> = {},
+  nodeOptions: string[] = [],
+) {
   const port = await freePort()
   const server = spawn(
     process.execPath,
-    [fileURLToPath(new URL(script, import.meta.url)), String(port)],
+    [...nodeOptions, fileURLToPath(new URL(script, import.meta.url)), String(port)],
     { stdio: 'inherit', env: { ...process.env, ...env } },
   )
   const url = `http://127.0.0.1:${String(port)}`
@@ -87,7 +91,7 @@ async function startServer(script: string, env: Record<string, string> = {}) {
     server.kill()
     throw new Error(`${script} did not start`)
   }
-  return { url, stop: () => server.kill() }
+  return { url, port, pid: server.pid, stop: () => server.kill() }
 }
 
 /** The closed-loop load on one server, reported like the API's. */

@@ -15,18 +15,14 @@
 // process's fan-out, or by the machine's?
 // Real Postgres (a scratch database on the server at DATABASE_URL), real sockets. Prints numbers;
 // asserts nothing about speed.
-import { spawn } from 'node:child_process'
 import { connect, type Socket } from 'node:net'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Worker } from 'node:worker_threads'
 import { loadLocalIssuer } from '@votelab/api/auth/local-issuer'
 import { nginxBinary, type NginxProxy } from '@votelab/testkit/nginx'
-import { freePort } from '@votelab/testkit/ports'
-import { waitForHttp } from '@votelab/testkit/wait'
 import {
   cpuSeconds,
   createScratchDatabase,
@@ -34,6 +30,7 @@ import {
   startBalancer,
   startReplicas,
 } from './lib.ts'
+import { startServer } from './baselines.ts'
 import { percentile } from './load.ts'
 
 const { values } = parseArgs({
@@ -330,21 +327,9 @@ if (values.baseline && apiFigures) await bareStreams(apiFigures)
  * votelab's.
  */
 async function bareStreams(api: ApiFigures) {
-  const port = await freePort()
-  const server = spawn(
-    process.execPath,
-    [
-      ...(heapOption ? [heapOption] : []),
-      fileURLToPath(new URL('./bare-streams.ts', import.meta.url)),
-      String(port),
-    ],
-    { stdio: 'inherit' },
-  )
+  const server = await startServer('./bare-streams.ts', {}, heapOption ? [heapOption] : [])
   try {
-    const url = `http://127.0.0.1:${String(port)}`
-    const alive = () => server.exitCode === null
-    if (!(await waitForHttp(`${url}/healthz`, { alive, timeoutMs: 10_000 })))
-      throw new Error('the bare streams server did not start')
+    const { url, port } = server
     await sleep(500)
     const rssIdle = rssMb(server.pid)
     log(`baseline: opening ${String(watcherCount)} streams on bare node:http…`)
@@ -383,6 +368,6 @@ async function bareStreams(api: ApiFigures) {
     })
     watchers.close()
   } finally {
-    server.kill()
+    server.stop()
   }
 }
