@@ -1,7 +1,8 @@
 // The watchers bench's floor (`pnpm bench:watchers --baseline`): plain node:http holding
 // text/event-stream responses and writing each broadcast to every socket in one loop — no Hono,
-// no hub, no time slices, no database. What Node itself costs per stream (memory) and per event
-// (CPU) on this machine, to set the API's figures against in the same run.
+// no hub, no time slices, no database; it frames its own chunks rather than import the API's
+// `Frames`, so nothing of votelab's is in what it measures. What Node itself costs per stream
+// (memory) and per event (CPU) on this machine, to set the API's figures against in the same run.
 //   GET  /stream?bytes=B             an event stream; its first event at once, as the API's
 //   POST /broadcast?total=N&bytes=B  one event of B bytes carrying "totalVotes":N to every stream
 import { createServer, type ServerResponse } from 'node:http'

@@ -151,10 +151,9 @@ export function resultsRoutes({
       const { pollId } = c.req.valid('param')
       const countsOnly = c.req.valid('query').frames === 'counts'
       const admin = isAdmin(c.var.principal)
-      // With a broadcast in hand (other watchers), a new watcher costs no query at all; without
-      // one, watchers arriving together share one (hub.peek).
-      const cached = hub.latest(pollId)
-      const visible = cached ?? (await hub.peek(pollId))
+      // With a tally in hand (other watchers), a new watcher costs no query at all; without one,
+      // watchers arriving together share one (hub.peek, then hub.first).
+      const visible = await hub.peek(pollId)
       // A missing poll is a plain 404, not an empty stream.
       if (!visible || (visible.results.status === 'draft' && !admin)) throw notFound('Poll')
       const release = slots.acquire(clientAddress(c, trustProxyHops))
@@ -182,7 +181,7 @@ export function resultsRoutes({
         release()
       })
       // Loaded after watching, so no change can slip between the snapshot and the updates.
-      const initial = cached ?? (await hub.first(pollId).catch(() => undefined))
+      const initial = await hub.first(pollId).catch(() => undefined)
       // A broadcast that beat it here is newer; don't follow that with older data.
       if (initial && !sentUpdate) send(initial.results, initial.json)
       return RESPONSE_ALREADY_SENT
@@ -206,8 +205,8 @@ export function resultsRoutes({
         sentUpdate = true
         void send(results, json)
       })
-      const initial = await getResults(db, pollId, sealObserver).catch(() => undefined)
-      if (initial && !sentUpdate) await send(initial, JSON.stringify(initial))
+      const initial = await hub.first(pollId).catch(() => undefined)
+      if (initial && !sentUpdate) await send(initial.results, initial.json)
       const heartbeat = setInterval(() => {
         void stream.write(': heartbeat\n\n').catch(() => undefined)
       }, heartbeatMs)
