@@ -152,22 +152,11 @@ function kubernetesConfig(config: pulumi.Config): KubernetesConfig {
 export const DEFAULT_KUBERNETES_VERSION = '1.34'
 
 /**
- * The collector is a sidecar of the ECS task (telemetry.ts); the Kubernetes Deployment has none
- * yet, so an `eks` stack ships no application metrics or traces unless that changes.
+ * The collector runs beside the API wherever it runs: a sidecar of the ECS task, a native
+ * sidecar of the Kubernetes pod (telemetry.ts, deploy/kubernetes/overlays/eks/collector.yaml).
  */
-function telemetryMode(config: pulumi.Config, compute: 'ecs' | 'eks'): 'cloudwatch' | 'off' {
-  const mode = oneOf(
-    config.get('telemetry') ?? (compute === 'eks' ? 'off' : 'cloudwatch'),
-    ['cloudwatch', 'off'],
-    'telemetry',
-  )
-  if (mode === 'cloudwatch' && compute === 'eks') {
-    throw new Error(
-      'votelab:telemetry cloudwatch runs a collector beside the ECS task; on eks set it to off ' +
-        '(container logs and Container Insights still reach CloudWatch)',
-    )
-  }
-  return mode
+function telemetryMode(config: pulumi.Config): 'cloudwatch' | 'off' {
+  return oneOf(config.get('telemetry') ?? 'cloudwatch', ['cloudwatch', 'off'], 'telemetry')
 }
 
 function traceSampleRatio(config: pulumi.Config): number {
@@ -364,7 +353,7 @@ export function readConfig(): StackConfig {
       stateBucket: config.get('stateBucket'),
     },
     telemetry: {
-      mode: telemetryMode(config, compute),
+      mode: telemetryMode(config),
       traceSampleRatio: traceSampleRatio(config),
       collectorImage: config.get('collectorImage') ?? DEFAULT_COLLECTOR_IMAGE,
     },

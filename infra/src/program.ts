@@ -13,6 +13,7 @@ import { Network, VPC_CIDR } from './network.ts'
 import { Observability, type ObservabilityArgs } from './observability.ts'
 import { API_PORT, Service } from './service.ts'
 import { SiteContent } from './site-content.ts'
+import { apiTelemetryEnvironment, collectorConfig } from './telemetry.ts'
 import { Site } from './site.ts'
 
 /** What a stack shows about where the API runs; ECS and EKS fill in different ones. */
@@ -147,14 +148,17 @@ export function votelab(config: StackConfig, build: Build) {
         cluster: service.clusterName,
         service: service.serviceName,
         logGroup: service.logGroupName,
-        ...(config.telemetry.mode === 'cloudwatch'
-          ? {
-              metricsLogGroup: service.metricsLogGroupName,
-              // The sampled requests' traces (votelab:traceSampleRatio) in X-Ray.
-              traces: pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#xray:traces/query`,
-            }
-          : {}),
+        ...telemetryOutputs(service.metricsLogGroupName),
       },
+    }
+  }
+
+  function telemetryOutputs(metricsLogGroup: pulumi.Output<string | undefined> | undefined) {
+    if (config.telemetry.mode !== 'cloudwatch' || !metricsLogGroup) return {}
+    return {
+      metricsLogGroup,
+      // The sampled requests' traces (votelab:traceSampleRatio) in X-Ray.
+      traces: pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#xray:traces/query`,
     }
   }
 
@@ -178,7 +182,23 @@ export function votelab(config: StackConfig, build: Build) {
       clusterBoundaryArn: pipeline.clusterBoundaryArn,
       workloadBoundaryArn: pipeline.workloadBoundaryArn,
       logRetentionDays: config.service.logRetentionDays,
+      telemetry: config.telemetry.mode === 'cloudwatch',
     })
+    const { metricsLogGroupName } = cluster
+    const telemetry = metricsLogGroupName
+      ? {
+          collectorImage: config.telemetry.collectorImage,
+          collectorConfig: pulumi.all([metricsLogGroupName, region]).apply(([logGroupName, at]) =>
+            collectorConfig({
+              namespace: metricsNamespace,
+              logGroupName,
+              region: at,
+              host: 'kubernetes',
+            }),
+          ),
+          apiEnvironment: apiTelemetryEnvironment(config.telemetry.traceSampleRatio),
+        }
+      : undefined
     new KubernetesWorkload(`${prefix}-workload`, {
       cluster,
       region,
@@ -200,6 +220,7 @@ export function votelab(config: StackConfig, build: Build) {
           AUTH_USER_POOL_ID: auth.userPoolId,
           PUBLIC_URL: site.url,
         },
+        ...(telemetry ? { telemetry } : {}),
       }),
     })
     return {
@@ -213,6 +234,7 @@ export function votelab(config: StackConfig, build: Build) {
         // With your own AWS credentials (an access entry: votelab:eksAdminPrincipalArns).
         kubeconfigCommand: pulumi.interpolate`aws eks update-kubeconfig --region ${region} --name ${cluster.clusterName}`,
         logGroup: cluster.applicationLogGroupName,
+        ...telemetryOutputs(metricsLogGroupName),
       },
     }
   }

@@ -336,6 +336,7 @@ export class Service extends pulumi.ComponentResource {
                           namespace: telemetry.namespace,
                           logGroupName,
                           region: regionName,
+                          host: 'ecs',
                         }),
                       ),
                     logGroupName: logGroup.name,

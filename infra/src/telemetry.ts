@@ -13,6 +13,8 @@ import { METRIC_CATALOGUE } from '@votelab/api/observability/catalogue'
 export const COLLECTOR_OTLP_PORT = 4318
 /** What the collector may use of the task's memory (a soft reservation; Go is told the same). */
 export const COLLECTOR_MEMORY_MIB = 128
+/** Go's soft limit for the collector's heap, under its memory (the rest is the binary and stacks). */
+export const COLLECTOR_GO_MEMORY_LIMIT = `${String(COLLECTOR_MEMORY_MIB - 28)}MiB`
 /** Seconds between metric pushes: CloudWatch's standard resolution. */
 export const METRIC_PERIOD_SECONDS = 60
 
@@ -51,25 +53,43 @@ const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'
 /** CloudWatch's unit for an OpenTelemetry one: seconds stay seconds, `{thing}` counts. */
 const cloudWatchUnit = (unit: string) => (unit === 's' ? 'Seconds' : 'Count')
 
+/** Where the collector runs beside the API: an ECS task, or a Kubernetes pod (native sidecar). */
+export type CollectorHost = 'ecs' | 'kubernetes'
+
+/**
+ * How the collector learns where it runs. ECS: its task metadata endpoint (the `ecs` detector)
+ * and EMF's `{TaskId}`. Kubernetes: the pod's name, namespace and node, which the Deployment
+ * passes in through the downward API (`OTEL_RESOURCE_ATTRIBUTES`, read by the `env` detector);
+ * the log stream is the pod's name, which Kubernetes writes into the configuration itself
+ * (`$(POD_NAME)` in an env value), because EMF has no placeholder for a pod's name.
+ */
+const WHERE: Record<CollectorHost, { detectors: string[]; logStreamName: string }> = {
+  ecs: { detectors: ['env', 'ecs'], logStreamName: '{TaskId}' },
+  kubernetes: { detectors: ['env'], logStreamName: '$(POD_NAME)' },
+}
+
 /**
  * The collector's configuration (YAML; this JSON is YAML too), handed over in
  * `AOT_CONFIG_CONTENT`. Receives OTLP/HTTP on loopback only; metrics → CloudWatch through the
- * EMF exporter into `logGroupName` (the only log group the task role may write), traces → X-Ray.
+ * EMF exporter into `logGroupName` (the only log group the task or pod role may write), traces →
+ * X-Ray. The same on ECS and Kubernetes but for how it names where it runs (`WHERE`).
  */
 export function collectorConfig(args: {
   namespace: string
   logGroupName: string
   region: string
+  host: CollectorHost
 }): string {
   const catalogue = Object.values(METRIC_CATALOGUE)
+  const where = WHERE[args.host]
   const config = {
     extensions: { health_check: { endpoint: '127.0.0.1:13133' } },
     receivers: {
       otlp: { protocols: { http: { endpoint: `127.0.0.1:${String(COLLECTOR_OTLP_PORT)}` } } },
     },
     processors: {
-      // The task's ARN, cluster and family on every span (X-Ray shows them); not on metrics.
-      resourcedetection: { detectors: ['env', 'ecs'], timeout: '2s', override: false },
+      // Where the API runs (task or pod) on every span, for X-Ray; not on metrics.
+      resourcedetection: { detectors: where.detectors, timeout: '2s', override: false },
       batch: { timeout: '5s' },
     },
     exporters: {
@@ -78,7 +98,7 @@ export function collectorConfig(args: {
         region: args.region,
         namespace: args.namespace,
         log_group_name: args.logGroupName,
-        log_stream_name: '{TaskId}',
+        log_stream_name: where.logStreamName,
         // Exactly the dimension sets below: no automatic roll-ups, each of which is a metric.
         dimension_rollup_option: 'NoDimensionRollup',
         resource_to_telemetry_conversion: { enabled: false },
@@ -151,7 +171,7 @@ export function collectorContainer(args: {
     environment: [
       { name: 'AOT_CONFIG_CONTENT', value: args.config },
       // Go's collector keeps its heap under its reservation instead of growing into the API's.
-      { name: 'GOMEMLIMIT', value: `${String(COLLECTOR_MEMORY_MIB - 28)}MiB` },
+      { name: 'GOMEMLIMIT', value: COLLECTOR_GO_MEMORY_LIMIT },
     ],
     // The ADOT image ships this probe of the health_check extension.
     healthCheck: {

@@ -1,9 +1,11 @@
 import * as pulumi from '@pulumi/pulumi'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { readConfig } from '../src/config.ts'
+import { parse } from 'yaml'
+import { DEFAULT_COLLECTOR_IMAGE, readConfig } from '../src/config.ts'
 import { CHARTS } from '../src/eks/workload.ts'
 import { CONFIG_HASH_ANNOTATION, type K8sObject, withStackValues } from '../src/eks/overlay.ts'
 import { VPC_CIDR } from '../src/network.ts'
+import { apiTelemetryEnvironment } from '../src/telemetry.ts'
 import {
   EKS_CLUSTER_SECURITY_GROUP,
   EKS_OIDC_ID,
@@ -128,7 +130,6 @@ describe('an eks stack', () => {
     expect(refused('prod', { 'votelab:eksPublicAccessCidrs': ['everyone'] })).toThrow(
       /not an IPv4 CIDR/,
     )
-    expect(refused('prod', { 'votelab:telemetry': 'cloudwatch' })).toThrow(/on eks set it to off/)
     expect(refused('prod', { 'votelab:compute': 'nomad' })).toThrow(
       /compute must be one of ecs, eks/,
     )
@@ -138,12 +139,14 @@ describe('an eks stack', () => {
     const groups = dev
       .ofType('aws:cloudwatch/logGroup:LogGroup')
       .filter((group) => group.name.includes('kubernetes'))
-    expect(groups.map((group) => group.inputs.name).sort()).toEqual([
+    expect(groups.map((group) => group.inputs.name ?? group.name).sort()).toEqual([
       '/aws/containerinsights/votelab-dev/application',
       '/aws/containerinsights/votelab-dev/dataplane',
       '/aws/containerinsights/votelab-dev/host',
       '/aws/containerinsights/votelab-dev/performance',
       '/aws/eks/votelab-dev/cluster',
+      // The collectors' metric events (named by Pulumi, like the ECS service's).
+      'votelab-dev-kubernetes-metrics',
     ])
     for (const group of groups) expect(group.inputs.retentionInDays).toBe(7)
     const cluster = dev.one('eks:index:Cluster')
@@ -240,12 +243,20 @@ describe('an eks stack', () => {
         Resource: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1234-AbCd',
       },
     ])
+    const metrics = dev.one('aws:cloudwatch/logGroup:LogGroup', 'kubernetes-metrics').state
     expect(policyOf(dev, 'api')).toEqual([
       {
         Effect: 'Allow',
         Action: 'cognito-idp:ListUsersInGroup',
         Resource: dev.one('aws:cognito/userPool:UserPool').state.arn,
       },
+      // The collector beside the API shares the pod's service account, so its rights too.
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: `${String(metrics.arn)}:*`,
+      },
+      { Effect: 'Allow', Action: 'xray:PutTraceSegments', Resource: '*' },
     ])
   })
 
@@ -371,5 +382,112 @@ describe('the eks overlay as the cluster receives it', () => {
     ).not.toBe(first)
     const withoutBinding = objects.filter((o) => o.kind !== 'TargetGroupBinding')
     expect(() => withStackValues(withoutBinding, values)).toThrow(/no TargetGroupBinding/)
+  })
+})
+
+describe('metrics and traces on EKS, as on ECS (votelab:telemetry cloudwatch, the default)', () => {
+  let ecs: StackRun
+  let off: StackRun
+  beforeAll(async () => {
+    ecs = await runStack('dev')
+    off = await runStack('dev', { 'votelab:compute': 'eks', 'votelab:telemetry': 'off' })
+  }, 120_000)
+
+  const collectorOf = (stack: StackRun) => {
+    const pod = at(object(overlay(stack), 'Deployment', 'votelab-api'), 'spec', 'template', 'spec')
+    const sidecars = (at(pod, 'initContainers') ?? []) as {
+      name: string
+      image: string
+      env: { name: string; value?: string }[]
+    }[]
+    return sidecars.find((container) => container.name === 'collector')
+  }
+  const configOf = (text: string | undefined) =>
+    parse(text ?? '') as {
+      processors: { resourcedetection: { detectors: string[] } }
+      exporters: { awsemf: Record<string, unknown> }
+    } & Record<string, unknown>
+  const aotConfig = (environment: { name: string; value?: string }[]) =>
+    environment.find((variable) => variable.name === 'AOT_CONFIG_CONTENT')?.value
+
+  it('gives each pod the collector the ECS task has: one configuration but for where it runs', () => {
+    const collector = collectorOf(dev)
+    expect(collector?.image).toBe(DEFAULT_COLLECTOR_IMAGE)
+    const pod = configOf(aotConfig(collector?.env ?? []))
+    const metrics = dev.one('aws:cloudwatch/logGroup:LogGroup', 'kubernetes-metrics').state
+    expect(pod.exporters.awsemf).toMatchObject({
+      namespace: 'votelab/dev',
+      log_group_name: metrics.name,
+      // Kubernetes writes the pod's name in (an env value's $(POD_NAME)): one stream a pod.
+      log_stream_name: '$(POD_NAME)',
+    })
+    expect(pod.processors.resourcedetection.detectors).toEqual(['env'])
+    // Nothing else in it looks like a variable Kubernetes would expand.
+    expect(aotConfig(collector?.env ?? [])?.match(/\$\(\w+\)/g)).toEqual(['$(POD_NAME)'])
+
+    const task = ecs.one('awsx:ecs:FargateService').inputs as unknown as {
+      taskDefinitionArgs: {
+        containers: Record<string, { environment: { name: string; value: string }[] }>
+      }
+    }
+    const onEcs = configOf(
+      aotConfig(task.taskDefinitionArgs.containers.collector?.environment ?? []),
+    )
+    // The same receivers, pipelines, metric declarations and units: only where it runs differs.
+    const withoutWhere = (config: ReturnType<typeof configOf>) => ({
+      ...config,
+      processors: { ...config.processors, resourcedetection: undefined },
+      exporters: {
+        ...config.exporters,
+        awsemf: {
+          ...config.exporters.awsemf,
+          log_group_name: undefined,
+          log_stream_name: undefined,
+        },
+      },
+    })
+    expect(withoutWhere(pod)).toEqual(withoutWhere(onEcs))
+  })
+
+  it('tells the API what the ECS task is told, and lets only its pods write the metrics', () => {
+    const data = at(object(overlay(dev), 'ConfigMap', 'votelab-api-'), 'data') as Record<
+      string,
+      string
+    >
+    expect(
+      Object.fromEntries(Object.entries(data).filter(([key]) => key.startsWith('OTEL_'))),
+    ).toEqual(apiTelemetryEnvironment(0.05))
+    expect(dev.outputs.metricsLogGroup).toBe(
+      dev.one('aws:cloudwatch/logGroup:LogGroup', 'kubernetes-metrics').state.name,
+    )
+    expect(String(dev.outputs.traces)).toContain('#xray:traces')
+  })
+
+  it('alarms and charts on the API’s own metrics as the ECS stack does', () => {
+    const applicationAlarms = (stack: StackRun) =>
+      stack
+        .ofType('aws:cloudwatch/metricAlarm:MetricAlarm')
+        .filter((alarm) => JSON.stringify(alarm.inputs).includes('votelab/dev'))
+        .map((alarm) => alarm.name)
+        .sort()
+    expect(applicationAlarms(dev).length).toBeGreaterThan(0)
+    expect(applicationAlarms(dev)).toEqual(applicationAlarms(ecs))
+    expect(applicationAlarms(off)).toEqual([])
+  })
+
+  it('with votelab:telemetry off, runs the API alone and pushes nothing', () => {
+    expect(collectorOf(off)).toBeUndefined()
+    const data = at(object(overlay(off), 'ConfigMap', 'votelab-api-'), 'data') as Record<
+      string,
+      string
+    >
+    expect(Object.keys(data).filter((key) => key.startsWith('OTEL_'))).toEqual([])
+    expect(policyOf(off, 'api')).toHaveLength(1)
+    expect(
+      off
+        .ofType('aws:cloudwatch/logGroup:LogGroup')
+        .filter((group) => group.name.includes('metrics')),
+    ).toEqual([])
+    expect(off.outputs).not.toHaveProperty('metricsLogGroup')
   })
 })

@@ -479,46 +479,65 @@ describe('a stack role stays inside the workload boundary, whatever the pipeline
     ).not.toBe('Allowed')
   })
 
-  it('lets the collector beside the API write its metric events and traces, and nothing else', async () => {
-    const task: Principal = {
-      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/votelab-dev-task-abc1234/task`,
-      policies: [policyOf('aws:iam/policy:Policy', '-task-policy')],
-      boundary,
-    }
-    const metricsGroup = String(stack.one('aws:cloudwatch/logGroup:LogGroup', '-metrics').state.arn)
-    const allowed: Calls[] = [
-      {
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resource: `${metricsGroup}:log-stream:0123456789abcdef`,
-      },
-      { actions: ['xray:PutTraceSegments'], resource: '*' },
-    ]
-    expect(await misses(task, allowed, 'Allowed')).toEqual([])
-    const denied: Calls[] = [
-      // Its events go to that group only: not the API's log (forging its lines), not a new
-      // group (kept forever), not another stack's.
-      {
-        actions: ['logs:PutLogEvents', 'logs:CreateLogStream'],
-        resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${String(stack.outputs.logGroup)}:log-stream:api/x`,
-      },
-      {
-        actions: ['logs:CreateLogGroup', 'logs:DeleteLogGroup', 'logs:PutRetentionPolicy'],
-        resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/metrics/default`,
-      },
-      {
-        actions: ['logs:PutLogEvents'],
-        resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:votelab-prod-metrics-abc1234:log-stream:x`,
-      },
-      // Metrics arrive as log events: no direct PutMetricData into any namespace.
-      { actions: ['cloudwatch:PutMetricData'], resource: '*' },
-      // Traces go in; nothing reads them back out, or changes what is sampled.
-      {
-        actions: ['xray:BatchGetTraces', 'xray:GetTraceSummaries', 'xray:CreateSamplingRule'],
-        resource: '*',
-      },
-    ]
-    expect(await misses(task, denied, 'Denied')).toEqual([])
-  })
+  it.each([
+    ['the ECS task', 'ecs'],
+    ['the EKS pod', 'eks'],
+  ] as const)(
+    'lets the collector beside the API in %s write its metric events and traces, and nothing else',
+    async (_, compute) => {
+      // The ECS task role, or the role of the EKS pods' service account (IRSA): the same rights.
+      const run = compute === 'ecs' ? stack : eksStack
+      const parsed = (type: string, name: string): unknown =>
+        JSON.parse(String(run.one(type, name).inputs.policy))
+      const task: Principal = {
+        arn:
+          compute === 'ecs'
+            ? `arn:aws:sts::${ACCOUNT}:assumed-role/votelab-dev-task-abc1234/task`
+            : `arn:aws:sts::${ACCOUNT}:assumed-role/votelab-dev-api-abc1234/botocore-session-1`,
+        policies: [
+          parsed(
+            'aws:iam/policy:Policy',
+            compute === 'ecs' ? '-task-policy' : 'kubernetes-api-policy',
+          ),
+        ],
+        boundary: parsed('aws:iam/policy:Policy', 'workload-boundary'),
+      }
+      const metricsGroup = String(run.one('aws:cloudwatch/logGroup:LogGroup', '-metrics').state.arn)
+      const allowed: Calls[] = [
+        {
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          // A task's id, or a pod's name.
+          resource: `${metricsGroup}:log-stream:${compute === 'ecs' ? '0123456789abcdef' : 'votelab-api-5d8f7c9b4-x2k7p'}`,
+        },
+        { actions: ['xray:PutTraceSegments'], resource: '*' },
+      ]
+      expect(await misses(task, allowed, 'Allowed')).toEqual([])
+      const denied: Calls[] = [
+        // Its events go to that group only: not the API's log (forging its lines), not a new
+        // group (kept forever), not another stack's.
+        {
+          actions: ['logs:PutLogEvents', 'logs:CreateLogStream'],
+          resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${String(run.outputs.logGroup)}:log-stream:api/x`,
+        },
+        {
+          actions: ['logs:CreateLogGroup', 'logs:DeleteLogGroup', 'logs:PutRetentionPolicy'],
+          resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/metrics/default`,
+        },
+        {
+          actions: ['logs:PutLogEvents'],
+          resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:votelab-prod-metrics-abc1234:log-stream:x`,
+        },
+        // Metrics arrive as log events: no direct PutMetricData into any namespace.
+        { actions: ['cloudwatch:PutMetricData'], resource: '*' },
+        // Traces go in; nothing reads them back out, or changes what is sampled.
+        {
+          actions: ['xray:BatchGetTraces', 'xray:GetTraceSummaries', 'xray:CreateSamplingRule'],
+          resource: '*',
+        },
+      ]
+      expect(await misses(task, denied, 'Denied')).toEqual([])
+    },
+  )
 
   it('caps even an attached Allow *:* at the boundary', async () => {
     const role = execution({

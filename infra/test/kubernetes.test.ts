@@ -4,6 +4,12 @@ import { loadConfig } from '@votelab/api/config'
 import { describe, expect, it } from 'vitest'
 import { parseAllDocuments } from 'yaml'
 import { streamsForTask } from '../src/service.ts'
+import {
+  apiTelemetryEnvironment,
+  COLLECTOR_GO_MEMORY_LIMIT,
+  COLLECTOR_MEMORY_MIB,
+  COLLECTOR_OTLP_PORT,
+} from '../src/telemetry.ts'
 import { ROOT } from './harness.ts'
 
 /**
@@ -42,11 +48,13 @@ interface Container {
 }
 interface Probe {
   httpGet?: { path: string; port: string | number }
+  exec?: { command: string[] }
   periodSeconds?: number
   failureThreshold?: number
 }
 interface PodSpec {
   containers: Container[]
+  initContainers?: (Container & { restartPolicy?: string })[]
   securityContext?: Json
   automountServiceAccountToken?: boolean
   serviceAccountName?: string
@@ -212,7 +220,7 @@ describe.skipIf(!kustomize)('deploy/kubernetes', () => {
         })
         expect(pod.automountServiceAccountToken, where).toBe(false)
         const volumes = new Map((pod.volumes ?? []).map((volume) => [volume.name, volume]))
-        for (const container of pod.containers) {
+        for (const container of [...pod.containers, ...(pod.initContainers ?? [])]) {
           expect(container.securityContext, `${where} ${container.name}`).toMatchObject({
             allowPrivilegeEscalation: false,
             readOnlyRootFilesystem: true,
@@ -261,6 +269,13 @@ describe.skipIf(!kustomize)('deploy/kubernetes', () => {
       expect(autoscaler.spec).toMatchObject({
         scaleTargetRef: { kind: 'Deployment', name: 'votelab-api' },
         minReplicas: 2,
+        // The API container's CPU alone: a sidecar's idle share would hold scaling back.
+        metrics: [
+          {
+            type: 'ContainerResource',
+            containerResource: { name: 'cpu', container: apiContainer(objects).name },
+          },
+        ],
       })
       expect(deployment.spec?.strategy).toMatchObject({ rollingUpdate: { maxUnavailable: 0 } })
     })
@@ -332,10 +347,56 @@ describe.skipIf(!kustomize)('deploy/kubernetes', () => {
     })
   })
 
+  it('runs the collector beside the API on EKS as on ECS: a native sidecar, bounded, probed on loopback', () => {
+    const pod = apiPod(overlays.eks)
+    const [collector, ...others] = pod.initContainers ?? []
+    expect(others).toEqual([])
+    // restartPolicy Always: started before the API, stopped after it, so the API's last push
+    // on SIGTERM still reaches it. No startup probe: the API never waits on its health (not
+    // essential, as on ECS).
+    expect(collector).toMatchObject({ name: 'collector', restartPolicy: 'Always' })
+    expect(collector).not.toHaveProperty('startupProbe')
+    const memory = `${String(COLLECTOR_MEMORY_MIB)}Mi`
+    expect(collector?.resources).toMatchObject({
+      requests: { memory },
+      limits: { memory },
+    })
+    const env = collector?.env ?? []
+    const value = (name: string) => env.find((variable) => variable.name === name)?.value
+    expect(value('GOMEMLIMIT')).toBe(COLLECTOR_GO_MEMORY_LIMIT)
+    expect(Number.parseInt(COLLECTOR_GO_MEMORY_LIMIT)).toBeLessThan(COLLECTOR_MEMORY_MIB)
+    // Kubernetes expands $(POD_NAME) only from variables defined before the one using it.
+    const order = (name: string) => env.findIndex((variable) => variable.name === name)
+    expect(order('POD_NAME')).toBeGreaterThanOrEqual(0)
+    for (const user of ['OTEL_RESOURCE_ATTRIBUTES', 'AOT_CONFIG_CONTENT']) {
+      expect(order(user), user).toBeGreaterThan(order('POD_NAME'))
+    }
+    expect(value('OTEL_RESOURCE_ATTRIBUTES')).toContain('k8s.pod.name=$(POD_NAME)')
+    // Its health endpoint listens on loopback: probed from inside the container.
+    expect(collector?.livenessProbe?.exec?.command).toEqual(['/healthcheck'])
+    expect(collector).not.toHaveProperty('ports')
+    // The API pushes to it with what telemetry.ts gives the ECS task (a default stack's ratio).
+    const otel = Object.fromEntries(
+      Object.entries(configOf(overlays.eks)).filter(([key]) => key.startsWith('OTEL_')),
+    )
+    expect(otel).toEqual(apiTelemetryEnvironment(0.05))
+    const config = loadConfig({ ...configOf(overlays.eks), DATABASE_PASSWORD: 'x' })
+    expect(config.metrics.otlpEndpoint).toBe(`http://127.0.0.1:${String(COLLECTOR_OTLP_PORT)}`)
+    // Any cluster: Prometheus scrapes the metrics port; no collector, nothing pushed.
+    expect(apiPod(overlays.local).initContainers).toBeUndefined()
+    expect(Object.keys(configOf(overlays.local)).filter((key) => key.startsWith('OTEL_'))).toEqual(
+      [],
+    )
+  })
+
   it('deploys images by digest on EKS; the local overlay runs the image built on the machine', () => {
     for (const { pod } of workloads(overlays.eks)) {
       for (const container of pod.containers)
         expect(container.image).toMatch(/@sha256:[0-9a-f]{64}$/)
+      // AWS's collector as on ECS: a release tag, never `latest` (votelab:collectorImage may
+      // name a digest instead).
+      for (const container of pod.initContainers ?? [])
+        expect(container.image).toMatch(/:v\d+\.\d+\.\d+$|@sha256:[0-9a-f]{64}$/)
     }
     expect(apiContainer(overlays.local).image).toBe('votelab-api:local')
   })

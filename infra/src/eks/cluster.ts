@@ -5,6 +5,7 @@ import * as pulumi from '@pulumi/pulumi'
 import type { KubernetesConfig } from '../config.ts'
 import { attachManagedPolicy } from '../managed-policy.ts'
 import { type AWS_CLUSTER_POLICIES, awsPolicyArn } from '../pipeline-access.ts'
+import { collectorStatements } from '../telemetry.ts'
 
 /** AWS's own policies for an EKS cluster's roles; the cluster boundary caps what they grant. */
 const AWS_EKS_POLICIES = {
@@ -55,6 +56,8 @@ export interface KubernetesClusterArgs {
   /** The one secret the API's secrets reader may read: RDS's password. */
   databasePasswordSecretArn: pulumi.Input<string>
   rolePath: string
+  /** Whether the API's pods run the OpenTelemetry collector (votelab:telemetry cloudwatch). */
+  telemetry: boolean
   /** Boundaries (pipeline-access.ts): the cluster's own roles, and the workload's. */
   clusterBoundaryArn: pulumi.Input<string>
   workloadBoundaryArn: pulumi.Input<string>
@@ -78,6 +81,8 @@ export class KubernetesCluster extends pulumi.ComponentResource {
   public readonly loadBalancerControllerRoleArn: pulumi.Output<string>
   public readonly secretsReaderRoleArn: pulumi.Output<string>
   public readonly apiRoleArn: pulumi.Output<string>
+  /** Where the pods' collectors write the API's metrics (EMF events), when telemetry is on. */
+  public readonly metricsLogGroupName: pulumi.Output<string> | undefined
   /** What the CloudWatch add-on writes container logs (stdout of every pod) to. */
   public readonly applicationLogGroupName: pulumi.Output<string>
   /** What in-cluster releases wait for: nodes to run on, and the logging add-on. */
@@ -338,16 +343,31 @@ export class KubernetesCluster extends pulumi.ComponentResource {
     )
     this.secretsReaderRoleArn = secretsReader.role.arn
 
-    // The API's own AWS call, as the ECS task role has it (service.ts).
+    // The collector beside each API container (deploy/kubernetes/overlays/eks/collector.yaml):
+    // its EMF events land here, and CloudWatch makes the declared metrics of them, as on ECS.
+    const metricsLogs = args.telemetry
+      ? new aws.cloudwatch.LogGroup(
+          `${name}-metrics`,
+          { retentionInDays: args.logRetentionDays },
+          { parent: this },
+        )
+      : undefined
+    this.metricsLogGroupName = metricsLogs?.name
+
+    // The API's own AWS calls, as the ECS task role has them (service.ts): the pod's containers
+    // share its service account, so the collector's rights are the API role's too.
     const api = role('api', trustOf(SERVICE_ACCOUNTS.api), args.workloadBoundaryArn)
     attachManagedPolicy(
       `${name}-api-policy`,
       {
         role: api.role,
         path: args.rolePath,
-        description: 'votelab API pods: count user pool group members (turnout)',
+        description: metricsLogs
+          ? 'votelab API pods: count user pool group members; metrics and traces'
+          : 'votelab API pods: count user pool group members (turnout)',
         statements: [
           { Effect: 'Allow', Action: 'cognito-idp:ListUsersInGroup', Resource: args.userPoolArn },
+          ...(metricsLogs ? collectorStatements(metricsLogs.arn) : []),
         ],
       },
       { parent: this },
@@ -391,6 +411,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
       secretsReaderRoleArn: this.secretsReaderRoleArn,
       apiRoleArn: this.apiRoleArn,
       applicationLogGroupName: this.applicationLogGroupName,
+      metricsLogGroupName: this.metricsLogGroupName,
     })
   }
 }

@@ -44,6 +44,17 @@ export interface StackValues {
     AUTH_USER_POOL_ID: string
     PUBLIC_URL: string
   }
+  /**
+   * The collector beside the API (overlays/eks/collector.yaml) and the API's OTEL_* settings;
+   * absent with votelab:telemetry off, when both leave the pod.
+   */
+  telemetry?: {
+    collectorImage: string
+    /** telemetry.ts's collectorConfig for a Kubernetes pod. */
+    collectorConfig: string
+    /** telemetry.ts's apiTelemetryEnvironment: every key is one the ConfigMap has. */
+    apiEnvironment: Record<string, string>
+  }
 }
 
 /** Pod templates roll when this changes: the ConfigMap keeps kustomize's name, not its content. */
@@ -79,24 +90,52 @@ export function withStackValues(objects: K8sObject[], values: StackValues): K8sO
   }
 
   const config = find('ConfigMap', /^votelab-api-/) as K8sObject & { data: Record<string, string> }
-  for (const [key, value] of Object.entries(values.settings)) {
+  const setting = (key: string, value: string) => {
     if (!(key in config.data)) throw new Error(`the eks overlay's ConfigMap has no ${key}`)
     config.data[key] = value
   }
-  const configHash = createHash('sha256')
-    .update(JSON.stringify(Object.entries(config.data).sort()))
-    .digest('hex')
-    .slice(0, 16)
+  for (const [key, value] of Object.entries(values.settings)) setting(key, value)
 
   const deployment = find('Deployment', 'votelab-api') as unknown as {
     spec: {
       template: {
         metadata: { annotations?: Record<string, string> }
-        spec: { containers: { name: string; image: string }[] }
+        spec: {
+          containers: { name: string; image: string }[]
+          initContainers?: {
+            name: string
+            image: string
+            env?: { name: string; value?: string }[]
+          }[]
+        }
       }
     }
   }
   const template = deployment.spec.template
+  const collector = template.spec.initContainers?.find(
+    (container) => container.name === 'collector',
+  )
+  if (!collector) throw new Error('the eks overlay has no collector container')
+  if (values.telemetry) {
+    for (const [key, value] of Object.entries(values.telemetry.apiEnvironment)) setting(key, value)
+    collector.image = values.telemetry.collectorImage
+    const content = collector.env?.find((variable) => variable.name === 'AOT_CONFIG_CONTENT')
+    if (!content) throw new Error('the eks overlay gives the collector no AOT_CONFIG_CONTENT')
+    content.value = values.telemetry.collectorConfig
+  } else {
+    // Telemetry off: neither the collector nor the API's settings for pushing to it.
+    template.spec.initContainers = template.spec.initContainers?.filter((c) => c !== collector)
+    if (template.spec.initContainers?.length === 0) delete template.spec.initContainers
+    config.data = Object.fromEntries(
+      Object.entries(config.data).filter(([key]) => !key.startsWith('OTEL_')),
+    )
+  }
+
+  const configHash = createHash('sha256')
+    .update(JSON.stringify(Object.entries(config.data).sort()))
+    .digest('hex')
+    .slice(0, 16)
+
   const api = template.spec.containers.find((container) => container.name === 'api')
   if (!api) throw new Error('the eks overlay has no api container')
   api.image = values.image
