@@ -537,8 +537,8 @@ function clusterStatements(args: DeployPolicyArgs, clusterBoundaryArn: pulumi.In
       Sid: 'PassClusterRolesToEksOnly',
       Effect: 'Allow',
       Action: 'iam:PassRole',
-      // The add-on's role too: EKS hands it to the CloudWatch agent's service account.
-      Resource: [role('cluster'), role('nodes'), role('container-logs')],
+      // The add-ons' roles too: EKS hands them to aws-node and the CloudWatch agent.
+      Resource: [role('cluster'), role('nodes'), role('cni'), role('container-logs')],
       Condition: { StringEquals: { 'iam:PassedToService': 'eks.amazonaws.com' } },
     },
     {

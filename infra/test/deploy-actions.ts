@@ -696,7 +696,7 @@ export const DEPLOY_ACTIONS: Record<string, (n: StackNames) => Calls[]> = {
   ],
   // An EKS stack (`votelab:compute eks`, eks.test.ts). @pulumi/eks's cluster is a component
   // whose children never register under mocks: the control plane, its OIDC provider, access
-  // entries, the VPC CNI, CoreDNS and kube-proxy add-ons, read and written here.
+  // entries, the CoreDNS and kube-proxy add-ons, read and written here.
   'eks:index:Cluster': (n) => {
     const cluster = `arn:aws:eks:${n.region}:${n.account}:cluster/${n.prefix}`
     return [
@@ -731,7 +731,7 @@ export const DEPLOY_ACTIONS: Record<string, (n: StackNames) => Calls[]> = {
       },
       {
         actions: ['eks:DescribeAddon', 'eks:UpdateAddon', 'eks:DeleteAddon'],
-        resource: `arn:aws:eks:${n.region}:${n.account}:addon/${n.prefix}/vpc-cni/0abc`,
+        resource: `arn:aws:eks:${n.region}:${n.account}:addon/${n.prefix}/coredns/0abc`,
       },
       {
         actions: ['eks:DescribeAddonVersions', 'eks:DescribeAddonConfiguration'],
@@ -786,6 +786,26 @@ export const DEPLOY_ACTIONS: Record<string, (n: StackNames) => Calls[]> = {
       context: { 'iam:PassedToService': 'eks.amazonaws.com' },
     },
   ],
+  // @pulumi/eks's VPC CNI component: the vpc-cni add-on, on aws-node's own role (IRSA).
+  'eks:index:VpcCniAddon': (n) => [
+    {
+      actions: ['eks:CreateAddon'],
+      resource: `arn:aws:eks:${n.region}:${n.account}:cluster/${n.prefix}`,
+    },
+    {
+      actions: ['eks:DescribeAddon', 'eks:UpdateAddon', 'eks:DeleteAddon'],
+      resource: `arn:aws:eks:${n.region}:${n.account}:addon/${n.prefix}/vpc-cni/0abc`,
+    },
+    {
+      actions: ['eks:DescribeAddonVersions', 'eks:DescribeAddonConfiguration'],
+      resource: '*',
+    },
+    {
+      actions: ['iam:PassRole'],
+      resource: `arn:aws:iam::${n.account}:role${n.rolePath}${n.prefix}-cni-abc1234`,
+      context: { 'iam:PassedToService': 'eks.amazonaws.com' },
+    },
+  ],
   // AWS's EKS policies, on roles carrying the cluster boundary only.
   'AWS managed policies on cluster roles': (n) => [
     {
@@ -794,6 +814,14 @@ export const DEPLOY_ACTIONS: Record<string, (n: StackNames) => Calls[]> = {
       context: {
         'iam:PermissionsBoundary': n.clusterBoundaryArn,
         'iam:PolicyARN': 'arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy',
+      },
+    },
+    {
+      actions: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
+      resource: `arn:aws:iam::${n.account}:role${n.rolePath}${n.prefix}-cni-abc1234`,
+      context: {
+        'iam:PermissionsBoundary': n.clusterBoundaryArn,
+        'iam:PolicyARN': 'arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy',
       },
     },
   ],

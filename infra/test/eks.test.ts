@@ -79,7 +79,7 @@ describe('an eks stack', () => {
         authenticationMode: 'API',
         createOidcProvider: true,
         skipDefaultNodeGroup: true,
-        vpcCniOptions: { enableNetworkPolicy: true },
+        useDefaultVpcCni: true,
         enabledClusterLogTypes: expect.arrayContaining(['api', 'audit']) as unknown,
       })
       const entries = stack.one('eks:index:Cluster').inputs.accessEntries as Record<
@@ -192,6 +192,7 @@ describe('an eks stack', () => {
       ['secrets-reader', 'system:serviceaccount:votelab:votelab-secrets-reader'],
       ['api', 'system:serviceaccount:votelab:votelab-api'],
       ['container-logs', 'system:serviceaccount:amazon-cloudwatch:cloudwatch-agent'],
+      ['cni', 'system:serviceaccount:kube-system:aws-node'],
     ]
     for (const [purpose, subject] of accounts) {
       const trust = statements(role(dev, purpose).inputs.assumeRolePolicy)
@@ -207,7 +208,7 @@ describe('an eks stack', () => {
       ])
     }
     const boundaries = (name: string) => String(dev.one('aws:iam/policy:Policy', name).state.arn)
-    for (const purpose of ['cluster', 'nodes', 'lb-controller', 'container-logs']) {
+    for (const purpose of ['cluster', 'nodes', 'lb-controller', 'container-logs', 'cni']) {
       expect(role(dev, purpose).inputs.permissionsBoundary, purpose).toBe(
         boundaries('cluster-boundary'),
       )
@@ -217,6 +218,31 @@ describe('an eks stack', () => {
         boundaries('workload-boundary'),
       )
     }
+  })
+
+  it('runs the VPC CNI on a role of its own (IRSA), installed before any node, with NetworkPolicies enforced', () => {
+    const addon = dev.one('eks:index:VpcCniAddon')
+    expect(addon.inputs).toMatchObject({
+      clusterName: 'votelab-dev',
+      serviceAccountRoleArn: role(dev, 'cni').state.arn,
+      enableNetworkPolicy: true,
+    })
+    expect(dev.one('aws:eks/nodeGroup:NodeGroup').options.dependsOn).toContain(
+      'eks:index:VpcCniAddon::votelab-dev-kubernetes-vpc-cni',
+    )
+    // AWS's CNI policy on aws-node's role only: a pod that reaches the node's credentials
+    // (instance metadata) cannot create, attach or move network interfaces with them.
+    const attached = (purpose: string) =>
+      dev
+        .ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment')
+        .filter((attachment) => attachment.inputs.role === role(dev, purpose).state.name)
+        .map((attachment) => String(attachment.inputs.policyArn).split('/').pop())
+        .sort()
+    expect(attached('nodes')).toEqual([
+      'AmazonEC2ContainerRegistryReadOnly',
+      'AmazonEKSWorkerNodePolicy',
+    ])
+    expect(attached('cni')).toEqual(['AmazonEKS_CNI_Policy'])
   })
 
   it('lets the Load Balancer Controller register targets in the stack’s one target group and create nothing', () => {

@@ -10,11 +10,10 @@ import { collectorStatements } from '../telemetry.ts'
 /** AWS's own policies for an EKS cluster's roles; the cluster boundary caps what they grant. */
 const AWS_EKS_POLICIES = {
   cluster: ['AmazonEKSClusterPolicy'],
-  nodes: [
-    'AmazonEKSWorkerNodePolicy',
-    'AmazonEKS_CNI_Policy',
-    'AmazonEC2ContainerRegistryReadOnly',
-  ],
+  // Not the CNI's policy: the pods' network interfaces are aws-node's to manage (`cni` below),
+  // so no pod on a node can borrow the node's role to create or move them.
+  nodes: ['AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryReadOnly'],
+  cni: ['AmazonEKS_CNI_Policy'],
   containerLogs: ['CloudWatchAgentServerPolicy'],
 } as const satisfies Record<string, readonly (typeof AWS_CLUSTER_POLICIES)[number][]>
 
@@ -25,6 +24,8 @@ export const SERVICE_ACCOUNTS = {
   api: { namespace: 'votelab', name: 'votelab-api' },
   // deploy/kubernetes/overlays/eks/database-secret.yaml
   secretsReader: { namespace: 'votelab', name: 'votelab-secrets-reader' },
+  // The VPC CNI's DaemonSet: assigns the pods' addresses, enforces NetworkPolicies.
+  cni: { namespace: 'kube-system', name: 'aws-node' },
   // The amazon-cloudwatch-observability add-on's agent and Fluent Bit.
   containerLogs: { namespace: 'amazon-cloudwatch', name: 'cloudwatch-agent' },
 } as const
@@ -191,34 +192,14 @@ export class KubernetesCluster extends pulumi.ComponentResource {
           ]),
         ),
         createOidcProvider: true,
-        // NetworkPolicies (deploy/kubernetes) are enforced by the VPC CNI's policy agent.
-        vpcCniOptions: { enableNetworkPolicy: true },
+        // The VPC CNI add-on is made below, once its role can trust this cluster's issuer.
+        useDefaultVpcCni: true,
         enabledClusterLogTypes: ['api', 'audit', 'authenticator'],
       },
       { parent: this, dependsOn: [controlPlaneLogs, ...control.attached] },
     )
     this.clusterName = pulumi.output(clusterName)
     this.nodeSecurityGroupId = cluster.nodeSecurityGroupId
-
-    const nodeGroup = new aws.eks.NodeGroup(
-      `${name}-nodes`,
-      {
-        clusterName: cluster.eksCluster.name,
-        nodeRoleArn: nodes.role.arn,
-        subnetIds: args.privateSubnetIds,
-        instanceTypes: [settings.nodeInstanceType],
-        amiType: 'AL2023_x86_64_STANDARD',
-        capacityType: 'ON_DEMAND',
-        scalingConfig: {
-          desiredSize: settings.nodes,
-          minSize: settings.nodes,
-          maxSize: settings.maxNodes,
-        },
-        // One node at a time: the API's PodDisruptionBudget keeps a replica serving.
-        updateConfig: { maxUnavailable: 1 },
-      },
-      { parent: this, dependsOn: nodes.attached },
-    )
 
     // The same fence as the ECS service's group (network.ts), for pods on the cluster's group.
     const tcp = (port: number) => ({ ipProtocol: 'tcp', fromPort: port, toPort: port })
@@ -273,6 +254,49 @@ export class KubernetesCluster extends pulumi.ComponentResource {
           ],
         }),
       )
+
+    // The VPC CNI as a managed add-on on its own IRSA role, made before any node joins, so the
+    // node role never holds the rights to create and attach network interfaces. NetworkPolicies
+    // (deploy/kubernetes) are enforced by its policy agent.
+    const cni = role(
+      'cni',
+      trustOf(SERVICE_ACCOUNTS.cni),
+      args.clusterBoundaryArn,
+      AWS_EKS_POLICIES.cni,
+    )
+    const vpcCni = new eks.VpcCniAddon(
+      `${name}-vpc-cni`,
+      {
+        clusterName: cluster.eksCluster.name,
+        serviceAccountRoleArn: cni.role.arn,
+        enableNetworkPolicy: true,
+        // Takes over the self-managed aws-node EKS installs with the cluster.
+        resolveConflictsOnCreate: eks.ResolveConflictsOnCreate.Overwrite,
+        resolveConflictsOnUpdate: eks.ResolveConflictsOnUpdate.Overwrite,
+      },
+      { parent: this, dependsOn: cni.attached },
+    )
+
+    const nodeGroup = new aws.eks.NodeGroup(
+      `${name}-nodes`,
+      {
+        clusterName: cluster.eksCluster.name,
+        nodeRoleArn: nodes.role.arn,
+        subnetIds: args.privateSubnetIds,
+        instanceTypes: [settings.nodeInstanceType],
+        amiType: 'AL2023_x86_64_STANDARD',
+        capacityType: 'ON_DEMAND',
+        scalingConfig: {
+          desiredSize: settings.nodes,
+          minSize: settings.nodes,
+          maxSize: settings.maxNodes,
+        },
+        // One node at a time: the API's PodDisruptionBudget keeps a replica serving.
+        updateConfig: { maxUnavailable: 1 },
+      },
+      // Nodes come up with aws-node already on its own role: they never need the CNI's rights.
+      { parent: this, dependsOn: [...nodes.attached, vpcCni] },
+    )
 
     // Registers the API's pods in the stack's one target group: no load balancer of its own
     // (the overlay has no Ingress), so none of the controller's usual create/delete rights.
