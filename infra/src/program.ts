@@ -13,8 +13,8 @@ import { Network, VPC_CIDR } from './network.ts'
 import { Observability, type ObservabilityArgs } from './observability.ts'
 import { API_PORT, Service } from './service.ts'
 import { SiteContent } from './site-content.ts'
-import { apiTelemetryEnvironment, collectorConfig } from './telemetry.ts'
 import { Site } from './site.ts'
+import { apiTelemetryEnvironment, collectorConfig } from './telemetry.ts'
 
 /** What a stack shows about where the API runs; ECS and EKS fill in different ones. */
 interface ComputeOutputs {
@@ -188,14 +188,16 @@ export function votelab(config: StackConfig, build: Build) {
     const telemetry = metricsLogGroupName
       ? {
           collectorImage: config.telemetry.collectorImage,
-          collectorConfig: pulumi.all([metricsLogGroupName, region]).apply(([logGroupName, at]) =>
-            collectorConfig({
-              namespace: metricsNamespace,
-              logGroupName,
-              region: at,
-              host: 'kubernetes',
-            }),
-          ),
+          collectorConfig: pulumi
+            .all([metricsLogGroupName, region])
+            .apply(([logGroupName, regionName]) =>
+              collectorConfig({
+                namespace: metricsNamespace,
+                logGroupName,
+                region: regionName,
+                host: 'kubernetes',
+              }),
+            ),
           apiEnvironment: apiTelemetryEnvironment(config.telemetry.traceSampleRatio),
         }
       : undefined
