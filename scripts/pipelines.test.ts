@@ -126,6 +126,30 @@ describe('GitHub Actions workflows', () => {
     expect(Object.keys(ci.on)).toEqual(expect.arrayContaining(['push', 'pull_request']))
   })
 
+  it('applies the local Kubernetes overlay to a real cluster (kind) and votes through it', () => {
+    const steps = (ci.jobs.kubernetes as Job).steps
+    const at = (predicate: (step: Step) => boolean) => steps.findIndex(predicate)
+    const cluster = at((s) => s.uses?.startsWith('helm/kind-action') === true)
+    const build = at((s) => s.run === 'pnpm image:build')
+    const load = at((s) => s.run === 'pnpm k8s:load')
+    const smoke = at((s) => s.run === 'pnpm k8s:smoke')
+    expect(steps[cluster]?.with?.cluster_name).toBe('votelab')
+    // The image the overlay names, built, then loaded into the cluster the smoke run uses.
+    expect(scripts['image:build']).toContain('-t votelab-api:local')
+    expect(scripts['k8s:load']).toBe('kind load docker-image votelab-api:local --name votelab')
+    expect(read('deploy/kubernetes/overlays/local/kustomization.yaml')).toMatch(
+      /newName: votelab-api\s+newTag: local/,
+    )
+    expect(cluster).toBeGreaterThanOrEqual(0)
+    expect([cluster, build, load, smoke]).toEqual(
+      [cluster, build, load, smoke].sort((a, b) => a - b),
+    )
+    // act cannot reach a cluster nested in its own container: those steps are GitHub's only.
+    for (const step of [steps[cluster], steps[load], steps[smoke]]) {
+      expect(step?.if).toBe('${{ !env.ACT }}')
+    }
+  })
+
   it('pins every action to a release tag or a commit', () => {
     for (const { file, step } of allSteps()) {
       if (!step.uses) continue
