@@ -1,3 +1,4 @@
+import type { ResultsCounts } from '@votelab/api/results/schemas'
 import type { Results } from './api.ts'
 import { h, replace } from './dom.ts'
 import { counted } from './words.ts'
@@ -66,14 +67,6 @@ export function resultsView(initial: Results) {
 
 type ConnectionState = 'connecting' | 'live' | 'reconnecting'
 
-/** A `counts` event: the numbers of the last `results` event, in its options' order. */
-interface Counts {
-  totalVotes: number
-  votes: (number | null)[]
-  ballots: number
-  asOf: string
-}
-
 /**
  * Follows a poll's results stream. EventSource retries on its own but without backoff, so this
  * reconnects itself: 1 s, 2 s, 4 s … up to 30 s, reset once an event arrives.
@@ -103,7 +96,7 @@ export function followResults(
     })
     source.addEventListener('counts', (event) => {
       if (!latest) return
-      const counts = JSON.parse((event as MessageEvent<string>).data) as Counts
+      const counts = JSON.parse((event as MessageEvent<string>).data) as ResultsCounts
       latest = {
         ...latest,
         totalVotes: counts.totalVotes,

@@ -11,7 +11,7 @@ import { notFound } from '../http/errors.ts'
 import { PollIdParams } from '../http/params.ts'
 import type { SealObserver } from '../ballots/seal.ts'
 import { getResults } from './repository.ts'
-import { ResultsSchema, type Results } from './schemas.ts'
+import { ResultsSchema, type Results, type ResultsCounts } from './schemas.ts'
 import { clientAddress } from '../http/client-address.ts'
 import type { ResultsHub } from './hub.ts'
 import { StreamSlots, type StreamSlotLimits } from './stream-slots.ts'
@@ -74,16 +74,16 @@ interface BroadcastFrames {
 let lastFrames: BroadcastFrames | undefined
 function framesOf(results: Results, json: string): BroadcastFrames {
   if (lastFrames?.json !== json) {
-    const counts = JSON.stringify({
+    const counts: ResultsCounts = {
       totalVotes: results.totalVotes,
       votes: results.options.map((option) => option.votes),
       ballots: results.turnout.ballots,
       asOf: results.asOf,
-    })
+    }
     lastFrames = {
       json,
       results: new Frames(`event: results\ndata: ${json}\n\n`),
-      counts: new Frames(`event: counts\ndata: ${counts}\n\n`),
+      counts: new Frames(`event: counts\ndata: ${JSON.stringify(counts)}\n\n`),
       shape: JSON.stringify([
         results.pollId,
         results.status,

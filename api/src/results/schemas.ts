@@ -39,3 +39,14 @@ export const ResultsSchema = z
   .openapi('Results')
 
 export type Results = z.infer<typeof ResultsSchema>
+
+/**
+ * A `counts` event (`?frames=counts`): the numbers of the stream's last `results` event, `votes`
+ * in the order of its options.
+ */
+export interface ResultsCounts {
+  totalVotes: Results['totalVotes']
+  votes: Results['options'][number]['votes'][]
+  ballots: Results['turnout']['ballots']
+  asOf: Results['asOf']
+}
