@@ -29,17 +29,25 @@ const summarize = (count: number, seconds: number, latencies: number[]): Baselin
   }
 }
 
+/** A votes table with the ballots' unique key (one vote per poll and voter), for a baseline. */
+async function createVotesTable(databaseUrl: string, table: string): Promise<void> {
+  const setup = new pg.Client({ connectionString: databaseUrl })
+  await setup.connect()
+  try {
+    await setup.query(`create table ${table} (
+      poll_id uuid not null, voter_sub text not null, option_id uuid not null,
+      cast_at timestamptz not null default now(), primary key (poll_id, voter_sub))`)
+  } finally {
+    await setup.end()
+  }
+}
+
 /** One-statement votes into a table of the same shape as the ballots' unique key. */
 export async function rawPostgresVotes(
   databaseUrl: string,
   options: { connections: number; durationSeconds: number },
 ): Promise<BaselineReport> {
-  const setup = new pg.Client({ connectionString: databaseUrl })
-  await setup.connect()
-  await setup.query(`create table bench_raw_votes (
-    poll_id uuid not null, voter_sub text not null, option_id uuid not null,
-    cast_at timestamptz not null default now(), primary key (poll_id, voter_sub))`)
-  await setup.end()
+  await createVotesTable(databaseUrl, 'bench_raw_votes')
   const poll = crypto.randomUUID()
   const option = crypto.randomUUID()
   const clients = await Promise.all(
@@ -146,12 +154,7 @@ export async function minimalVotes(
     tokens: string[]
   },
 ): Promise<BaselineReport> {
-  const setup = new pg.Client({ connectionString: databaseUrl })
-  await setup.connect()
-  await setup.query(`create table bench_minimal_votes (
-    poll_id uuid not null, voter_sub text not null, option_id uuid not null,
-    cast_at timestamptz not null default now(), primary key (poll_id, voter_sub))`)
-  await setup.end()
+  await createVotesTable(databaseUrl, 'bench_minimal_votes')
   const server = await startServer('./minimal-vote.ts', {
     DATABASE_URL: databaseUrl,
     POOL_SIZE: String(options.connections),
